@@ -1,0 +1,95 @@
+"""Provider discovery through the entry-point group ``cloudorch.providers``.
+
+Listing names imports nothing; ``load`` imports one provider's module (which imports no cloud
+SDK); ``require_sdk`` checks, without importing them, that the live operations' SDKs are installed.
+Our own providers register exactly as a third party's would.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
+
+from cloudorch.errors import ProviderUnavailable, UsageError
+
+if TYPE_CHECKING:
+    from cloudorch.provider import Provider
+
+GROUP = "cloudorch.providers"
+
+
+@cache
+def _entry_points() -> dict[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=GROUP):
+        other = found.get(ep.name)
+        if other is not None and other.value != ep.value:
+            raise UsageError(
+                f"provider {ep.name!r} is registered twice ({_origin(other)} and {_origin(ep)}); "
+                "uninstall one of them"
+            )
+        found[ep.name] = ep
+    return found
+
+
+def _origin(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"{dist.name if dist else '?'}: {ep.value}"
+
+
+def names() -> list[str]:
+    """Installed provider names, sorted. Imports no provider."""
+    return sorted(_entry_points())
+
+
+def load(name: str | None) -> type[Provider]:
+    """The provider class registered as ``name``."""
+    from cloudorch.provider import Provider
+
+    available = names()
+    if not name:
+        raise UsageError(f"no provider given; pass -p/--provider ({'|'.join(available)}) "
+                         "or set CLOUDORCH_PROVIDER")
+    ep = _entry_points().get(name)
+    if ep is None:
+        close = difflib.get_close_matches(name, available, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"unknown provider {name!r}{hint} (installed: {', '.join(available) or 'none'})")
+    try:
+        cls = ep.load()
+    except ImportError as exc:
+        dist = getattr(ep, "dist", None)
+        raise ProviderUnavailable(
+            f"provider {name!r} cannot be imported ({exc}); reinstall {dist.name if dist else 'its package'}"
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, Provider)):
+        raise ProviderUnavailable(f"provider {name!r} ({ep.value}) is not a cloudorch Provider subclass")
+    if cls.name != name:
+        raise ProviderUnavailable(f"provider registered as {name!r} calls itself {cls.name!r}")
+    return cls
+
+
+def missing_sdk(cls: type[Provider]) -> list[str]:
+    """The modules of ``cls.requires`` that are not installed (checked without importing them)."""
+    missing = []
+    for module in cls.requires:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            missing.append(module)
+    return missing
+
+
+def require_sdk(cls: type[Provider]) -> None:
+    """Raise a one-line install hint when the provider's SDK is missing."""
+    missing = missing_sdk(cls)
+    if missing:
+        extra = cls.extra or cls.name
+        raise ProviderUnavailable(
+            f"provider {cls.name!r} needs: pip install 'cloudorch[{extra}]' (missing {', '.join(missing)})"
+        )

@@ -1,0 +1,85 @@
+"""Checks that span several fields of a valid-typed spec; each names the exact field path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cloudorch.spec.models import App
+
+Path = tuple[str | int, ...]
+
+
+def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
+    for name, service in app.services.items():
+        base: Path = ("services", name)
+        seen_ports: set[int] = set()
+        for i, port in enumerate(service.ports):
+            if port.port in seen_ports:
+                yield base + ("ports", i, "port"), f"port {port.port} is listed twice"
+            seen_ports.add(port.port)
+        volumes = [v.name for v in service.volumes]
+        for i, vol in enumerate(service.volumes):
+            if volumes.index(vol.name) != i:
+                yield base + ("volumes", i, "name"), f"volume {vol.name!r} is listed twice"
+        sidecars = [s.name for s in service.sidecars]
+        for i, sidecar in enumerate(service.sidecars):
+            if sidecar.name == name or sidecars.index(sidecar.name) != i:
+                yield base + ("sidecars", i, "name"), f"container name {sidecar.name!r} is used twice"
+            for j, vol in enumerate(sidecar.volumes):
+                if vol.name not in volumes:
+                    yield (
+                        base + ("sidecars", i, "volumes", j, "name"),
+                        f"no volume {vol.name!r} in services.{name}.volumes to share",
+                    )
+        if service.autoscale and "replicas" in service.model_fields_set:
+            low, high = service.autoscale.min, service.autoscale.max
+            if not low <= service.replicas <= high:
+                yield base + ("replicas",), f"{service.replicas} is outside autoscale min..max ({low}..{high})"
+        if service.health and service.health.http and service.ports:
+            if service.health.http.port not in seen_ports:
+                yield (
+                    base + ("health", "http", "port"),
+                    f"port {service.health.http.port} is not among the service's ports",
+                )
+        for i, dep in enumerate(service.depends_on):
+            if dep == name:
+                yield base + ("depends_on", i), "a service cannot depend on itself"
+            elif dep not in app.services:
+                yield base + ("depends_on", i), f"no service named {dep!r}{_suggest(dep, app.services)}"
+    cycle = find_cycle({n: [d for d in s.depends_on if d != n] for n, s in app.services.items()})
+    if cycle:
+        first = cycle[0]
+        index = app.services[first].depends_on.index(cycle[1])
+        yield ("services", first, "depends_on", index), f"dependency cycle: {' -> '.join(cycle)}"
+
+
+def _suggest(word: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """The first dependency cycle found, as a closed path (``a -> b -> a``), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in graph.get(node, []):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):] + [dep]
+            if dep not in state and (found := visit(dep)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None

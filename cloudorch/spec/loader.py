@@ -1,0 +1,189 @@
+"""Loading a spec file: strict YAML -> interpolation -> pydantic -> semantic checks, with every
+problem reported as ``FILE:LINE:COL: field.path: message``, all at once."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cloudorch.errors import SpecError, SpecIssue
+from cloudorch.spec.checks import semantic_issues
+from cloudorch.spec.models import App
+from cloudorch.spec.yamlsafe import YAML11_BOOLS, Located, YamlProblem, make_interpolator, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Spec:
+    """A validated app spec with the positions of its values, for precise error messages."""
+
+    app: App
+    path: str
+    located: Located
+
+    def issue(self, path: Iterable[str | int], message: str) -> SpecIssue:
+        line, col = self.located.locate(tuple(path))
+        return SpecIssue(self.path, line, col, ".".join(map(str, path)), message)
+
+    def provider_block(self, provider: str) -> dict[str, Any]:
+        return dict(self.app.providers.get(provider) or {})
+
+    def settings(self, provider: str, model: type[M], overrides: Mapping[str, Any] | None = None) -> M:
+        """Validate the ``providers.<provider>`` block with the provider's own settings model;
+        ``overrides`` (flags, env) win over the file."""
+        raw = self.provider_block(provider)
+        raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            raise SpecError(
+                _pydantic_issues(exc, self.path, self.located, model, ("providers", provider))
+            ) from None
+
+
+def load_spec(path: str | os.PathLike, env: Mapping[str, str] | None = None,
+              providers: Iterable[str] | None = None) -> Spec:
+    """Read, interpolate and validate a spec. ``providers`` (installed provider names), when
+    given, makes an unknown key under ``providers:`` an error."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SpecError([SpecIssue(name, 0, 0, "", "no such file; pass -f FILE or create cloudorch.yaml")]) from None
+    except OSError as exc:
+        raise SpecError([SpecIssue(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([SpecIssue(name, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]) from None
+    return parse_spec(text, name, env=os.environ if env is None else env, providers=providers)
+
+
+def parse_spec(text: str, name: str = "<spec>", env: Mapping[str, str] | None = None,
+               providers: Iterable[str] | None = None) -> Spec:
+    try:
+        located = read_yaml(text, make_interpolator(env if env is not None else os.environ))
+    except YamlProblem as exc:
+        raise SpecError([SpecIssue(name, exc.line, exc.col, _dotted(exc.path), exc.message)]) from None
+    if not isinstance(located.data, dict):
+        raise SpecError([SpecIssue(name, 1, 1, "", "the spec must be a mapping (version, name, services...)")])
+    try:
+        app = App.model_validate(located.data)
+    except ValidationError as exc:
+        raise SpecError(_pydantic_issues(exc, name, located, App, ())) from None
+    spec = Spec(app, name, located)
+    issues = [spec.issue(path, message) for path, message in semantic_issues(app)]
+    if providers is not None:
+        known = sorted(providers)
+        for key in app.providers:
+            if key not in known:
+                line, col = located.locate(("providers", key), key=True)
+                issues.append(SpecIssue(name, line, col, f"providers.{key}",
+                                        f"unknown provider {key!r}{_did_you_mean(key, known)}"
+                                        f" (installed: {', '.join(known)})"))
+    if issues:
+        raise SpecError(issues)
+    return spec
+
+
+def _dotted(path: Iterable[str | int]) -> str:
+    return ".".join(map(str, path))
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _pydantic_issues(exc: ValidationError, name: str, located: Located, model: type[BaseModel],
+                     prefix: tuple) -> list[SpecIssue]:
+    issues = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        is_key = bool(loc) and loc[-1] == "[key]"
+        if is_key:
+            loc = loc[:-1]
+        path = prefix + loc
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _fields_at(model, loc[:-1])
+            message = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), allowed)}"
+            line, col = located.locate(path, key=True)
+        elif kind == "missing":
+            message = f"required key {loc[-1]!r} is missing"
+            line, col = located.locate(path[:-1])
+        else:
+            message = _message(err)
+            line, col = located.locate(path, key=is_key)
+            if is_key:
+                message = f"key {loc[-1]!r}: {message}"
+        issues.append(SpecIssue(name, line, col, _dotted(path), message))
+    issues.sort(key=lambda i: (i.line, i.col))
+    return issues
+
+
+def _message(err: dict) -> str:
+    msg: str = err["msg"]
+    if msg.startswith("Value error, "):
+        return msg[len("Value error, "):]
+    if msg.startswith("Assertion failed, "):
+        return msg[len("Assertion failed, "):]
+    value = err.get("input")
+    kind = err["type"]
+    if kind.endswith("_type") or kind in ("literal_error", "int_from_float", "enum"):
+        if isinstance(value, str) and value.lower() in YAML11_BOOLS and kind == "bool_type":
+            return f"{msg}, got the string {value!r}; write true or false"
+        if isinstance(value, str):
+            return f"{msg}, got the string {value!r}"
+        if isinstance(value, dict | list):
+            return f"{msg}, got a {'mapping' if isinstance(value, dict) else 'list'}"
+        return f"{msg}, got {value!r}"
+    return msg
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Names of the keys the model allows at ``loc`` (for did-you-mean)."""
+    node: Any = model
+    for part in loc:
+        node = _step(node, part)
+        if node is None:
+            return []
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return list(node.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            models = [a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = models[0] if models else args[0]
+        else:
+            return tp
+
+
+def _step(node: Any, part: str | int) -> Any:
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        field = node.model_fields.get(str(part))
+        return field.annotation if field else None
+    origin = typing.get_origin(node)
+    if origin is dict:
+        return typing.get_args(node)[1]
+    if origin is list:
+        return typing.get_args(node)[0]
+    return None
