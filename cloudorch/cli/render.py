@@ -1,0 +1,49 @@
+"""cloudorch render: the native documents, in the form the cloud's own tools take."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cloudorch.cli import options
+
+
+@click.command(help="Print the native documents a spec becomes on a provider "
+                    "(to stdout, or one file per resource with -o DIR).")
+@options.spec_file
+@options.provider
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="Write one file per resource here.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+def command(spec_path: str, provider_name: str | None, output_dir: str | None, fmt: str) -> int:
+    from cloudorch.session import open_provider, open_spec
+
+    spec = open_spec(spec_path)
+    documents = open_provider(spec, provider_name).render()
+    if output_dir:
+        directory = Path(output_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        for doc in documents:
+            path = directory / f"{doc.filename}.{fmt}"
+            path.write_text(_dump(doc.body, fmt))
+            click.echo(str(path))
+        return 0
+    if fmt == "json":
+        click.echo(json.dumps([{"kind": d.kind, "name": d.name, "service": d.service, "body": d.body}
+                               for d in documents], indent=2))
+        return 0
+    parts = []
+    for doc in documents:
+        origin = f" (service {doc.service})" if doc.service else ""
+        parts.append(f"# {doc.kind} {doc.name}{origin}\n{_dump(doc.body, 'yaml')}")
+    click.echo("---\n".join(parts), nl=False)
+    return 0
+
+
+def _dump(body: dict, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(body, indent=2) + "\n"
+    import yaml
+
+    return yaml.safe_dump(body, sort_keys=False, default_flow_style=False, width=120)

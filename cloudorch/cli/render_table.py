@@ -1,0 +1,28 @@
+"""Rich tables shared by the commands (rich is imported only when a table is printed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cloudorch.provider import FieldReport, Fit
+
+_FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red"}
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def fit_table(report: Sequence[FieldReport], provider: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"spec fields on {provider}", title_justify="left")
+    table.add_column("field")
+    table.add_column("fit")
+    table.add_column("what happens", overflow="fold")
+    for r in report:
+        style = _FIT_STYLE[r.fit]
+        table.add_row(r.field, f"[{style}]{r.fit}[/{style}]", r.note)
+    console().print(table)

@@ -1,0 +1,33 @@
+"""The library entry points the CLI is a thin layer over: open a spec, open a provider for it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from cloudorch import registry
+from cloudorch.provider import Provider
+from cloudorch.spec import Spec, load_spec
+
+
+def open_spec(path: str | os.PathLike) -> Spec:
+    """Load and validate a spec; unknown keys under ``providers:`` are checked against the
+    installed providers."""
+    return load_spec(path, providers=registry.names())
+
+
+def open_provider(spec: Spec, name: str | None, *, live: bool = False, sandbox: bool = False,
+                  overrides: Mapping[str, Any] | None = None) -> Provider:
+    """An instance of provider ``name`` for ``spec``. ``live`` checks the SDK is installed (for
+    operations that call the cloud); ``sandbox`` points it at the local emulators, starting
+    them when they are not running."""
+    cls = registry.load(name)
+    sandbox_config = None
+    if live:
+        registry.require_sdk(cls)
+        if sandbox:
+            from cloudorch.sandbox.service import client_config
+
+            sandbox_config = client_config(cls.name)
+    return cls(spec, overrides=overrides, sandbox=sandbox_config)
