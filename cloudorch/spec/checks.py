@@ -12,6 +12,12 @@ Path = tuple[str | int, ...]
 def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
     for name, service in app.services.items():
         base: Path = ("services", name)
+        containers = [(base, service)] + [(base + ("sidecars", i), c) for i, c in enumerate(service.sidecars)]
+        for where, container in containers:
+            for var in sorted(set(container.env) & set(container.secrets)):
+                yield where + ("secrets", var), f"{var} is set both in env and in secrets; keep one"
+        if service.health and service.health.timeout > service.health.interval:
+            yield base + ("health", "timeout"), "timeout must not exceed interval"
         seen_ports: set[int] = set()
         for i, port in enumerate(service.ports):
             if port.port in seen_ports:

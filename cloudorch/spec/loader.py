@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from cloudorch.errors import SpecError, SpecIssue
 from cloudorch.spec.checks import semantic_issues
-from cloudorch.spec.models import App
+from cloudorch.spec.models import DNS_LABEL, ENV_NAME, LABEL_KEY, LABEL_VALUE, App
 from cloudorch.spec.yamlsafe import YAML11_BOOLS, Located, YamlProblem, make_interpolator, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -125,20 +125,47 @@ def _pydantic_issues(exc: ValidationError, name: str, located: Located, model: t
             message = _message(err)
             line, col = located.locate(path, key=is_key)
             if is_key:
-                message = f"key {loc[-1]!r}: {message}"
+                message = message.replace("is not allowed here", "is not allowed as a name")
         issues.append(SpecIssue(name, line, col, _dotted(path), message))
+    # a misspelt key reads as "unknown 'imge'" plus "'image' is missing": keep only the first
+    suggested = {(_parent(i.field), i.message.split("did you mean ")[1].strip("'?"))
+                 for i in issues if "did you mean " in i.message}
+    issues = [i for i in issues if not (i.message.startswith("required key")
+                                        and (_parent(i.field), i.field.rsplit(".", 1)[-1]) in suggested)]
     issues.sort(key=lambda i: (i.line, i.col))
     return issues
 
 
+_PATTERNS = {
+    DNS_LABEL: "use lowercase letters, digits and '-', starting with a letter and not ending with '-'",
+    ENV_NAME: "use letters, digits and '_', not starting with a digit",
+    LABEL_KEY: "use letters, digits, '-', '_' and '.', optionally after a DNS prefix and '/'",
+    LABEL_VALUE: "use at most 63 letters, digits, '-', '_' and '.', starting and ending alphanumeric",
+    "^/": "use an absolute path",
+    r"^/\S*$": "use a path starting with '/', without spaces",
+}
+
+
+def _parent(field: str) -> str:
+    return field.rsplit(".", 1)[0] if "." in field else ""
+
+
 def _message(err: dict) -> str:
     msg: str = err["msg"]
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        hint = _PATTERNS.get(pattern, f"must match {pattern}")
+        return f"{value!r} is not allowed here; {hint}"
+    if kind == "too_short" and isinstance(value, dict | list):
+        return "must not be empty"
+    if kind == "literal_error" and tuple(err["loc"]) == ("version",):
+        return f"unsupported spec version {value!r}; this cloudorch reads version 1"
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     if msg.startswith("Assertion failed, "):
         return msg[len("Assertion failed, "):]
-    value = err.get("input")
-    kind = err["type"]
     if kind.endswith("_type") or kind in ("literal_error", "int_from_float", "enum"):
         if isinstance(value, str) and value.lower() in YAML11_BOOLS and kind == "bool_type":
             return f"{msg}, got the string {value!r}; write true or false"

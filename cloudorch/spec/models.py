@@ -131,8 +131,6 @@ class Health(Model):
         if len(kinds) != 1:
             found = f"found {', '.join(kinds)}" if kinds else "found none"
             raise ValueError(f"give exactly one health check kind (http, tcp or command); {found}")
-        if self.timeout > self.interval:
-            raise ValueError("timeout must not exceed interval")
         return self
 
 
@@ -164,13 +162,6 @@ class Container(Model):
         if not IMAGE.match(value):
             raise ValueError(f"{value!r} is not a valid image reference (registry/name:tag or @sha256:digest)")
         return value
-
-    @model_validator(mode="after")
-    def _env_secret_overlap(self) -> Container:
-        both = sorted(set(self.env) & set(self.secrets))
-        if both:
-            raise ValueError(f"{', '.join(both)} set both in env and in secrets")
-        return self
 
 
 class Sidecar(Container):

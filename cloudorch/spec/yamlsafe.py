@@ -147,6 +147,8 @@ def _convert(node, path: Path, located: Located, interpolate, counter: list[int]
         raise YamlProblem(f"document expands to more than {MAX_NODES} values", *_pos(node))
     if node.tag not in _DEFAULT_TAGS:
         raise YamlProblem(f"YAML tag {node.tag!r} is not allowed", *_pos(node), path)
+    if len(path) > MAX_DEPTH:
+        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)", *_pos(node))
     located.values.setdefault(path, _pos(node))
     if isinstance(node, yaml.ScalarNode):
         value = node.value
