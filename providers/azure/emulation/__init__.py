@@ -1,0 +1,10 @@
+"""Pieces of the Azure Resource Manager emulator (see ``providers.azure.emulator``).
+
+- ``arm``        ARM error type, error bodies, timestamps
+- ``routes``     the URL map (case-insensitive like ARM) and the action names of requests
+- ``validation`` what a container group or resource group PUT body must hold
+- ``lifecycle``  the simulated life of a container group, computed from timestamps
+- ``render``     the ARM JSON of a stored container group (secrets left out)
+- ``state``      the in-memory store: resource groups, container groups, operations
+- ``handlers``   one function per API operation
+"""
