@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from cloudorch.deadline import Deadline
     from cloudorch.sandbox.emulator import Emulator
     from cloudorch.spec import Spec
     from cloudorch.spec.models import Autoscale
@@ -182,7 +183,7 @@ class LogLine:
     message: str
 
     def format(self) -> str:
-        stamp = self.time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        stamp = self.time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         return f"{stamp} {self.service}/{self.replica}/{self.container} | {self.message}"
 
 
@@ -212,6 +213,8 @@ class Provider(ABC):
         self.app = spec.app
         self.settings = spec.settings(self.name, self.settings_model, overrides)
         self.sandbox = dict(sandbox) if sandbox else None
+        #: the command's overall deadline; the engine sets it, SDK timeouts and waits honour it
+        self.deadline: Deadline | None = None
 
     # -- discovery ---------------------------------------------------------------------------
     @classmethod

@@ -1,0 +1,43 @@
+"""cloudorch deploy: apply the plan in dependency order, then wait until healthy."""
+
+from __future__ import annotations
+
+import click
+
+from cloudorch.cli import options
+
+
+@click.command(help="Create or update the app, then wait until every service is healthy.")
+@options.spec_file
+@options.provider
+@options.sandbox
+@click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Services deployed at once (within a dependency wave).")
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=1),
+              help="Overall deadline in seconds for the API calls and the wait.")
+@click.option("--no-wait", is_flag=True, help="Return after the API calls, without waiting for health.")
+@options.output("table", "json", "yaml")
+def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, output) -> int:
+    from cloudorch.cli.live import open_live, print_status
+    from cloudorch.cli.progress import Progress
+    from cloudorch.deadline import Deadline
+    from cloudorch.engine import deploy
+    from cloudorch.provider import Fit
+
+    provider = open_live(spec_path, provider_name, sandbox)
+    for line in provider.validate():
+        if line.fit is Fit.UNSUPPORTED:
+            click.echo(f"warning: {line.field} is not supported on {provider.name}: {line.note}", err=True)
+    deadline = Deadline(timeout)
+    provider.deadline = deadline
+    plan = provider.plan()
+    if plan.empty:
+        click.echo(f"{plan.app} on {plan.provider}: no changes", err=True)
+    with Progress() as progress:
+        result = deploy(provider, plan, parallel=parallel, wait=not no_wait, deadline=deadline,
+                        on_change=progress.on_change, on_status=progress.on_status)
+    if result.status is not None:
+        print_status(result.status, output)
+    else:
+        click.echo(f"applied {len(result.applied)} changes; not waiting (run `cloudorch status`)", err=True)
+    return 0

@@ -1,0 +1,27 @@
+"""cloudorch logs: every replica's and container's lines, merged in time order."""
+
+from __future__ import annotations
+
+import click
+
+from cloudorch.cli import options
+
+
+@click.command(help="Print log lines of SERVICES (all when none given), prefixed service/replica/container.")
+@options.spec_file
+@options.provider
+@options.sandbox
+@click.option("--since", help="Only lines newer than this: a duration (10m, 1h) or an ISO time.")
+@click.option("--tail", type=click.IntRange(min=1), help="Only the last N lines (overall).")
+@click.option("--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
+@click.argument("services", nargs=-1)
+def command(spec_path, provider_name, sandbox, since, tail, follow, services) -> int:
+    from cloudorch.cli.live import open_live, parse_since
+    from cloudorch.engine import follow_logs, read_logs
+
+    when = parse_since(since)
+    provider = open_live(spec_path, provider_name, sandbox)
+    lines = follow_logs(provider, services, when, tail) if follow else read_logs(provider, services, when, tail)
+    for line in lines:
+        click.echo(line.format())
+    return 0

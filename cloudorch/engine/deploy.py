@@ -1,0 +1,121 @@
+"""deploy: apply a plan in depends_on order with bounded concurrency, then wait for health.
+
+Order: app-wide creates/updates first (cluster, namespace...), then the services wave by wave
+(a wave is every service whose dependencies are in earlier waves), each wave's services in
+parallel (``parallel`` threads) and each service's own changes in plan order; when waiting,
+a wave must be healthy before the next starts. Deletions (resources the spec no longer has)
+come last. Nothing is ever deleted because of a failure or an interrupt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from cloudorch.deadline import Deadline
+from cloudorch.engine.wait import NotHealthy, StatusCallback, wait_healthy
+from cloudorch.errors import CloudorchError
+from cloudorch.provider import Action, AppStatus, Change, Plan, Provider
+
+ChangeCallback = Callable[[Change, str], None]  # (change, "start" | "done" | "failed")
+
+
+@dataclass
+class DeployResult:
+    plan: Plan
+    applied: list[Change] = field(default_factory=list)
+    failed: list[tuple[Change, Exception]] = field(default_factory=list)
+    status: AppStatus | None = None
+
+    def not_applied(self) -> list[Change]:
+        done = {id(c) for c in self.applied} | {id(c) for c, _ in self.failed}
+        return [c for c in self.plan.pending if id(c) not in done]
+
+
+class DeployFailed(CloudorchError):
+    """Some changes failed or the app did not become healthy. Carries what was done."""
+
+    def __init__(self, message: str, result: DeployResult, exit_code: int = 1):
+        super().__init__(message)
+        self.result = result
+        self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        lines = [str(self)]
+        if self.result.applied:
+            lines.append(f"applied {len(self.result.applied)} of {len(self.result.plan.pending)} changes; "
+                         "nothing was rolled back or deleted")
+        skipped = self.result.not_applied()
+        if skipped:
+            names = ", ".join(sorted({c.service or c.name for c in skipped}))
+            lines.append(f"not applied (run deploy again after fixing): {names}")
+        return lines
+
+
+def deploy(provider: Provider, plan: Plan, *, parallel: int = 4, wait: bool = True,
+           deadline: Deadline | None = None, on_change: ChangeCallback | None = None,
+           on_status: StatusCallback | None = None, poll: float = 1.0) -> DeployResult:
+    deadline = deadline or Deadline(None)
+    provider.deadline = deadline
+    result = DeployResult(plan)
+    pending = plan.pending
+    by_service: dict[str, list[Change]] = {}
+    for change in pending:
+        if change.service is not None and change.action is not Action.DELETE:
+            by_service.setdefault(change.service, []).append(change)
+    app_wide = [c for c in pending if c.service is None and c.action is not Action.DELETE]
+    deletions = [c for c in pending if c.action is Action.DELETE]
+
+    def run(changes: list[Change]) -> None:
+        for change in changes:
+            deadline.check(f"applying {change.kind} {change.name}")
+            if on_change:
+                on_change(change, "start")
+            try:
+                provider.apply(change)
+            except Exception as exc:
+                result.failed.append((change, exc))
+                if on_change:
+                    on_change(change, "failed")
+                raise
+            result.applied.append(change)
+            if on_change:
+                on_change(change, "done")
+
+    def fail(message: str, exit_code: int = 1) -> DeployFailed:
+        return DeployFailed(message, result, exit_code)
+
+    try:
+        run(app_wide)
+    except Exception as exc:  # noqa: BLE001 - reported with what was applied
+        raise fail(_one_line(exc), getattr(exc, "exit_code", 1)) from None
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="deploy") as pool:
+        for wave in provider.app.order():
+            futures = {name: pool.submit(run, by_service.get(name, [])) for name in wave}
+            errors = []
+            for name, future in futures.items():
+                exc = future.exception()
+                if exc is not None:
+                    errors.append((name, exc))
+            if errors:
+                raise fail("; ".join(f"service {name}: {_one_line(exc)}" for name, exc in errors),
+                           max(getattr(exc, "exit_code", 1) for _, exc in errors))
+            if wait:
+                try:
+                    result.status = wait_healthy(provider, wave, deadline, on_status, poll)
+                except NotHealthy as exc:
+                    raise fail(str(exc), exc.exit_code) from None
+    try:
+        run(deletions)
+    except Exception as exc:  # noqa: BLE001 - reported with what was applied
+        raise fail(_one_line(exc), getattr(exc, "exit_code", 1)) from None
+    if wait:
+        result.status = provider.status()
+    return result
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, CloudorchError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
