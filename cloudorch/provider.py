@@ -218,8 +218,9 @@ class Provider(ABC):
 
     # -- discovery ---------------------------------------------------------------------------
     @classmethod
-    def emulator(cls) -> Emulator | None:
-        """The emulator the sandbox runs for this provider (None: no sandbox support)."""
+    def emulator(cls, **options: Any) -> Emulator | None:
+        """The emulator the sandbox runs for this provider (None: no sandbox support).
+        ``options`` go to the emulator's constructor (tests shorten its delays)."""
         return None
 
     @classmethod
