@@ -1,0 +1,217 @@
+"""How each spec feature maps onto Azure Container Instances: the notes of ``validate -p azure``.
+
+Every key of ``cloudorch.spec.fields.FEATURE_KEYS`` is answered (a test checks it); the mapping
+itself is described in ``providers.azure.convert``. In short:
+
+- exact: image, image_pull_secret, command, env, secrets, ports.udp, volumes, sidecars, health.http,
+  health.command, health.start_period, resources and labels (unless rounded / rewritten);
+- lossy: args without command, http ports (plain TCP), non-public ports and depends_on (no name
+  resolution between groups), replicas (separate groups, no load balancer), public ports on more
+  than one replica, resources that need rounding, fractional probe durations, labels with '/';
+- unsupported: autoscale, health.tcp, every security.* key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cloudorch.provider import Fit
+from cloudorch.spec.fields import FitFunction
+from cloudorch.spec.models import App, Container, Health, Service
+from providers.azure.convert import command_line, probe, tag_key
+from providers.azure.limits import MIN_GROUP_CPU, MIN_GROUP_MEMORY_GB
+from providers.azure.naming import dns_label, group_name
+from providers.azure.secret_refs import registry_host
+from providers.azure.settings import AzureSettings
+from providers.azure.sizing import aci_size, describe_rounding, group_size
+
+EXACT, LOSSY, UNSUPPORTED = Fit.EXACT, Fit.LOSSY, Fit.UNSUPPORTED
+
+_SECURITY = {
+    "security.run_as_user": "ACI refuses securityContext.runAsUser (SecurityContextNotSupported: only the "
+                            "privileged flag is supported); not sent, the image's USER applies",
+    "security.run_as_group": "ACI refuses securityContext.runAsGroup (SecurityContextNotSupported); not sent, "
+                             "the image's group applies",
+    "security.read_only_root": "ACI has no read-only root filesystem; the root filesystem stays writable",
+    "security.drop_capabilities": "ACI refuses securityContext.capabilities (SecurityContextNotSupported); "
+                                  "not sent, the container keeps ACI's default capabilities",
+}
+
+
+def fit_function(app: App, settings: AzureSettings) -> FitFunction:
+    def fit(name: str, service: Service, key: str) -> tuple[Fit, str]:
+        if key in _SECURITY:
+            return UNSUPPORTED, _SECURITY[key]
+        if key.startswith("health.") or key == "health":
+            return _health(service.health, key)
+        if key.startswith("ports"):
+            return _ports(app, settings, name, service, key)
+        handler = _HANDLERS.get(key)
+        if handler is None:
+            raise KeyError(f"no Azure mapping for spec feature {key!r}")
+        return handler(app, settings, name, service)
+
+    return fit
+
+
+def _image(app, settings, name, service):
+    return EXACT, "the container's image"
+
+
+def _pull_secret(app, settings, name, service):
+    secret = service.image_pull_secret
+    source = settings.source(secret)
+    server = source.server or registry_host(service.image)
+    how = (f"username {source.username!r}, password from {source.describe()}" if source.is_login
+           else f"'username:password' from {source.describe()}")
+    return EXACT, (f"imageRegistryCredentials for {server}: {how}, read at deploy time; "
+                   "sidecar images on other registries are pulled anonymously")
+
+
+def _command(app, settings, name, service):
+    return EXACT, "ACI command = command + args; it replaces the image's ENTRYPOINT and CMD"
+
+
+def _args(app, settings, name, service):
+    if service.command is not None:
+        return EXACT, "appended to command in ACI's single command array"
+    return LOSSY, (f"ACI has one command array, which replaces the image's ENTRYPOINT: the args alone become "
+                   f"the whole command line {command_line(service)} and the image's ENTRYPOINT is lost; "
+                   "give command too")
+
+
+def _env(app, settings, name, service):
+    naming = [f"{var} names service {other}" for var, value in service.env.items()
+              for other in app.services if other != name and _names_host(value, other)]
+    if naming:
+        return LOSSY, (f"environmentVariables (name, value); {'; '.join(naming)}, which does not resolve "
+                       "between ACI groups without a VNet")
+    return EXACT, "environmentVariables (name, value)"
+
+
+def _names_host(value: str, host: str) -> bool:
+    """Whether ``value`` uses ``host`` as a host name, e.g. ``http://api:8080`` or ``redis:6379``."""
+    return re.search(rf"(^|[/@]){re.escape(host)}(:\d+|/|$)", value) is not None
+
+
+def _secrets(app, settings, name, service):
+    parts = []
+    for var, secret in service.secrets.items():
+        default = "" if secret in settings.secrets else " (default source)"
+        parts.append(f"{var} <- {secret} from {settings.source(secret).describe()}{default}")
+    return EXACT, ("environmentVariables secureValue (never returned by the API), read at deploy time: "
+                   + "; ".join(parts))
+
+
+def _ports(app, settings, name, service, key):
+    replicas = service.desired_replicas
+    if key == "ports.http":
+        return LOSSY, "served as plain TCP ports: ACI has no HTTP load balancer and no TLS termination"
+    if key == "ports.udp":
+        return EXACT, "UDP ports"
+    if key == "ports.public":
+        public = ", ".join(str(p.port) for p in service.ports if p.public)
+        rg = settings.resource_group_for(app.name)
+        first = f"{dns_label(app.name, name, 0, rg, settings.dns_label_prefix)}.{settings.location}.azurecontainer.io"
+        if replicas <= 1:
+            return EXACT, f"public IP with ports {public} and DNS name {first}"
+        return LOSSY, (f"each of the {replicas} groups gets its own public IP and DNS name ({first}, ...) with "
+                       f"ports {public}; nothing balances traffic between them")
+    private = [str(p.port) for p in service.ports if not p.public]
+    if not private:
+        return EXACT, "container ports, exposed on the group's public IP"
+    which = f"port {private[0]} has" if len(private) == 1 else f"ports {', '.join(private)} have"
+    return LOSSY, (f"{which} no address outside the group: an ACI group gets an IP only when a port is "
+                   "public, and groups cannot reach each other without a VNet; only the group's own "
+                   "containers (sidecars) reach it, on localhost")
+
+
+def _resources(app, settings, name, service):
+    rounded = []
+    for label, spec in (("main", service), *((s.name, s) for s in service.sidecars)):
+        rounded += [f"{label}: {r}" for r in describe_rounding(spec.resources, aci_size(spec.resources))]
+    size = group_size(service)
+    note = f"per group {size.cpu:g} vCPU / {size.memory_gb:g} GB, requests = limits"
+    if size.cpu < MIN_GROUP_CPU or size.memory_gb < MIN_GROUP_MEMORY_GB:
+        note += (f"; below ACI's documented group minimum of {MIN_GROUP_CPU:g} vCPU / {MIN_GROUP_MEMORY_GB:g} GB, "
+                 "which some regions refuse")
+    if rounded:
+        return LOSSY, f"rounded up: {'; '.join(rounded)}; {note}"
+    return EXACT, note
+
+
+def _replicas(app, settings, name, service):
+    n = service.desired_replicas
+    if n == 0:
+        return EXACT, "0 replicas: no container group is created"
+    if n == 1:
+        return EXACT, f"one container group {group_name(app.name, name, 0)}"
+    return LOSSY, (f"ACI has no replicas: {n} separate container groups {group_name(app.name, name, 0)} .. "
+                   f"{group_name(app.name, name, n - 1)}; scale adds or deletes groups; nothing balances "
+                   "traffic between them")
+
+
+def _autoscale(app, settings, name, service):
+    a = service.autoscale
+    return UNSUPPORTED, (f"ACI has no autoscaler: {service.desired_replicas} groups are created (the start count, "
+                         f"replicas clamped into {a.min}..{a.max}); max and cpu_percent are ignored and "
+                         "`cloudorch autoscale` is refused")
+
+
+def _health(health: Health, key: str) -> tuple[Fit, str]:
+    if health.tcp is not None:
+        if key == "health.tcp":
+            return UNSUPPORTED, ("ACI probes offer only exec and httpGet: no probe is sent; use a health.command "
+                                 "(e.g. a shell check on the port) if the image has the tools")
+        return UNSUPPORTED, "no probe is sent (the tcp check has no ACI equivalent)"
+    body = probe(health)
+    fractional = [f"{k} {v:g}s" for k, v in (("interval", health.interval), ("timeout", health.timeout),
+                                              ("start_period", health.start_period)) if v != int(v)]
+    fit = LOSSY if fractional else EXACT
+    rounding = f"; rounded up to whole seconds: {', '.join(fractional)}" if fractional else ""
+    if key == "health.start_period":
+        return fit, f"initialDelaySeconds {body['initialDelaySeconds']}{rounding}"
+    what = (f"httpGet {health.http.path} on port {health.http.port}" if health.http
+            else f"exec {health.command}")
+    return fit, (f"livenessProbe (restarts the container) and readinessProbe: {what}, every "
+                 f"{body['periodSeconds']}s, timeout {body['timeoutSeconds']}s, failureThreshold "
+                 f"{body['failureThreshold']}{rounding}")
+
+
+def _depends_on(app, settings, name, service):
+    deps = ", ".join(service.depends_on)
+    return LOSSY, (f"start order kept (the groups of {deps} are deployed first), but ACI groups do not resolve "
+                   f"each other's names without a VNet: {deps} cannot be reached by service name")
+
+
+def _volumes(app, settings, name, service):
+    names = ", ".join(v.name for v in service.volumes)
+    return EXACT, f"emptyDir volumes {names}, living as long as the container group"
+
+
+def _sidecars(app, settings, name, service):
+    names = ", ".join(s.name for s in service.sidecars)
+    loose = [s.name for s in service.sidecars if _args_only(s)]
+    if loose:
+        return LOSSY, (f"containers {names} in the same group (shared localhost and volumes); {', '.join(loose)} "
+                       "give args without command, which replace the image's ENTRYPOINT on ACI")
+    return EXACT, f"containers {names} in the same group, sharing localhost and the service's volumes"
+
+
+def _args_only(container: Container) -> bool:
+    return container.args is not None and container.command is None
+
+
+def _labels(app, settings, name, service):
+    rewritten = [k for k in app.labels if tag_key(k) != k]
+    if rewritten:
+        return LOSSY, (f"tags on every container group; ARM tag names cannot contain '/': "
+                       f"{', '.join(f'{k} -> {tag_key(k)}' for k in rewritten)}")
+    return EXACT, "tags on every container group, next to the ownership markers"
+
+
+_HANDLERS = {
+    "image": _image, "image_pull_secret": _pull_secret, "command": _command, "args": _args, "env": _env,
+    "secrets": _secrets, "resources": _resources, "replicas": _replicas, "autoscale": _autoscale,
+    "depends_on": _depends_on, "volumes": _volumes, "sidecars": _sidecars, "labels": _labels,
+}

@@ -1,0 +1,74 @@
+"""The Azure Container Instances provider.
+
+Offline half (this module imports no Azure SDK): ``render`` turns the spec into container group
+PUT bodies for ARM API 2023-05-01 (``providers.azure.convert``) and ``validate`` reports how each
+feature maps (``providers.azure.fit``), after refusing what ACI would refuse
+(``providers.azure.limits``). Settings: ``providers.azure.settings``.
+
+Capabilities: logs, public IPs, scratch volumes, sidecars, health checks and secrets are native.
+Replicas are declared too, though ACI has none: the adapter runs one container group per replica
+and scales by adding or deleting groups. Not declared, so the engine refuses them before any API
+call: autoscale (ACI has no autoscaler), service discovery (groups do not resolve each other's
+names without a VNet) and rolling updates (an ACI update restarts every container of a group).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, ClassVar
+
+from cloudorch.errors import SpecError
+from cloudorch.provider import Capability, Document, FieldReport, Provider
+from cloudorch.spec.fields import report
+from providers.azure.settings import AzureSettings
+
+if TYPE_CHECKING:
+    from cloudorch.sandbox.emulator import Emulator
+
+EMULATOR_MODULE = "providers.azure.emulator"
+
+
+class AzureProvider(Provider):
+    """Azure Container Instances: one container group per service replica."""
+
+    name = "azure"
+    extra = "azure"
+    requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource")
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.REPLICAS, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
+        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS,
+    })
+    settings_model = AzureSettings
+    settings: AzureSettings
+
+    @classmethod
+    def emulator(cls) -> Emulator | None:
+        """The ARM emulator for the sandbox, when ``providers.azure.emulator`` is installed."""
+        if importlib.util.find_spec(EMULATOR_MODULE) is None:
+            return None
+        return importlib.import_module(EMULATOR_MODULE).AzureEmulator()
+
+    @property
+    def resource_group(self) -> str:
+        return self.settings.resource_group_for(self.app.name)
+
+    def check(self) -> None:
+        """Raise SpecError for whatever ACI would refuse (names, group sizes, counts)."""
+        from providers.azure.limits import issues
+
+        found = issues(self.spec, self.settings)
+        if found:
+            raise SpecError(found)
+
+    def render(self) -> list[Document]:
+        from providers.azure.convert import container_groups
+
+        self.check()
+        return container_groups(self.app, self.settings, self.markers())
+
+    def validate(self) -> list[FieldReport]:
+        from providers.azure.fit import fit_function
+
+        self.check()
+        return report(self.app, fit_function(self.app, self.settings))
