@@ -1,0 +1,36 @@
+"""The ``gcp`` provider: the app on an existing GKE cluster.
+
+It renders exactly the ``kubernetes`` provider's manifests (``providers.kubernetes.convert``) for
+its own namespace; what differs is how the cluster is reached (the GKE API and Google credentials
+instead of a kubeconfig, ``providers.gcp.settings``) and the fit table's wording for GKE: a public
+port gets a Google Cloud passthrough Network Load Balancer, and GKE ships the metrics server the
+HorizontalPodAutoscaler needs. This module imports no Google or Kubernetes client.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from providers.gcp.settings import GKESettings
+from providers.kubernetes.fit import FitTable
+from providers.kubernetes.provider import KubernetesProvider, optional_emulator
+
+if TYPE_CHECKING:
+    from cloudorch.sandbox.emulator import Emulator
+
+
+class GKEFitTable(FitTable):
+    load_balancer = "GKE's Google Cloud passthrough Network Load Balancer"
+    metrics = "GKE's built-in metrics server supplies the cpu metrics"
+
+
+class GKEProvider(KubernetesProvider):
+    name: ClassVar[str] = "gcp"
+    extra: ClassVar[str] = "gcp"
+    requires: ClassVar[tuple[str, ...]] = ("google.cloud.container_v1", "google.auth", "kubernetes")
+    settings_model: ClassVar[type[Any]] = GKESettings
+    fit_table: ClassVar[type[FitTable]] = GKEFitTable
+
+    @classmethod
+    def emulator(cls) -> Emulator | None:
+        return optional_emulator("providers.gcp.emulator", "GKEEmulator")

@@ -1,0 +1,85 @@
+"""The ``kubernetes`` provider: an app as manifests in one namespace of any cluster (kubeconfig).
+
+Offline half: ``render`` (``providers.kubernetes.convert``) and ``validate`` (the fit table in
+``providers.kubernetes.fit`` plus the hard checks in ``providers.kubernetes.checks``) are pure: this
+module imports no Kubernetes client. Settings: ``providers.kubernetes.settings``.
+
+Ownership markers are labels: ``cloudorch.io/app: {app}`` (``OWNER_KEY``) and
+``app.kubernetes.io/managed-by: cloudorch`` (``TOOL_KEY``), on every resource and pod.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from cloudorch.errors import SpecError, SpecIssue
+from cloudorch.provider import Capability, Document, FieldReport, Provider
+from cloudorch.spec.fields import report
+from providers.kubernetes import checks, convert, meta
+from providers.kubernetes.fit import FitTable
+from providers.kubernetes.settings import KubernetesSettings
+
+if TYPE_CHECKING:
+    from cloudorch.sandbox.emulator import Emulator
+
+
+def optional_emulator(module: str, attribute: str) -> Emulator | None:
+    """An instance of ``module.attribute`` when that module exists, else None (imported only
+    here, when the sandbox asks for it)."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        return None
+    return getattr(importlib.import_module(module), attribute)()
+
+
+class KubernetesProvider(Provider):
+    name: ClassVar[str] = "kubernetes"
+    extra: ClassVar[str] = "kubernetes"
+    requires: ClassVar[tuple[str, ...]] = ("kubernetes",)
+    settings_model: ClassVar[type[Any]] = KubernetesSettings
+    capabilities = frozenset({
+        Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS, Capability.PUBLIC_IP,
+        Capability.VOLUMES, Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS,
+        Capability.SERVICE_DISCOVERY, Capability.ROLLING_UPDATE,
+    })
+    OWNER_KEY: ClassVar[str] = meta.OWNER_KEY
+    TOOL_KEY: ClassVar[str] = meta.TOOL_KEY
+    TOOL_VALUE: ClassVar[str] = meta.TOOL_VALUE
+    #: the fit table's wording for this platform
+    fit_table: ClassVar[type[FitTable]] = FitTable
+
+    @classmethod
+    def emulator(cls) -> Emulator | None:
+        return optional_emulator("providers.kubernetes.emulator", "KubeEmulator")
+
+    @property
+    def namespace(self) -> str:
+        return self.settings.namespace_for(self.app.name)
+
+    def target(self) -> meta.Target:
+        return meta.Target(self.app, self.namespace, self.settings)
+
+    def check(self) -> None:
+        """Raise SpecError for what Kubernetes would reject (see ``checks``)."""
+        issues = []
+        for path, message in checks.problems(self.app, self.settings, self.name):
+            if (path[0] == "services" and len(path) == 2) or path[0] == "labels":
+                line, col = self.spec.located.locate(path, key=True)
+                issues.append(SpecIssue(self.spec.path, line, col, ".".join(map(str, path)), message))
+            else:
+                issues.append(self.spec.issue(path, message))
+        if issues:
+            raise SpecError(sorted(issues, key=lambda i: (i.line, i.col)))
+
+    def render(self) -> list[Document]:
+        self.check()
+        return convert.render(self.target())
+
+    def validate(self) -> list[FieldReport]:
+        self.check()
+        return report(self.app, self.fit_table(self.target()))
