@@ -1,0 +1,1 @@
+"""The AWS provider: the app spec on Amazon ECS (see ``provider.AWSProvider``)."""

@@ -1,0 +1,60 @@
+"""The AWS provider: the app on Amazon ECS (Fargate by default), one ECS service per spec service.
+
+Offline half: ``render`` (the API calls' kwargs, see :mod:`providers.aws.convert`) and ``validate``
+(the fit table, see :mod:`providers.aws.fit`, after the checks of :mod:`providers.aws.checks`).
+This module imports no AWS SDK; the live operations will import boto3 inside themselves.
+
+Capabilities: all of them natively. Replicas and rolling updates are ECS services' own; autoscale is
+Application Auto Scaling target tracking; logs go to CloudWatch Logs; public IPs are per task
+(no load balancer); volumes are task storage; sidecars are extra containers in the task; health
+checks are container health checks; secrets are Secrets Manager / SSM references; service
+discovery is ECS Service Connect.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from cloudorch.errors import SpecError
+from cloudorch.provider import Capability, Document, FieldReport, Provider
+from cloudorch.spec.fields import report
+from providers.aws import checks, convert
+from providers.aws.context import Context
+from providers.aws.fit import fit_function
+from providers.aws.settings import AWSSettings
+
+
+class AWSProvider(Provider):
+    """Amazon ECS (Fargate or EC2) with CloudWatch Logs, Application Auto Scaling and Service Connect."""
+
+    name = "aws"
+    extra = "aws"
+    requires = ("boto3",)
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
+        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.SERVICE_DISCOVERY,
+        Capability.ROLLING_UPDATE,
+    })
+    settings_model = AWSSettings
+    settings: AWSSettings
+
+    def context(self, **resolved: Any) -> Context:
+        """The conversion inputs; ``resolved`` (region, account_id, subnets) replaces what the
+        settings leave open, as the live operations find it."""
+        return Context.create(self.app, self.settings, self.markers(), **resolved)
+
+    def check(self, ctx: Context | None = None) -> None:
+        """Raise SpecError for everything AWS would reject."""
+        found = checks.issues(self.spec, ctx or self.context())
+        if found:
+            raise SpecError(found)
+
+    def render(self) -> list[Document]:
+        ctx = self.context()
+        self.check(ctx)
+        return convert.render(ctx)
+
+    def validate(self) -> list[FieldReport]:
+        ctx = self.context()
+        self.check(ctx)
+        return report(self.app, fit_function(ctx))

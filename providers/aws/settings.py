@@ -1,0 +1,74 @@
+"""The ``providers.aws`` block of a spec: where and how the app runs on AWS ECS.
+
+Every key is optional; unknown keys and mistyped values are errors (``extra="forbid"``, strict).
+
+- ``region``: the AWS region. Absent: the live operations use the standard AWS chain
+  (``AWS_REGION`` / ``AWS_DEFAULT_REGION`` / the profile). ``render`` then leaves the
+  ``awslogs-region`` log option out; deploy fills it in with the resolved region.
+- ``cluster``: the ECS cluster (created if missing). Default: the app name.
+- ``launch_type``: ``FARGATE`` (default) or ``EC2`` (the cluster must have container instances).
+- ``subnets``: subnet ids for the tasks. Empty (default): the default VPC's subnets, looked up at
+  deploy time; ``render`` shows ``subnets: []`` and deploy fills the list in.
+- ``security_groups``: security group ids. Empty: the VPC's default group, which admits no traffic
+  from outside the group, so a public port needs a group here that allows it.
+- ``assign_public_ip``: force the tasks' public IP on or off (default: see ``convert_service``).
+- ``execution_role_arn``: the task execution role (pulls images, writes logs, reads secrets), as an
+  ARN or a role name. Absent: the standard ``ecsTaskExecutionRole`` of the account; see ``context``.
+- ``task_role_arn``: the role the containers' own AWS calls use (ARN or name). Absent: none.
+- ``account_id``: the 12-digit account, to render role names as full ARNs; absent: deploy resolves it.
+- ``secrets``: spec secret name -> ``valueFrom`` (a Secrets Manager secret ARN, an SSM parameter ARN,
+  or an SSM parameter name). A secret not listed here is read from the SSM parameter
+  ``/{app}/{secret}`` (a documented convention, not a loss).
+- ``log_retention_days``: CloudWatch Logs retention of the services' log groups (default 30); one of
+  the values CloudWatch Logs accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+#: the retention periods CloudWatch Logs' PutRetentionPolicy accepts
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                  2557, 2922, 3288, 3653)
+
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")]
+ClusterName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_-]+$")]
+SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+#: an IAM role ARN or a bare role name
+RoleRef = Annotated[str, StringConstraints(
+    max_length=2048, pattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+|[A-Za-z0-9_+=,.@-]+)$")]
+SecretName = Annotated[str, StringConstraints(min_length=1, max_length=253,
+                                              pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*$")]
+ValueFrom = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^\S+$")]
+
+
+class AWSSettings(BaseModel):
+    """Settings of the ``aws`` provider (the spec's ``providers.aws`` block)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    region: Region | None = Field(None, description="AWS region; default: the standard AWS chain")
+    cluster: ClusterName | None = Field(None, description="ECS cluster; default: the app name")
+    launch_type: Literal["FARGATE", "EC2"] = "FARGATE"
+    subnets: list[SubnetId] = Field([], description="empty: the default VPC's subnets (resolved at deploy)")
+    security_groups: list[SecurityGroupId] = Field([], description="empty: the VPC's default group")
+    assign_public_ip: bool | None = Field(None, description="override the tasks' public IP")
+    execution_role_arn: RoleRef | None = Field(None, description="default: ecsTaskExecutionRole")
+    task_role_arn: RoleRef | None = None
+    account_id: AccountId | None = Field(None, description="renders role names as ARNs")
+    secrets: dict[SecretName, ValueFrom] = Field(
+        {}, description="secret name -> Secrets Manager ARN or SSM parameter ARN/name; "
+                        "default: the SSM parameter /{app}/{secret}")
+    log_retention_days: int = Field(30, description=f"one of {', '.join(map(str, RETENTION_DAYS))}")
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in RETENTION_DAYS:
+            allowed = ", ".join(map(str, RETENTION_DAYS))
+            raise ValueError(f"CloudWatch Logs keeps logs for one of {allowed} days, not {value}")
+        return value
