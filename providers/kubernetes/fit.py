@@ -82,7 +82,7 @@ class FitTable:
     def fit_resources(self, name: str, s: Service) -> Verdict:
         r = s.resources
         amounts = f"cpu {cpu_quantity(r.cpu)}, memory {memory_quantity(r.memory)}"
-        return Fit.EXACT, f"requests = limits ({amounts}) per container, sidecars their own: Guaranteed QoS"
+        return Fit.EXACT, f"requests = limits ({amounts}; sidecars: their own), so the pod is Guaranteed QoS"
 
     # -- ports -------------------------------------------------------------------------------
     def fit_ports(self, name: str, s: Service) -> Verdict:
