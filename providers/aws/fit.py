@@ -12,6 +12,9 @@ nc/bash in the image); health timings outside ECS's ranges; depends_on (only the
 sidecars (restarted only after 60 s of running).
 
 Unsupported: run_as_group without run_as_user (ECS's ``user`` needs a user; left out).
+
+The ``security`` block hardens the service's main container only; sidecars keep their images'
+defaults (a uid that suits one image rarely suits another).
 """
 
 from __future__ import annotations
