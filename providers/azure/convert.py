@@ -29,9 +29,12 @@ localhost and the service's volumes. Mapping decisions:
   exec and httpGet): no probe is sent.
 - ``volumes`` -> ``volumes[{name, emptyDir: {}}]`` + ``volumeMounts`` in the main container;
   sidecars mount the same volumes by name.
-- ``security``: nothing is sent. ACI answers ``SecurityContextNotSupported`` ("Only the Privileged
-  flag is supported") to runAsUser, runAsGroup, capabilities and seccompProfile, and has no
-  read-only root filesystem; Standard-SKU containers are never privileged.
+- ``security``: nothing is sent. The 2023-05-01 model has ``securityContext``, but ACI answers
+  ``SecurityContextNotSupported`` ("Only the "Privileged" flag is supported") to runAsUser,
+  runAsGroup, capabilities and seccompProfile (MicrosoftDocs/azure-docs issue #123837), and
+  ``securityContext`` needs the Confidential SKU at all (hashicorp/terraform-provider-azurerm PR
+  #23034); there is no read-only root filesystem field. Standard-SKU containers are never
+  privileged, so nothing needs turning off.
 - Group: ``osType`` from settings (Linux), ``restartPolicy: Always``, ``sku: Standard``,
   ``location`` from settings.
 """

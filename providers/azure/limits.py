@@ -9,7 +9,9 @@ container-instances-resource-and-quota-limits, revision of 2025-11-17):
   limits" until a quota increase: the settings ``max_cpu_per_group`` / ``max_memory_gb_per_group``
   default to 4 / 16 and may be raised to 31 / 240;
 - a group's minimum allocation is 1 vCPU and 1 GB ("Container groups in Azure Container
-  Instances", same site): smaller groups are not refused here but flagged in the fit report.
+  Instances", same site; a 0.5 vCPU group failed with HTTP 500 in
+  hashicorp/terraform-provider-azurerm issue #26925): smaller groups are not refused here, since
+  many regions accept them, but the fit report flags them.
 
 Names (``providers.azure.naming``): the group name of the highest replica index the service can
 reach (``replicas``, or ``autoscale.max``), every container name, and public DNS labels. ARM
@@ -43,7 +45,7 @@ def highest_replica(service: Service) -> int:
 def issues(spec: Spec, settings: AzureSettings) -> list[SpecIssue]:
     found = []
     for name, service in spec.app.services.items():
-        found += [spec.issue(path, message) for path, message in _service(spec, settings, name, service)]
+        found += [_issue(spec, path, message) for path, message in _service(spec, settings, name, service)]
     found += [spec.issue(path, message) for path, message in _secrets(spec, settings)]
     labels = spec.app.labels
     if len(labels) + OUR_TAGS > MAX_TAGS:
@@ -56,6 +58,14 @@ def issues(spec: Spec, settings: AzureSettings) -> list[SpecIssue]:
             found.append(spec.issue(("labels", key), f"labels {other!r} and {key!r} become the same Azure tag "
                                                      f"{tag_key(key)!r} (tag names ignore case, '/' becomes '_')"))
     return found
+
+
+def _issue(spec: Spec, path: tuple, message: str) -> SpecIssue:
+    """An issue at ``path``; one about a service as a whole points at the service's name."""
+    if len(path) == 2 and path[0] == "services":
+        line, col = spec.located.locate(path, key=True)
+        return SpecIssue(spec.path, line, col, ".".join(map(str, path)), message)
+    return spec.issue(path, message)
 
 
 def _service(spec: Spec, settings: AzureSettings, name: str, service: Service):

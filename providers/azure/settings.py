@@ -27,7 +27,8 @@ Keys and defaults:
   A plain ``{env}``/``{file}`` source used as an ``image_pull_secret`` holds ``username:password``
   (split at the first colon). A secret the map does not name defaults to
   ``{env: <NAME upper-cased, every character other than A-Z and 0-9 replaced by _>}``, e.g.
-  ``session-key`` -> ``SESSION_KEY``. A literal ``{value: ...}`` is refused: the spec file is meant
+  ``session-key`` -> ``SESSION_KEY``, ``db.password`` -> ``DB_PASSWORD`` (a leading digit gets a
+  ``_`` in front: ``9lives`` -> ``_9LIVES``). A literal ``{value: ...}`` is refused: the spec file is meant
   to be committed, and ACI's ``secureValue`` keeps a secret out of the API's replies only if it
   never sat in plain text on the way there.
 """

@@ -1,10 +1,13 @@
 """CPU and memory in ACI's units.
 
 - Memory: the spec holds MiB; ACI takes ``memoryInGB`` in steps of 0.1 GB (Microsoft's own ACI
-  virtual-kubelet provider notes "ACI memory request must be times of 0.1 GB"). We read ACI's GB
-  as GiB (1024 MiB), as the Azure portal labels it and as Docker's ACI integration converted, and
-  round UP to the next 0.1 so a container never gets less than the spec asks: ``512Mi`` -> 0.5,
-  ``1Gi`` -> 1.0, but ``128Mi`` -> 0.2 (lossy: only multiples of 512Mi convert exactly).
+  virtual-kubelet provider, virtual-kubelet/azure-aci pkg/provider/aci.go, notes "ACI memory
+  request must be times of 0.1 GB"). We read ACI's GB as GiB (1024 MiB), as Docker's ACI
+  integration (docker/compose-cli ``bytesToGb``) converted; that virtual-kubelet provider divides
+  bytes by 10^9 instead, so the unit is not settled and a container may get up to 7% less than
+  its MiB if ACI means 10^9 bytes. We round UP to the next 0.1 GB, so rounding never takes memory
+  away: ``512Mi`` -> 0.5, ``1Gi`` -> 1.0, but ``128Mi`` -> 0.2 (lossy: only multiples of 512Mi
+  convert exactly).
 - CPU: ACI takes ``cpu`` in steps of 0.01 vCPU (the same provider: "ACI CPU request must be times
   of 10m"); the spec's millicores are rounded UP to the next 0.01: ``250m`` -> 0.25 exactly,
   ``125m`` -> 0.13 (lossy).
