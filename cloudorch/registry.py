@@ -8,7 +8,6 @@ Our own providers register exactly as a third party's would.
 from __future__ import annotations
 
 import difflib
-import importlib.util
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
@@ -72,17 +71,22 @@ def load(name: str | None) -> type[Provider]:
     return cls
 
 
+def _installed(module: str) -> bool:
+    """Whether ``module`` (dotted) can be imported, found without importing it or its parents."""
+    import importlib.machinery
+
+    locations = None
+    for part in module.split("."):
+        spec = importlib.machinery.PathFinder.find_spec(part, locations)
+        if spec is None:
+            return False
+        locations = spec.submodule_search_locations
+    return True
+
+
 def missing_sdk(cls: type[Provider]) -> list[str]:
     """The modules of ``cls.requires`` that are not installed (checked without importing them)."""
-    missing = []
-    for module in cls.requires:
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            missing.append(module)
-    return missing
+    return [module for module in cls.requires if not _installed(module)]
 
 
 def require_sdk(cls: type[Provider]) -> None:

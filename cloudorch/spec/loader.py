@@ -30,8 +30,9 @@ class Spec:
     path: str
     located: Located
 
-    def issue(self, path: Iterable[str | int], message: str) -> SpecIssue:
-        line, col = self.located.locate(tuple(path))
+    def issue(self, path: Iterable[str | int], message: str, key: bool = False) -> SpecIssue:
+        """A problem at ``path``: its value's position, or its key's with ``key=True``."""
+        line, col = self.located.locate(tuple(path), key=key)
         return SpecIssue(self.path, line, col, ".".join(map(str, path)), message)
 
     def provider_block(self, provider: str) -> dict[str, Any]:

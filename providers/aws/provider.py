@@ -2,7 +2,8 @@
 
 Offline half: ``render`` (the API calls' kwargs, see :mod:`providers.aws.convert`) and ``validate``
 (the fit table, see :mod:`providers.aws.fit`, after the checks of :mod:`providers.aws.checks`).
-This module imports no AWS SDK; the live operations will import boto3 inside themselves.
+This module imports no AWS SDK; the live operations (:mod:`providers.aws.live`) import boto3
+inside themselves.
 
 Capabilities: all of them natively. Replicas and rolling updates are ECS services' own; autoscale is
 Application Auto Scaling target tracking; logs go to CloudWatch Logs; public IPs are per task
@@ -21,10 +22,11 @@ from cloudorch.spec.fields import report
 from providers.aws import checks, convert
 from providers.aws.context import Context
 from providers.aws.fit import fit_function
+from providers.aws.live.operations import AWSLiveOperations
 from providers.aws.settings import AWSSettings
 
 
-class AWSProvider(Provider):
+class AWSProvider(AWSLiveOperations, Provider):
     """Amazon ECS (Fargate or EC2) with CloudWatch Logs, Application Auto Scaling and Service Connect."""
 
     name = "aws"
@@ -37,6 +39,13 @@ class AWSProvider(Provider):
     })
     settings_model = AWSSettings
     settings: AWSSettings
+
+    @classmethod
+    def emulator(cls, **options: Any):
+        """moto's server plus the ECS lifecycle layer (see :mod:`providers.aws.emulator`)."""
+        from providers.aws.emulator import AWSEmulator
+
+        return AWSEmulator(**options)
 
     def context(self, **resolved: Any) -> Context:
         """The conversion inputs; ``resolved`` (region, account_id, subnets) replaces what the

@@ -1,0 +1,98 @@
+"""AWS status: ECS services (DescribeServices, 10 per call) mapped onto the common model."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from cloudorch.provider import AppStatus, ServiceStatus, State
+from providers.aws.context import Context
+from providers.aws.live.clients import Clients, aws_errors
+from providers.aws.live.state import chunks
+
+
+def _primary(service: dict[str, Any]) -> dict[str, Any]:
+    return next((d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+
+
+def _stopped_reasons(aws: Clients, ctx: Context, service: dict[str, Any], definition: str) -> list[str]:
+    ecs = aws("ecs")
+    arns = ecs.list_tasks(cluster=ctx.cluster, serviceName=service["serviceName"],
+                          desiredStatus="STOPPED")["taskArns"]
+    reasons = []
+    for batch in chunks(arns, 100):
+        for task in ecs.describe_tasks(cluster=ctx.cluster, tasks=batch).get("tasks", []):
+            if task.get("taskDefinitionArn") == definition:
+                container = next((c.get("reason") for c in task.get("containers", []) if c.get("reason")), None)
+                reasons.append(task.get("stoppedReason") or container or "task stopped")
+    return reasons
+
+
+def _public_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports: list[int]) -> list[str]:
+    ecs = aws("ecs")
+    arns = ecs.list_tasks(cluster=ctx.cluster, serviceName=service["serviceName"],
+                          desiredStatus="RUNNING")["taskArns"]
+    enis = []
+    for batch in chunks(arns, 100):
+        for task in ecs.describe_tasks(cluster=ctx.cluster, tasks=batch).get("tasks", []):
+            for attachment in task.get("attachments", []):
+                for detail in attachment.get("details", []):
+                    if detail.get("name") == "networkInterfaceId":
+                        enis.append(detail["value"])
+    if not enis:
+        return []
+    reply = aws("ec2").describe_network_interfaces(NetworkInterfaceIds=enis)
+    ips = sorted({i.get("Association", {}).get("PublicIp") for i in reply["NetworkInterfaces"]} - {None})
+    return [f"{ip}:{port}" for ip in ips for port in ports]
+
+
+def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] | None) -> ServiceStatus:
+    spec = ctx.app.services[name] if name in ctx.app.services else None
+    if live is None or live.get("status") != "ACTIVE":
+        return ServiceStatus(name, State.MISSING, desired=spec.desired_replicas if spec else 0,
+                             message="not deployed")
+    desired, running, pending = live.get("desiredCount", 0), live.get("runningCount", 0), live.get("pendingCount", 0)
+    primary = _primary(live)
+    definition_arn = primary.get("taskDefinition") or live.get("taskDefinition", "")
+    definition = aws("ecs").describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
+    main = next((c for c in definition["containerDefinitions"] if c.get("essential", True)),
+                definition["containerDefinitions"][0])
+    status = ServiceStatus(name, State.PENDING, desired=desired, running=running, pending=pending,
+                           image=main.get("image", ""), revision=definition_arn.rsplit("/", 1)[-1])
+    rollout = primary.get("rolloutState")
+    reasons = _stopped_reasons(aws, ctx, live, definition_arn) if running < desired else []
+    status.failed = len(reasons)
+    events = [e.get("message", "") for e in live.get("events", [])]
+    if desired == 0:
+        status.state = State.STOPPED
+    elif rollout == "FAILED" or (running == 0 and reasons):
+        status.state = State.FAILED
+        status.message = reasons[0] if reasons else primary.get("rolloutStateReason", "deployment failed")
+    elif running >= desired and len(live.get("deployments", [])) <= 1 and rollout in (None, "COMPLETED"):
+        status.state = State.HEALTHY
+    elif len(live.get("deployments", [])) > 1 or rollout == "IN_PROGRESS":
+        status.state = State.PROGRESSING
+        status.message = primary.get("rolloutStateReason", "") or (events[0] if events else "")
+    elif running > 0:
+        status.state = State.DEGRADED
+        status.message = reasons[0] if reasons else f"{desired - running} of {desired} replicas not running"
+    if spec:
+        public = [p.port for p in spec.ports if p.public]
+        if public and running:
+            status.endpoints = _public_endpoints(aws, ctx, live, public)
+        status.endpoints += [f"{name}:{p.port}" for p in spec.ports if not p.public and p.protocol != "udp"]
+    return status
+
+
+def app_status(aws: Clients, ctx: Context, names: list[str]) -> AppStatus:
+    found: dict[str, dict[str, Any]] = {}
+    with aws_errors(f"reading ECS services of app {ctx.app.name}"):
+        ecs = aws("ecs")
+        clusters = ecs.describe_clusters(clusters=[ctx.cluster]).get("clusters", [])
+        if any(c.get("status") == "ACTIVE" for c in clusters):
+            for batch in chunks([ctx.service_name(n) for n in names], 10):
+                for service in ecs.describe_services(cluster=ctx.cluster, services=batch).get("services", []):
+                    found[service["serviceName"]] = service
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda n: service_status(aws, ctx, n, found.get(ctx.service_name(n))), names))
+    return AppStatus(ctx.app.name, "aws", statuses)

@@ -1,0 +1,30 @@
+"""specs/schema.json is exactly `cloudorch schema`, and every example validates against it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from cloudorch.spec.schema import app_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_schema_matches_the_models():
+    committed = json.loads((ROOT / "specs" / "schema.json").read_text())
+    assert committed == app_schema(), "specs/schema.json drifted: run `cloudorch schema > specs/schema.json`"
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "specs" / "examples").glob("*.yaml")), ids=lambda p: p.stem)
+def test_examples_validate_against_the_schema(example):
+    jsonschema.Draft202012Validator(app_schema()).validate(yaml.safe_load(example.read_text()))
+
+
+def test_schema_rejects_unknown_provider_blocks():
+    doc = {"version": 1, "name": "x", "services": {"web": {"image": "nginx:1"}}, "providers": {"awz": {}}}
+    errors = list(jsonschema.Draft202012Validator(app_schema()).iter_errors(doc))
+    assert errors
