@@ -1,0 +1,16 @@
+"""The pieces of the kube-apiserver emulator (:mod:`providers.kubernetes.emulator`).
+
+- :mod:`.resources`  the catalogue of served resource types (discovery and routing read it)
+- :mod:`.errors`     ``Status`` error objects
+- :mod:`.store`      objects in memory, the global resourceVersion, the change log for watches
+- :mod:`.selectors`  label and field selectors
+- :mod:`.merge`      JSON merge patch, strategic merge patch, JSON patch
+- :mod:`.fields`     field paths, FieldsV1 and server-side apply ownership
+- :mod:`.objects`    per-kind defaulting and validation
+- :mod:`.registry`   the verbs (create, update, patch, apply, delete) with metadata bookkeeping
+- :mod:`.discovery`  /version, /api, /apis, resource lists, minimal OpenAPI
+- :mod:`.tables`     ``Table`` rendering for kubectl
+- :mod:`.pods`       pod lifecycle by image and time, and container logs
+- :mod:`.controller` deployments, replicasets, HPAs, load balancers, namespaces, garbage collection
+- :mod:`.routing`    URL parsing and the WSGI request handling
+"""

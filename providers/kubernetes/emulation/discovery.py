@@ -1,0 +1,129 @@
+"""Discovery documents: /version, /api, /api/v1, /apis, /apis/{group}/{version}, and a minimal OpenAPI v3
+index with one document per group version (enough for kubectl to see that the server validates fields
+itself and to skip client-side schema validation)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from providers.kubernetes.emulation import resources as r
+from providers.kubernetes.emulation.resources import ResourceType
+
+VERSION = {"major": "1", "minor": "32", "emulationMajor": "1", "emulationMinor": "32",
+           "minCompatibilityMajor": "1", "minCompatibilityMinor": "31", "gitVersion": "v1.32.0-cloudorch",
+           "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
+           "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.23.4", "compiler": "gc",
+           "platform": "linux/amd64"}
+
+
+def version() -> dict[str, Any]:
+    return dict(VERSION)
+
+
+def _storage_hash(rt: ResourceType) -> str:
+    return hashlib.sha256(f"{rt.api_version}/{rt.kind}".encode()).hexdigest()[:11]
+
+
+def core_versions(server_address: str) -> dict[str, Any]:
+    return {"kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+
+
+def group_list() -> dict[str, Any]:
+    groups = []
+    for group, versions in r.GROUPS.items():
+        listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
+        groups.append({"name": group, "versions": listed, "preferredVersion": listed[0]})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def group(name: str) -> dict[str, Any] | None:
+    versions = r.GROUPS.get(name)
+    if not versions:
+        return None
+    listed = [{"groupVersion": f"{name}/{v}", "version": v} for v in versions]
+    return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": listed,
+            "preferredVersion": listed[0]}
+
+
+def resource_list(group_name: str, version_name: str) -> dict[str, Any] | None:
+    served = [rt for rt in r.RESOURCES if rt.group == group_name and rt.version == version_name]
+    if not served:
+        return None
+    entries: list[dict[str, Any]] = []
+    for rt in served:
+        entry: dict[str, Any] = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
+                                 "kind": rt.kind, "verbs": list(rt.verbs),
+                                 "storageVersionHash": _storage_hash(rt)}
+        if rt.short_names:
+            entry["shortNames"] = list(rt.short_names)
+        if rt.categories:
+            entry["categories"] = list(rt.categories)
+        entries.append(entry)
+        for sub in rt.subresources:
+            sub_entry: dict[str, Any] = {"name": f"{rt.plural}/{sub}", "singularName": "",
+                                         "namespaced": rt.namespaced, "kind": rt.kind, "verbs": ["get", "patch",
+                                                                                                  "update"]}
+            if sub == "scale":
+                sub_entry.update(group="autoscaling", version="v1", kind="Scale")
+            elif sub == "log":
+                sub_entry.update(kind="Pod", verbs=["get"])
+            entries.append(sub_entry)
+    group_version = f"{group_name}/{version_name}" if group_name else version_name
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": entries}
+
+
+# -- OpenAPI v3 ----------------------------------------------------------------------------------------
+def _path_name(group_name: str, version_name: str) -> str:
+    return f"apis/{group_name}/{version_name}" if group_name else f"api/{version_name}"
+
+
+def _document(group_name: str, version_name: str) -> dict[str, Any]:
+    """A small OpenAPI 3 document for one group version: its paths and the query parameters the server
+    accepts on writes (kubectl reads ``fieldValidation`` here), with open object schemas."""
+    params = [{"name": name, "in": "query", "schema": {"type": "string"}, "uniqueItems": True}
+              for name in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for rt in r.RESOURCES:
+        if (rt.group, rt.version) != (group_name, version_name):
+            continue
+        prefix = "/" + _path_name(group_name, version_name)
+        scope = "/namespaces/{namespace}" if rt.namespaced else ""
+        gvk = [{"group": rt.group, "version": rt.version, "kind": rt.kind}]
+        item_ops = {verb: {"operationId": f"{verb}{rt.kind}", "parameters": params,
+                           "x-kubernetes-group-version-kind": gvk[0],
+                           "responses": {"200": {"description": "OK"}}}
+                    for verb in ("get", "put", "patch", "delete")}
+        paths[f"{prefix}{scope}/{rt.plural}/{{name}}"] = item_ops
+        paths[f"{prefix}{scope}/{rt.plural}"] = {
+            verb: {"operationId": f"{verb}{rt.kind}List", "parameters": params,
+                   "x-kubernetes-group-version-kind": gvk[0], "responses": {"200": {"description": "OK"}}}
+            for verb in ("get", "post")}
+        schema_name = ".".join(["io.k8s.api", rt.group or "core", rt.version, rt.kind])
+        schemas[schema_name] = {"type": "object", "x-kubernetes-group-version-kind": gvk,
+                                "x-kubernetes-preserve-unknown-fields": True}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
+            "paths": paths, "components": {"schemas": schemas}}
+
+
+def _hash(document: dict[str, Any]) -> str:
+    return hashlib.sha512(json.dumps(document, sort_keys=True).encode()).hexdigest()[:64].upper()
+
+
+def openapi_v3_index() -> dict[str, Any]:
+    paths = {}
+    for group_name, version_name in r.group_versions():
+        name = _path_name(group_name, version_name)
+        paths[name] = {"serverRelativeURL": f"/openapi/v3/{name}?hash={_hash(_document(group_name, version_name))}"}
+    return {"paths": paths}
+
+
+def openapi_v3(path: str) -> dict[str, Any] | None:
+    """The document at /openapi/v3/{path} (``api/v1``, ``apis/apps/v1``, ...)."""
+    for group_name, version_name in r.group_versions():
+        if path.strip("/") == _path_name(group_name, version_name):
+            return _document(group_name, version_name)
+    return None
