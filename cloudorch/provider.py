@@ -215,6 +215,9 @@ class Provider(ABC):
         self.sandbox = dict(sandbox) if sandbox else None
         #: the command's overall deadline; the engine sets it, SDK timeouts and waits honour it
         self.deadline: Deadline | None = None
+        #: take over fields that another tool manages instead of refusing (deploy --force-conflicts);
+        #: only providers whose cloud tracks field ownership (Kubernetes server-side apply) use it
+        self.force_conflicts = False
 
     # -- discovery ---------------------------------------------------------------------------
     @classmethod

@@ -16,8 +16,10 @@ from cloudorch.cli import options
 @click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=1),
               help="Overall deadline in seconds for the API calls and the wait.")
 @click.option("--no-wait", is_flag=True, help="Return after the API calls, without waiting for health.")
+@click.option("--force-conflicts", is_flag=True,
+              help="Take over fields another tool manages instead of refusing (Kubernetes server-side apply).")
 @options.output("table", "json", "yaml")
-def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, output) -> int:
+def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force_conflicts, output) -> int:
     from cloudorch.cli.live import open_live, print_status
     from cloudorch.cli.progress import Progress
     from cloudorch.deadline import Deadline
@@ -30,6 +32,7 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, outpu
             click.echo(f"warning: {line.field} is not supported on {provider.name}: {line.note}", err=True)
     deadline = Deadline(timeout)
     provider.deadline = deadline
+    provider.force_conflicts = force_conflicts
     plan = provider.plan()
     if plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: no changes", err=True)
