@@ -277,9 +277,6 @@ class Controller:
                 new = self._new_replicaset(deployment, pod_hash, max(revisions, default=0) + 1)
             except ApiError:
                 return  # e.g. the namespace is terminating
-            self.event(deployment, "ScalingReplicaSet", f"Scaled up replica set {new['metadata']['name']} from 0 "
-                       f"to {desired}" if desired else f"Created new replica set {new['metadata']['name']}",
-                       "deployment-controller")
         elif int(new["metadata"].get("annotations", {}).get(REVISION, 0)) < max(revisions, default=0):
             revision = str(max(revisions) + 1)  # rolled back to an older template
             self.registry.mutate(r.REPLICASETS, ns, new["metadata"]["name"],

@@ -180,6 +180,10 @@ class KubeApi:
 
     @staticmethod
     def _body(request: Request) -> Any:
+        kind = (request.content_type or "").split(";")[0].strip()
+        if kind and "json" not in kind and "yaml" not in kind:
+            raise ApiError(415, "the body of the request was in an unknown format - accepted media types "
+                                "include: application/json, application/yaml", "UnsupportedMediaType")
         raw = request.get_data()
         if not raw:
             raise bad_request("the request body is empty")
