@@ -8,13 +8,15 @@ fixtures::
         provider = "aws"
 
         @pytest.fixture(scope="class")
-        def sandbox(self, tmp_path_factory):
+        @classmethod
+        def sandbox(cls, tmp_path_factory):
             box = InProcessSandbox(tmp_path_factory.mktemp("sandbox"), ["aws"])
             yield box
             box.close()
 
         @pytest.fixture(scope="class")
-        def hooks(self, sandbox):
+        @classmethod
+        def hooks(cls, sandbox):
             return MyHooks(sandbox.config("aws"))   # a ConformanceHooks using the cloud's own SDK
 
 The tests run in definition order and build on each other (deploy -> ... -> destroy); keep them on
@@ -99,10 +101,10 @@ class ProviderConformance:
 
     # -- plumbing ------------------------------------------------------------------------------
     @pytest.fixture(scope="class", autouse=True)
-    def _workdir(self, request, tmp_path_factory):
-        request.cls.state = {"dir": tmp_path_factory.mktemp(f"conformance-{self.provider}")}
-        shutil.copy(EXAMPLES / "webshop.yaml", request.cls.state["dir"] / "webshop.yaml")
-        yield
+    @classmethod
+    def _workdir(cls, tmp_path_factory):
+        cls.state = {"dir": tmp_path_factory.mktemp(f"conformance-{cls.provider}")}
+        shutil.copy(EXAMPLES / "webshop.yaml", cls.state["dir"] / "webshop.yaml")
 
     @property
     def capabilities(self) -> frozenset[Capability]:

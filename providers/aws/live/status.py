@@ -15,17 +15,27 @@ def _primary(service: dict[str, Any]) -> dict[str, Any]:
     return next((d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), {})
 
 
-def _stopped_reasons(aws: Clients, ctx: Context, service: dict[str, Any], definition: str) -> list[str]:
+#: stop codes that are not failures (scale-in, deployments replacing tasks, people)
+_BENIGN_STOPS = {"ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption", "TerminationNotice"}
+
+
+def _stopped_reasons(aws: Clients, ctx: Context, service: dict[str, Any], deployment: dict[str, Any]) -> list[str]:
+    """Why tasks of the current deployment stopped, newest first (failures only)."""
     ecs = aws("ecs")
     arns = ecs.list_tasks(cluster=ctx.cluster, serviceName=service["serviceName"],
                           desiredStatus="STOPPED")["taskArns"]
-    reasons = []
+    failures = []
     for batch in chunks(arns, 100):
         for task in ecs.describe_tasks(cluster=ctx.cluster, tasks=batch).get("tasks", []):
-            if task.get("taskDefinitionArn") == definition:
-                container = next((c.get("reason") for c in task.get("containers", []) if c.get("reason")), None)
-                reasons.append(task.get("stoppedReason") or container or "task stopped")
-    return reasons
+            if deployment.get("id") and task.get("startedBy") != deployment["id"]:
+                continue
+            if task.get("taskDefinitionArn") != deployment.get("taskDefinition") or \
+                    task.get("stopCode") in _BENIGN_STOPS:
+                continue
+            container = next((c.get("reason") for c in task.get("containers", []) if c.get("reason")), None)
+            reason = task.get("stoppedReason") or "task stopped"
+            failures.append((str(task.get("stoppedAt", "")), f"{reason} ({container})" if container else reason))
+    return [reason for _, reason in sorted(failures, reverse=True)]
 
 
 def _public_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports: list[int]) -> list[str]:
@@ -60,8 +70,8 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
     status = ServiceStatus(name, State.PENDING, desired=desired, running=running, pending=pending,
                            image=main.get("image", ""), revision=definition_arn.rsplit("/", 1)[-1])
     rollout = primary.get("rolloutState")
-    reasons = _stopped_reasons(aws, ctx, live, definition_arn) if running < desired else []
-    status.failed = len(reasons)
+    reasons = _stopped_reasons(aws, ctx, live, primary or {"taskDefinition": definition_arn}) if running < desired else []
+    status.failed = max(len(reasons), int(primary.get("failedTasks", 0)) if running < desired else 0)
     events = [e.get("message", "") for e in live.get("events", [])]
     if desired == 0:
         status.state = State.STOPPED
