@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from cloudorch.cli import options
@@ -36,11 +38,17 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
     plan = provider.plan()
     if plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: no changes", err=True)
+    started = time.monotonic()
     with Progress() as progress:
         result = deploy(provider, plan, parallel=parallel, wait=not no_wait, deadline=deadline,
                         on_change=progress.on_change, on_status=progress.on_status)
-    if result.status is not None:
-        print_status(result.status, output)
+    took = time.monotonic() - started
+    if result.status is None:
+        click.echo(f"{plan.app} on {plan.provider}: applied {len(result.applied)} changes in {took:.1f}s; "
+                   "not waiting (run `cloudorch status`)")
+    elif output == "table":
+        click.echo(f"{plan.app} on {plan.provider}: {result.status.state} ({len(result.status.services)} services, "
+                   f"{len(result.applied)} changes applied in {took:.1f}s)")
     else:
-        click.echo(f"applied {len(result.applied)} changes; not waiting (run `cloudorch status`)", err=True)
+        print_status(result.status, output)
     return 0

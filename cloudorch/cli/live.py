@@ -28,8 +28,12 @@ def status_table(status: AppStatus):
     style = STATE_STYLE[status.state]
     table = Table(title=f"{status.app} on {status.provider}: [{style}]{status.state}[/{style}]",
                   title_justify="left")
-    for column in ("service", "state", "running", "pending", "failed", "image", "revision", "endpoints",
-                   "message"):
+    table.add_column("service", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("running", no_wrap=True, justify="right")
+    table.add_column("pending", no_wrap=True, justify="right")
+    table.add_column("failed", no_wrap=True, justify="right")
+    for column in ("image", "revision", "endpoints", "message"):
         table.add_column(column, overflow="fold")
     for s in status.services:
         style = STATE_STYLE[s.state]

@@ -10,9 +10,16 @@ _FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red"}
 
 
 def console(stderr: bool = False):
+    """A rich console; when output is not a terminal (pipes, CI logs) tables get 160 columns
+    instead of rich's 80, unless $COLUMNS says otherwise."""
+    import os
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def fit_table(report: Sequence[FieldReport], provider: str) -> None:
