@@ -102,9 +102,7 @@ class AzureEmulator(Emulator):
         except ArmError as exc:
             response = error_response(exc)
         response.headers["x-ms-request-id"] = new_id()
-        response.headers["x-ms-correlation-request-id"] = request.headers.get(
-            "x-ms-correlation-request-id", new_id()
-        )
+        response.headers["x-ms-correlation-request-id"] = request.headers.get("x-ms-correlation-request-id", new_id())
         if "x-ms-client-request-id" in request.headers:
             response.headers["x-ms-client-request-id"] = request.headers["x-ms-client-request-id"]
         return response(environ, start_response)

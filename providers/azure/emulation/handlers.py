@@ -80,8 +80,7 @@ def _live_resource_group(state: State, subscription: str, name: str, writing: bo
         raise ArmError(
             409,
             "ResourceGroupBeingDeleted",
-            f"The resource group '{group.name}' is in deprovisioning state and cannot perform "
-            "this operation.",
+            f"The resource group '{group.name}' is in deprovisioning state and cannot perform this operation.",
         )
     return group
 
@@ -99,9 +98,7 @@ def _begin_operation(state: State, request: Request, group: ContainerGroup) -> d
     failure = None
     if pull_failure(group.images()):
         failure = {"code": "InaccessibleImage", "message": failure_message(group)}
-    operation = Operation(
-        new_id(), group.subscription, group.location, group.run.started, group.run.ready, failure
-    )
+    operation = Operation(new_id(), group.subscription, group.location, group.run.started, group.run.ready, failure)
     state.operations[operation.id] = operation
     url = (
         f"{_host(request)}/subscriptions/{group.subscription}/providers/Microsoft.ContainerInstance/"
@@ -213,9 +210,7 @@ def put_container_group(state: State, request: Request, sub: str, rg: str, name:
     )
     state.container_groups[(*state.rg_key(sub, rg), name)] = group
     headers = _begin_operation(state, request, group)
-    return json_response(
-        201 if existing is None else 200, render_container_group(group, state.timing, now), headers
-    )
+    return json_response(201 if existing is None else 200, render_container_group(group, state.timing, now), headers)
 
 
 def get_container_group(state: State, request: Request, sub: str, rg: str, name: str) -> Response:
@@ -255,9 +250,7 @@ def list_container_groups(state: State, request: Request, sub: str, rg: str | No
     return json_response(200, _page(request, items, state.page_size))
 
 
-def container_group_action(
-    state: State, request: Request, sub: str, rg: str, name: str, verb: str
-) -> Response:
+def container_group_action(state: State, request: Request, sub: str, rg: str, name: str, verb: str) -> Response:
     group = _container_group(state, sub, rg, name)
     now = state.now()
     if verb == "stop":

@@ -61,9 +61,7 @@ def image_behaviour(image: str) -> str:
     return "ok"
 
 
-def _event(
-    name: str, message: str, kind: str, first: float, last: float | None = None, count: int = 1
-) -> dict:
+def _event(name: str, message: str, kind: str, first: float, last: float | None = None, count: int = 1) -> dict:
     return {
         "count": count,
         "firstTimestamp": iso(first),
@@ -105,9 +103,7 @@ class ContainerStatus:
     phase: str  # pending | running | crashing | failed | stopped
 
 
-def container_status(
-    image: str, restart_policy: str, run: Run, timing: Timing, now: float
-) -> ContainerStatus:
+def container_status(image: str, restart_policy: str, run: Run, timing: Timing, now: float) -> ContainerStatus:
     behaviour = image_behaviour(image)
     events = [_event("Pulling", f'pulling image "{image}"', "Normal", run.started)]
     pulled_at = run.started + (run.ready - run.started) / 2
@@ -153,9 +149,7 @@ def container_status(
             view["previousState"] = exited
             in_backoff = end - last_start >= timing.crash_interval / 2
             view["currentState"] = (
-                _state("Waiting", "CrashLoopBackOff: Back-off restarting failed container")
-                if in_backoff
-                else exited
+                _state("Waiting", "CrashLoopBackOff: Back-off restarting failed container") if in_backoff else exited
             )
             phase = "crashing"
     else:

@@ -45,8 +45,7 @@ class ContainerGroup:
     @property
     def id(self) -> str:
         return (
-            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
-            f"/providers/{CG_TYPE}/{self.name}"
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/{CG_TYPE}/{self.name}"
         )
 
     def images(self) -> list[str]:

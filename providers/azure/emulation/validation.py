@@ -31,9 +31,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw or b"null")
     except ValueError as exc:
-        raise invalid_content(
-            f"The request content was invalid and could not be deserialized: '{exc}'."
-        ) from None
+        raise invalid_content(f"The request content was invalid and could not be deserialized: '{exc}'.") from None
 
 
 def _missing(prop: str, path: str) -> ArmError:
@@ -45,8 +43,7 @@ def _missing(prop: str, path: str) -> ArmError:
 
 def _wrong(path: str, expected: str) -> ArmError:
     return invalid_content(
-        "The request content was invalid and could not be deserialized: "
-        f"'Property '{path}' must be {expected}.'"
+        f"The request content was invalid and could not be deserialized: 'Property '{path}' must be {expected}.'"
     )
 
 
@@ -78,9 +75,7 @@ def _enum(value: Any, kind: str, path: str) -> str:
     for allowed in _ENUMS[kind]:
         if isinstance(value, str) and value.lower() == allowed.lower():
             return allowed
-    raise invalid_content(
-        f"The value '{value}' of '{path}' is not valid. Allowed values: {', '.join(_ENUMS[kind])}."
-    )
+    raise invalid_content(f"The value '{value}' of '{path}' is not valid. Allowed values: {', '.join(_ENUMS[kind])}.")
 
 
 def _required(obj: dict, key: str, path: str) -> Any:
@@ -162,9 +157,7 @@ def _check_container(container: Any, path: str, volumes: set[str], init: bool) -
         for index, arg in enumerate(_list(props["command"], f"{ppath}.command")):
             if not isinstance(arg, str):
                 raise _wrong(f"{ppath}.command[{index}]", "a string")
-    for index, var in enumerate(
-        _list(props.get("environmentVariables") or [], f"{ppath}.environmentVariables")
-    ):
+    for index, var in enumerate(_list(props.get("environmentVariables") or [], f"{ppath}.environmentVariables")):
         vpath = f"{ppath}.environmentVariables[{index}]"
         var = _obj(var, vpath)
         _str(_required(var, "name", vpath), f"{vpath}.name")
@@ -178,8 +171,7 @@ def _check_container(container: Any, path: str, volumes: set[str], init: bool) -
         _str(_required(mount, "mountPath", mpath), f"{mpath}.mountPath")
         if mount_name not in volumes:
             raise invalid_content(
-                f"The volume mount '{mount_name}' of container '{name}' names no volume "
-                "of the container group."
+                f"The volume mount '{mount_name}' of container '{name}' names no volume of the container group."
             )
     for probe in ("livenessProbe", "readinessProbe"):
         if props.get(probe) is not None:
@@ -209,9 +201,7 @@ def _check_ip(ip: Any, container_ports: set[int]) -> dict:
     ip["ports"] = _check_ports(_required(ip, "ports", "properties.ipAddress"), "properties.ipAddress.ports")
     for port in ip["ports"]:
         if port["port"] not in container_ports:
-            raise invalid_content(
-                f"The port {port['port']} of the IP address is not exposed by any container."
-            )
+            raise invalid_content(f"The port {port['port']} of the IP address is not exposed by any container.")
     label = ip.get("dnsNameLabel")
     if label is not None and not (isinstance(label, str) and len(label) <= 63 and _DNS_LABEL.match(label)):
         raise ArmError(
@@ -237,21 +227,16 @@ def check_container_group(body: Any) -> dict:
             raise _wrong(f"tags.{key}", "a string")
     props = dict(_obj(_required(body, "properties", "body"), "properties"))
     props["osType"] = _enum(_required(props, "osType", "properties"), "osType", "properties.osType")
-    props["restartPolicy"] = _enum(
-        props.get("restartPolicy") or "Always", "restartPolicy", "properties.restartPolicy"
-    )
+    props["restartPolicy"] = _enum(props.get("restartPolicy") or "Always", "restartPolicy", "properties.restartPolicy")
     props["sku"] = _enum(props.get("sku") or "Standard", "sku", "properties.sku")
     volumes = _check_volumes(props.get("volumes") or [])
     props["volumes"] = volumes
     volume_names = {volume["name"] for volume in volumes}
     containers = _list(_required(props, "containers", "properties"), "properties.containers")
     if not containers:
-        raise invalid_content(
-            "The container group must have at least one container in 'properties.containers'."
-        )
+        raise invalid_content("The container group must have at least one container in 'properties.containers'.")
     checked = [
-        _check_container(c, f"properties.containers[{i}]", volume_names, init=False)
-        for i, c in enumerate(containers)
+        _check_container(c, f"properties.containers[{i}]", volume_names, init=False) for i, c in enumerate(containers)
     ]
     names = [c["name"] for c in checked]
     if len(set(names)) != len(names):

@@ -149,6 +149,9 @@ def test_resource_group_deletion_completes_after_the_delay(client, clock):
     poll = location[location.index("/subscriptions/") :]
     assert client.get(poll, headers=AUTH).status_code == 202
     assert client.get(f"{CG}/web{Q}", headers=AUTH).status_code == 200  # still there while deleting
+    assert client.get(RG_PATH, headers=AUTH).get_json()["properties"]["provisioningState"] == "Deleting"
+    refused = _put(client, "other", "nginx", status=409).get_json()
+    assert refused["error"]["code"] == "ResourceGroupBeingDeleted"
     clock.now += 2.0
     assert client.get(poll, headers=AUTH).status_code == 200
     assert client.head(RG_PATH, headers=AUTH).status_code == 404

@@ -79,8 +79,8 @@ def test_crashloop_image_restarts_and_never_runs(aci, rg, group_model, wait_for)
             in aci.container_groups.get(rg, "crashy").containers[0].instance_view.current_state.detail_status
         )
     )
-    logs = aci.containers.list_logs(rg, "crashy", "web").content
-    assert "exiting with code 1" in logs
+    # the logs are those of the latest attempt, which exits a moment after it starts
+    wait_for(lambda: "exiting with code 1" in aci.containers.list_logs(rg, "crashy", "web").content)
 
 
 def test_crashloop_with_restart_policy_never_fails(aci, rg, group_model, wait_for):
