@@ -1,0 +1,100 @@
+"""The engine's deploy/destroy: dependency waves, bounded concurrency, failure reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloudorch.deadline import Deadline
+from cloudorch.engine import DeployFailed, deploy, destroy
+from cloudorch.spec import parse_spec
+
+from memory_provider import MemoryProvider  # noqa: I001 - sibling test helper
+
+SPEC = """
+version: 1
+name: demo
+services:
+  db: {image: postgres:16.4}
+  cache: {image: redis:7.4.1}
+  api: {image: acme/api:1.0.0, depends_on: [db, cache]}
+  web: {image: nginx:1.27.2, depends_on: [api]}
+  worker: {image: acme/worker:1.0.0, depends_on: [db]}
+"""
+
+
+@pytest.fixture
+def provider():
+    return MemoryProvider(parse_spec(SPEC, "demo.yaml", env={}))
+
+
+def test_services_are_applied_after_their_dependencies(provider):
+    deploy(provider, provider.plan(), parallel=4, poll=0)
+    order = [name for _, name in provider.calls]
+    for service, deps in (("api", ["db", "cache"]), ("web", ["api"]), ("worker", ["db"])):
+        assert all(order.index(dep) < order.index(service) for dep in deps), order
+    assert provider.plan().empty
+
+
+def test_parallel_bounds_concurrency(provider):
+    provider.delay = 0.05
+    deploy(provider, provider.plan(), parallel=1, poll=0)
+    assert provider.max_active == 1
+    other = MemoryProvider(provider.spec)
+    other.delay = 0.05
+    deploy(other, other.plan(), parallel=8, poll=0)
+    assert other.max_active == 2  # the widest wave is {db, cache}, then {api, worker}
+
+
+def test_unchanged_spec_applies_nothing(provider):
+    deploy(provider, provider.plan(), poll=0)
+    provider.calls.clear()
+    result = deploy(provider, provider.plan(), poll=0)
+    assert provider.calls == [] and result.applied == []
+
+
+def test_a_failure_stops_later_waves_and_reports_what_was_done(provider):
+    provider.failing = {"api"}
+    with pytest.raises(DeployFailed) as caught:
+        deploy(provider, provider.plan(), poll=0)
+    lines = caught.value.lines()
+    assert lines[0] == "service api: RuntimeError: boom while applying api"
+    assert "nothing was rolled back or deleted" in lines[1]
+    assert lines[2] == "not applied (run deploy again after fixing): web"
+    assert "web" not in provider.live and "db" in provider.live
+
+
+def test_a_failed_service_fails_the_deploy_naming_it(provider):
+    provider.crashing = {"cache"}
+    with pytest.raises(DeployFailed) as caught:
+        deploy(provider, provider.plan(), poll=0)
+    assert caught.value.exit_code == 4
+    assert str(caught.value) == "service cache failed: CrashLoopBackOff"
+
+
+def test_no_wait_returns_after_the_calls(provider):
+    result = deploy(provider, provider.plan(), wait=False)
+    assert result.status is None and len(result.applied) == 5
+
+
+def test_deadline_expired_before_applying(provider):
+    deadline = Deadline(0.0)
+    with pytest.raises(DeployFailed) as caught:
+        deploy(provider, provider.plan(), deadline=deadline, poll=0)
+    assert "timed out" in str(caught.value)
+
+
+def test_removed_services_are_deleted_last(provider):
+    deploy(provider, provider.plan(), poll=0)
+    provider.live["legacy"] = 1
+    provider.calls.clear()
+    deploy(provider, provider.plan(), poll=0)
+    assert provider.calls == [("delete", "legacy")]
+
+
+def test_destroy_deletes_dependants_first(provider):
+    deploy(provider, provider.plan(), poll=0)
+    provider.calls.clear()
+    destroy(provider, provider.destroy_plan())
+    order = [name for _, name in provider.calls]
+    assert order.index("web") < order.index("api") < order.index("db")
+    assert provider.live == {}

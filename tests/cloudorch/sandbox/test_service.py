@@ -1,0 +1,52 @@
+"""The sandbox as a user runs it: `cloudorch sandbox start|status|reset|stop` in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CLOUDORCH_SANDBOX_DIR=str(tmp_path))
+    return subprocess.run([sys.executable, "-c", "from cloudorch.cli.main import main; main()", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.xdist_group("sandbox-daemon")
+def test_start_status_reset_stop(tmp_path):
+    assert cli(tmp_path, "sandbox", "status").returncode == 1
+    started = cli(tmp_path, "sandbox", "start")
+    assert started.returncode == 0, started.stderr
+    try:
+        state = json.loads(cli(tmp_path, "sandbox", "status", "-o", "json").stdout)
+        assert set(state["emulators"]) == {"aws", "azure", "gcp", "kubernetes"}
+        assert state["emulators"]["azure"]["url"].startswith("https://127.0.0.1:")
+        again = cli(tmp_path, "sandbox", "start")
+        assert f"pid {state['pid']}" in again.stdout, "a second start reuses the running sandbox"
+        reset = cli(tmp_path, "sandbox", "reset")
+        assert reset.returncode == 0 and reset.stdout.startswith("reset ")
+    finally:
+        stopped = cli(tmp_path, "sandbox", "stop")
+    assert stopped.stdout.strip() == "sandbox stopped"
+    assert cli(tmp_path, "sandbox", "status").returncode == 1
+    assert not (tmp_path / "state.json").exists()
+    assert cli(tmp_path, "sandbox", "stop").stdout.strip() == "sandbox was not running"
+
+
+@pytest.mark.xdist_group("sandbox-daemon")
+def test_sandbox_flag_starts_it_and_deploys(tmp_path):
+    spec = tmp_path / "hello.yaml"
+    spec.write_text("version: 1\nname: hi\nservices:\n  web:\n    image: nginx:1.27.2\n"
+                    "    ports: [{port: 80, public: true}]\n")
+    try:
+        deployed = cli(tmp_path, "deploy", "-f", str(spec), "-p", "aws", "--sandbox", "--timeout", "60")
+        assert deployed.returncode == 0, deployed.stderr
+        assert deployed.stdout.startswith("hi on aws: HEALTHY (1 services, ")
+        status = cli(tmp_path, "status", "-f", str(spec), "-p", "aws", "--sandbox", "-o", "json")
+        assert status.returncode == 0 and json.loads(status.stdout)["state"] == "HEALTHY"
+    finally:
+        cli(tmp_path, "sandbox", "stop")
