@@ -1,0 +1,118 @@
+"""Where moto's ECS API differs from ECS in ways the lifecycle cannot fix afterwards, the emulator
+adjusts the request before moto sees it and the stored service right after.
+
+Before (:func:`prepare`):
+- ``awsvpcConfiguration`` without ``securityGroups`` (optional on ECS, which then uses the VPC's
+  default security group) crashes moto 5.2 with a KeyError (an HTML 500 that botocore retries);
+  the emulator fills in the default security group of the first subnet's VPC, as ECS does.
+
+After a successful CreateService (:func:`remember`): moto drops parameters it does not model; the
+emulator stores them on moto's service object, where DescribeServices finds them:
+``deploymentConfiguration``, ``healthCheckGracePeriodSeconds``, ``enableExecuteCommand``,
+``enableECSManagedTags``, ``capacityProviderStrategy``, ``placementConstraints``,
+``placementStrategy``, ``availabilityZoneRebalancing``; ``serviceConnectConfiguration`` is kept
+for the service's deployments (DescribeServices shows it per deployment, as ECS does). A service
+created with a ``capacityProviderStrategy`` and no ``launchType`` has no launch type (moto says EC2).
+
+Replies (:func:`narrow`): moto's ListTasks ignores ``serviceName`` and lists stopped tasks when
+no ``desiredStatus`` is given; ECS lists only the service's tasks (group ``service:NAME``) and
+defaults to desiredStatus RUNNING. The emulator filters moto's answer accordingly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.core.utils import camelcase_to_underscores
+
+#: CreateService parameters moto 5.2 ignores, kept on the service object
+KEPT_ON_CREATE = (
+    "deploymentConfiguration", "healthCheckGracePeriodSeconds", "enableExecuteCommand", "enableECSManagedTags",
+    "capacityProviderStrategy", "placementConstraints", "placementStrategy", "availabilityZoneRebalancing",
+    "serviceConnectConfiguration",
+)
+NETWORKED_ACTIONS = frozenset({"CreateService", "UpdateService", "RunTask", "CreateTaskSet"})
+
+
+def account_of(access_key: str) -> str:
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
+def prepare(action: str, body: dict[str, Any], account_id: str, region: str) -> bool:
+    """Fix ``body`` in place before moto handles ``action``; True when it changed."""
+    if action not in NETWORKED_ACTIONS:
+        return False
+    vpc = ((body.get("networkConfiguration") or {}).get("awsvpcConfiguration"))
+    if not isinstance(vpc, dict) or vpc.get("securityGroups") or not vpc.get("subnets"):
+        return False
+    group = default_security_group(account_id, region, vpc["subnets"][0])
+    if group is None:
+        return False
+    vpc["securityGroups"] = [group]
+    return True
+
+
+def default_security_group(account_id: str, region: str, subnet_id: str) -> str | None:
+    from moto.ec2.models import ec2_backends
+
+    try:
+        ec2 = ec2_backends[account_id][region]
+        group = ec2.get_security_group_from_name("default", vpc_id=ec2.get_subnet(subnet_id).vpc_id)
+    except Exception:  # noqa: BLE001 - an unknown subnet: let moto report it
+        return None
+    return group.id if group is not None else None
+
+
+def remember(action: str, body: dict[str, Any], response: bytes) -> None:
+    """Store what moto dropped from a successful CreateService on the service it created."""
+    if action != "CreateService":
+        return
+    try:
+        arn = json.loads(response)["service"]["serviceArn"]
+    except (ValueError, KeyError, TypeError):
+        return
+    service = _service_from_arn(arn)
+    if service is None:
+        return
+    for key in KEPT_ON_CREATE:
+        if key in body and getattr(service, camelcase_to_underscores(key), None) is None:
+            setattr(service, camelcase_to_underscores(key), body[key])
+    if body.get("capacityProviderStrategy") and not body.get("launchType"):
+        service.launch_type = None
+
+
+def narrow(action: str, body: dict[str, Any], response: bytes) -> bytes | None:
+    """A corrected reply for ListTasks (see the module docstring), or None to keep moto's."""
+    if action != "ListTasks" or (body.get("desiredStatus") and not body.get("serviceName")):
+        return None
+    try:
+        reply = json.loads(response)
+        arns = reply["taskArns"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    from moto.ecs.models import ecs_backends
+
+    by_arn = {arn: task for _, _, backend in ecs_backends.iter_backends()
+              for table in backend.tasks.values() for arn, task in table.items()}
+    status = body.get("desiredStatus") or "RUNNING"
+    group = f"service:{body['serviceName'].split('/')[-1]}" if body.get("serviceName") else None
+    reply["taskArns"] = [arn for arn in arns if arn in by_arn and by_arn[arn].desired_status == status
+                         and (group is None or by_arn[arn].group == group)]
+    return json.dumps(reply).encode()
+
+
+def _service_from_arn(arn: str):
+    from moto.ecs.models import ecs_backends
+
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return None
+    _, _, _, region, account_id, _ = parts
+    try:
+        services = ecs_backends[account_id][region].services.values()
+    except Exception:  # noqa: BLE001
+        return None
+    return next((s for s in services if s.arn == arn and s.status == "ACTIVE"), None)
