@@ -154,7 +154,8 @@ class KubeApi:
         if request.method == "GET":
             return self.read(request, target, query, verb)
         dry_run = query.get("dryRun") == "All"
-        manager = query.get("fieldManager") or (request.user_agent.string or "unknown").split("/")[0]
+        manager = query.get("fieldManager") or ("" if verb == "apply" else
+                                                (request.user_agent.string or "unknown").split("/")[0])
         rt, ns, name, sub = target.rt, target.namespace or "", target.name, target.subresource
         if request.method == "POST" and name is None:
             created = self.registry.create(rt, ns, self._body(request), manager, dry_run)
@@ -256,6 +257,9 @@ class KubeApi:
             version = self.store.resource_version
         if tables.wants_table(request.headers.get("Accept", "")):
             return _json(tables.table(rt, items, version, query.get("includeObject", "Metadata")))
+        for item in items:  # as upstream: the items of a typed list carry no apiVersion and kind
+            item.pop("apiVersion", None)
+            item.pop("kind", None)
         return _json({"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
                       "metadata": {"resourceVersion": version}, "items": items})
 
