@@ -16,7 +16,9 @@ What the emulator adds to moto 5.2:
   the right task definition, PENDING tasks that run ``start_delay`` seconds later, stopped tasks for
   crashing images, rolling updates, events and a circuit breaker;
 - container logs in CloudWatch Logs (``providers.aws.emulation.logs``);
-- request fixes where moto crashes or drops parameters (``providers.aws.emulation.ecs_requests``);
+- ECS request and reply fixes where moto crashes, drops parameters, accepts what ECS refuses or
+  ignores ListTasks filters (``providers.aws.emulation.ecs_requests``); errors moto raises come back
+  as AWS ``InternalFailure`` errors, not HTML pages;
 - request names for the sandbox's request log and fault rules (``ecs:CreateService``,
   ``ec2:DescribeSubnets``, ...; ``providers.aws.emulation.wire``) and fault bodies in the protocol of
   the faulted request, so botocore recognises ``ThrottlingException`` and retries it.
@@ -159,13 +161,20 @@ class AWSEmulator(Emulator):
 
         if wire.is_mutating(action):
             ecs_requests.remember(action, body, payload)
-            self._active().reconcile()
+            self._catch_up()
         narrowed = ecs_requests.narrow(action, body, payload)
         if narrowed is not None:
             payload = narrowed
             captured["headers"] = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
             captured["headers"].append(("Content-Length", str(len(payload))))
         return payload
+
+    def _catch_up(self) -> None:
+        """Let the lifecycle catch up before/after a request; its failure must not fail the request."""
+        try:
+            self._active().reconcile()
+        except Exception:  # noqa: BLE001
+            log.exception("AWS emulator lifecycle failed")
 
     def _serve(self, moto_app, environ: dict, start_response):
         from providers.aws.emulation import ecs_requests
@@ -180,13 +189,19 @@ class AWSEmulator(Emulator):
             captured["status"], captured["headers"] = status, headers
             return chunks.append
 
+        def answer(status: str, code: str, message: str) -> bytes:
+            payload, ctype = wire.error_body(code, message, wire.protocol(service, action))
+            captured["status"] = status
+            captured["headers"] = [("Content-Type", ctype), ("Content-Length", str(len(payload)))]
+            return payload
+
         with _LOCK:
             try:
                 if ecs:
+                    self._catch_up()
                     access_key = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
                     if ecs_requests.prepare(action, body, ecs_requests.account_of(access_key), region):
                         wire.replace_body(environ, json.dumps(body).encode())
-                    self._active().reconcile()
                 result = moto_app(environ, capture)
                 try:
                     chunks.extend(result)
@@ -195,11 +210,11 @@ class AWSEmulator(Emulator):
                 payload = b"".join(chunks)
                 if ecs and captured["status"].startswith("200"):
                     payload = self._after_ecs(action, body, payload, captured)
+            except ecs_requests.Refused as refused:
+                payload = answer("400 Bad Request", refused.code, refused.message)
             except Exception as exc:  # noqa: BLE001 - answer like AWS, not with an HTML page
                 log.exception("moto failed on %s:%s", service, action)
-                payload, ctype = wire.error_body("InternalFailure", f"emulator error in {service}:{action}: "
-                                                 f"{type(exc).__name__}: {exc}", wire.protocol(service, action))
-                captured["status"] = "500 Internal Server Error"
-                captured["headers"] = [("Content-Type", ctype), ("Content-Length", str(len(payload)))]
+                payload = answer("500 Internal Server Error", "InternalFailure",
+                                 f"emulator error in {service}:{action}: {type(exc).__name__}: {exc}")
         start_response(captured["status"], captured["headers"])
         return [payload]

@@ -5,6 +5,12 @@ Before (:func:`prepare`):
 - ``awsvpcConfiguration`` without ``securityGroups`` (optional on ECS, which then uses the VPC's
   default security group) crashes moto 5.2 with a KeyError (an HTML 500 that botocore retries);
   the emulator fills in the default security group of the first subnet's VPC, as ECS does.
+- CreateService of a name that is ACTIVE in the cluster replaces the service in moto (orphaning
+  its tasks); ECS refuses with InvalidParameterException "Creation of service was not idempotent.",
+  and so does the emulator.
+- CreateService of an ``awsvpc`` task definition without ``networkConfiguration``: ECS refuses
+  ("Network Configuration must be provided when networkMode 'awsvpc' is specified."), moto
+  accepts; the emulator refuses.
 
 After a successful CreateService (:func:`remember`): moto drops parameters it does not model; the
 emulator stores them on moto's service object, where DescribeServices finds them:
@@ -41,8 +47,19 @@ def account_of(access_key: str) -> str:
     return get_account_id_from(access_key)
 
 
+class Refused(Exception):
+    """A request ECS refuses and moto would accept: answered with a 400 ``code`` error."""
+
+    def __init__(self, message: str, code: str = "InvalidParameterException"):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 def prepare(action: str, body: dict[str, Any], account_id: str, region: str) -> bool:
-    """Fix ``body`` in place before moto handles ``action``; True when it changed."""
+    """Fix ``body`` in place before moto handles ``action``; True when it changed. Raises
+    :class:`Refused` for requests ECS refuses."""
+    if action == "CreateService":
+        _check_create(body, account_id, region)
     if action not in NETWORKED_ACTIONS:
         return False
     vpc = ((body.get("networkConfiguration") or {}).get("awsvpcConfiguration"))
@@ -53,6 +70,27 @@ def prepare(action: str, body: dict[str, Any], account_id: str, region: str) -> 
         return False
     vpc["securityGroups"] = [group]
     return True
+
+
+def _check_create(body: dict[str, Any], account_id: str, region: str) -> None:
+    from moto.ecs.models import ecs_backends
+
+    try:
+        backend = ecs_backends[account_id][region]
+    except Exception:  # noqa: BLE001 - let moto answer for unknown regions
+        return
+    cluster = str(body.get("cluster") or "default").split("/")[-1]
+    name = body.get("serviceName")
+    existing = backend.services.get(f"{cluster}:{name}")
+    if existing is not None and existing.status == "ACTIVE":
+        raise Refused("Creation of service was not idempotent.")
+    if body.get("taskDefinition") and not body.get("networkConfiguration"):
+        try:
+            task_definition = backend.describe_task_definition(body["taskDefinition"])
+        except Exception:  # noqa: BLE001 - moto reports unknown task definitions itself
+            return
+        if task_definition.network_mode == "awsvpc":
+            raise Refused("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
 
 
 def default_security_group(account_id: str, region: str, subnet_id: str) -> str | None:

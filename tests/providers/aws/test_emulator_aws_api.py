@@ -189,3 +189,46 @@ def test_client_config_and_construction():
         "url": "http://127.0.0.1:1", "access_key": "sandbox", "secret_key": "sandbox"}
     with pytest.raises(ValueError):
         AWSEmulator(period=0)
+
+
+def test_create_service_refuses_what_ecs_refuses(aws, network):
+    ecs = aws.client("ecs")
+    td = register(ecs, "web", "nginx:1.27.2")
+    create_service(ecs, network, "web", td, desired=1)
+    with pytest.raises(ClientError) as caught:
+        create_service(ecs, network, "web", td, desired=1)
+    assert caught.value.response["Error"] == {"Code": "InvalidParameterException",
+                                              "Message": "Creation of service was not idempotent."}
+    with pytest.raises(ClientError) as caught:
+        ecs.create_service(cluster="main", serviceName="api", taskDefinition=td, desiredCount=1, launchType="FARGATE")
+    assert "Network Configuration must be provided" in caught.value.response["Error"]["Message"]
+    assert [s.rsplit("/", 1)[-1] for s in ecs.list_services(cluster="main")["serviceArns"]] == ["web"]
+
+
+def test_list_tasks_filters_like_ecs(aws, network):
+    """moto ignores serviceName and lists stopped tasks too; ECS does neither."""
+    ecs = aws.client("ecs")
+    td = register(ecs, "web", "nginx:1.27.2")
+    create_service(ecs, network, "web", td, desired=2)
+    create_service(ecs, network, "api", td, desired=1)
+    wait_until(steady(ecs, "web", 2))
+    wait_until(steady(ecs, "api", 1))
+    victim = ecs.list_tasks(cluster="main", serviceName="api")["taskArns"][0]
+    ecs.stop_task(cluster="main", task=victim)
+    assert len(ecs.list_tasks(cluster="main", serviceName="web")["taskArns"]) == 2
+    assert victim not in ecs.list_tasks(cluster="main")["taskArns"]
+    assert ecs.list_tasks(cluster="main", serviceName="api", desiredStatus="STOPPED")["taskArns"] == [victim]
+
+
+def test_second_emulator_in_the_process_shares_state(aws):
+    """moto's backends are process-global: another AWSEmulator serves the same resources."""
+    from cloudorch.sandbox.server import serve
+
+    aws.client("ecs").create_cluster(clusterName="shared")
+    other = serve(AWSEmulator())
+    try:
+        ecs = aws.session.client("ecs", endpoint_url=other.url)
+        assert [a.rsplit("/", 1)[-1] for a in ecs.list_clusters()["clusterArns"]] == ["shared"]
+    finally:
+        other.stop()
+    assert aws.client("ecs").list_clusters()["clusterArns"]  # the first one still serves
