@@ -85,7 +85,13 @@ def serve(
 ) -> RunningEmulator:
     """Start ``emulator`` on 127.0.0.1:``port`` (0 = any free port) in a background thread.
     TLS emulators need ``cert_dir`` for the self-signed certificate."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        """No access log: the admin endpoint's request log records what was served."""
+
+        def log_request(self, code="-", size="-"):
+            pass
 
     admin = AdminMiddleware(emulator)
     ssl_context = None
@@ -97,7 +103,8 @@ def serve(
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_context.load_cert_chain(cert, key)
         ca_cert = str(cert)
-    server = make_server("127.0.0.1", port, admin, threaded=True, ssl_context=ssl_context)
+    server = make_server("127.0.0.1", port, admin, threaded=True, ssl_context=ssl_context,
+                         request_handler=QuietHandler)
     scheme = "https" if ssl_context else "http"
     url = f"{scheme}://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name=f"emulator-{emulator.name}", daemon=True)

@@ -86,7 +86,9 @@ class AWSLiveOperations:
         from providers.aws.live.plan import Planner
 
         docs = self._documents()
-        return Planner(self.live_context, self._read()).plan(docs)
+        live = self._read()
+        self._definitions.update({d["taskDefinitionArn"]: d for d in live.task_definitions.values()})
+        return Planner(self.live_context, live).plan(docs)
 
     def apply(self, change: Change) -> None:
         from providers.aws.live.apply import apply_change
@@ -97,7 +99,12 @@ class AWSLiveOperations:
         from providers.aws.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self.aws, self.context(region=self.aws.region), names)
+        return app_status(self.aws, self.context(region=self.aws.region), names, self._definitions)
+
+    @cached_property
+    def _definitions(self) -> dict[str, Any]:
+        """Task definitions by ARN (immutable), shared by every status call of this command."""
+        return {}
 
     def scale(self, service: str, replicas: int) -> None:
         from providers.aws.live.clients import aws_errors

@@ -56,7 +56,8 @@ def _public_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports
     return [f"{ip}:{port}" for ip in ips for port in ports]
 
 
-def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] | None) -> ServiceStatus:
+def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] | None,
+                   definitions: dict[str, dict[str, Any]]) -> ServiceStatus:
     spec = ctx.app.services[name] if name in ctx.app.services else None
     if live is None or live.get("status") != "ACTIVE":
         return ServiceStatus(name, State.MISSING, desired=spec.desired_replicas if spec else 0,
@@ -64,13 +65,17 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
     desired, running, pending = live.get("desiredCount", 0), live.get("runningCount", 0), live.get("pendingCount", 0)
     primary = _primary(live)
     definition_arn = primary.get("taskDefinition") or live.get("taskDefinition", "")
-    definition = aws("ecs").describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
+    definition = definitions.get(definition_arn)
+    if definition is None:  # revisions are immutable: one read per revision per command
+        definition = aws("ecs").describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
+        definitions[definition_arn] = definition
     main = next((c for c in definition["containerDefinitions"] if c.get("essential", True)),
                 definition["containerDefinitions"][0])
     status = ServiceStatus(name, State.PENDING, desired=desired, running=running, pending=pending,
                            image=main.get("image", ""), revision=definition_arn.rsplit("/", 1)[-1])
     rollout = primary.get("rolloutState")
-    reasons = _stopped_reasons(aws, ctx, live, primary or {"taskDefinition": definition_arn}) if running < desired else []
+    deployment = primary or {"taskDefinition": definition_arn}
+    reasons = _stopped_reasons(aws, ctx, live, deployment) if running < desired else []
     status.failed = max(len(reasons), int(primary.get("failedTasks", 0)) if running < desired else 0)
     events = [e.get("message", "") for e in live.get("events", [])]
     if desired == 0:
@@ -94,7 +99,10 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
     return status
 
 
-def app_status(aws: Clients, ctx: Context, names: list[str]) -> AppStatus:
+def app_status(aws: Clients, ctx: Context, names: list[str],
+               definitions: dict[str, dict[str, Any]] | None = None) -> AppStatus:
+    """``definitions`` caches task definitions by ARN across calls (e.g. the polls of a deploy)."""
+    definitions = {} if definitions is None else definitions
     found: dict[str, dict[str, Any]] = {}
     with aws_errors(f"reading ECS services of app {ctx.app.name}"):
         ecs = aws("ecs")
@@ -104,5 +112,6 @@ def app_status(aws: Clients, ctx: Context, names: list[str]) -> AppStatus:
                 for service in ecs.describe_services(cluster=ctx.cluster, services=batch).get("services", []):
                     found[service["serviceName"]] = service
         with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda n: service_status(aws, ctx, n, found.get(ctx.service_name(n))), names))
+            statuses = list(pool.map(
+                lambda n: service_status(aws, ctx, n, found.get(ctx.service_name(n)), definitions), names))
     return AppStatus(ctx.app.name, "aws", statuses)
