@@ -2,9 +2,11 @@
 
 It speaks the REST API that azure-mgmt-containerinstance 10.1 (api-version 2023-05-01) and
 azure-mgmt-resource's ResourceManagementClient send: container groups (PUT/GET/PATCH/DELETE, lists with
-paging, start/stop/restart, container logs, ``Azure-AsyncOperation`` polling) and resource groups
-(PUT/GET/HEAD/PATCH/DELETE with ``Location`` polling, list). See ``providers.azure.emulation`` for the
-pieces; the simulated lifecycle is described in ``providers.azure.emulation.lifecycle``.
+paging, start/stop/restart, container logs, ``Azure-AsyncOperation`` polling), resource groups
+(PUT/GET/HEAD/PATCH/DELETE with ``Location`` polling, list) and the generic list of a resource group's
+resources (``Resources - List By Resource Group``, which cloudorch reads before deleting a group).
+See ``providers.azure.emulation`` for the pieces; the simulated lifecycle is described in
+``providers.azure.emulation.lifecycle``.
 
 Serve it with ``cloudorch.sandbox.server.serve(AzureEmulator(), cert_dir=...)`` and point the SDK at
 it with ``base_url=url, connection_verify=ca_cert`` and any bearer token.
@@ -38,6 +40,7 @@ _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("resource_group", "HEAD"): handlers.head_resource_group,
     ("resource_group", "PATCH"): handlers.patch_resource_group,
     ("resource_group", "DELETE"): handlers.delete_resource_group,
+    ("resources", "GET"): handlers.list_resources,
     ("operation_result", "GET"): handlers.get_operation_result,
     ("container_groups", "GET"): handlers.list_container_groups,
     ("container_group", "PUT"): handlers.put_container_group,

@@ -171,6 +171,21 @@ def list_resource_groups(state: State, request: Request, sub: str) -> Response:
     return json_response(200, _page(request, [render_resource_group(g) for g in groups], state.page_size))
 
 
+def list_resources(state: State, request: Request, sub: str, rg: str) -> Response:
+    """Resources - List By Resource Group: the generic view (id, name, type, location, tags) of every
+    resource in the group; the emulator holds container groups only."""
+    _live_resource_group(state, sub, rg)
+    wanted = state.rg_key(sub, rg)
+    items = []
+    for key, group in sorted(state.container_groups.items()):
+        if key[:2] == wanted:
+            item = {"id": group.id, "name": group.name, "type": CG_TYPE, "location": group.location}
+            if group.tags:
+                item["tags"] = dict(group.tags)
+            items.append(item)
+    return json_response(200, _page(request, items, state.page_size))
+
+
 def get_operation_result(state: State, request: Request, sub: str, op: str) -> Response:
     deletion = state.deletions.get(op)
     if deletion is None or deletion.subscription.lower() != sub.lower():

@@ -18,6 +18,7 @@ URL_MAP = Map(
     [
         Rule("/subscriptions/<sub>/resourcegroups", endpoint="resource_groups", methods=["GET"]),
         Rule(_RG, endpoint="resource_group", methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"]),
+        Rule(f"{_RG}/resources", endpoint="resources", methods=["GET"]),
         Rule("/subscriptions/<sub>/operationresults/<op>", endpoint="operation_result", methods=["GET"]),
         Rule(
             "/subscriptions/<sub>/providers/microsoft.containerinstance/containergroups",
@@ -71,6 +72,8 @@ def action_of(method: str, path: str) -> tuple[str, bool]:
         action = "LIST resourceGroups"
     elif endpoint == "resource_group":
         action = f"{method} resourceGroups"
+    elif endpoint == "resources":
+        action = "LIST resources"
     elif endpoint == "operation_result":
         action = "GET operationResults"
     elif endpoint == "container_groups":
