@@ -10,17 +10,21 @@ Replicas are declared too, though ACI has none: the adapter runs one container g
 and scales by adding or deleting groups. Not declared, so the engine refuses them before any API
 call: autoscale (ACI has no autoscaler), service discovery (groups do not resolve each other's
 names without a VNet) and rolling updates (an ACI update restarts every container of a group).
+
+Live half: :mod:`providers.azure.live` (``AzureLiveOperations``), which imports the Azure SDK
+inside its functions only.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
+from providers.azure.live.operations import AzureLiveOperations
 from providers.azure.settings import AzureSettings
 
 if TYPE_CHECKING:
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
 EMULATOR_MODULE = "providers.azure.emulator"
 
 
-class AzureProvider(Provider):
+class AzureProvider(AzureLiveOperations, Provider):
     """Azure Container Instances: one container group per service replica."""
 
     name = "azure"
@@ -43,11 +47,12 @@ class AzureProvider(Provider):
     settings: AzureSettings
 
     @classmethod
-    def emulator(cls) -> Emulator | None:
-        """The ARM emulator for the sandbox, when ``providers.azure.emulator`` is installed."""
+    def emulator(cls, **options: Any) -> Emulator | None:
+        """The ARM emulator for the sandbox, when ``providers.azure.emulator`` is installed;
+        ``options`` go to its constructor (delay, log_interval, crash_interval, page_size, clock)."""
         if importlib.util.find_spec(EMULATOR_MODULE) is None:
             return None
-        return importlib.import_module(EMULATOR_MODULE).AzureEmulator()
+        return importlib.import_module(EMULATOR_MODULE).AzureEmulator(**options)
 
     @property
     def resource_group(self) -> str:

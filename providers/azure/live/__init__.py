@@ -1,0 +1,3 @@
+"""The Azure provider's live half: ARM clients (azure-mgmt-containerinstance, azure-mgmt-resource),
+reading the live app, planning, applying, status and logs. Every Azure SDK import happens inside a
+function, via :mod:`.clients`, so ``render``/``validate`` and ``--help`` never load the SDK."""

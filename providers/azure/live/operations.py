@@ -1,0 +1,135 @@
+"""The Azure provider's live operations, mixed into :class:`providers.azure.provider.AzureProvider`.
+
+Replicas: ACI has none, so a service with N replicas is N container groups ``{app}-{service}-{i}``;
+``scale`` creates or deletes groups (highest index first), and ``scale SERVICE=0`` stops group 0.
+The spec stays the source of truth: ``plan`` shows a scaled service as drift and the next deploy
+restores the spec's count. Autoscale is refused by the engine (no native autoscaler).
+
+Secrets are read from their sources once per command, on the first ``apply`` (every value the
+plan's container groups need, so that a missing one fails before anything changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from cloudorch.deadline import Deadline
+from cloudorch.errors import Unsupported
+from cloudorch.provider import Action, AppStatus, Change, LogLine, Plan
+from cloudorch.spec.models import Autoscale
+
+
+class AzureLiveOperations:
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.deadline``, ``self.markers()``,
+    ``self.render()`` and ``self.resource_group``."""
+
+    @cached_property
+    def az(self):
+        from providers.azure.live.clients import Clients
+
+        return Clients(self.settings.subscription, self.sandbox, self.deadline)
+
+    @property
+    def _deadline(self) -> Deadline:
+        return self.deadline or Deadline(None)
+
+    @cached_property
+    def _secrets(self):
+        from providers.azure.live.secret_values import SecretValues
+        from providers.azure.secret_refs import refs
+
+        return SecretValues(refs(self.app, self.settings))
+
+    @cached_property
+    def _needed_secrets(self) -> set[str]:
+        return set()
+
+    def _remember_secrets(self, changes: list[Change]) -> None:
+        from providers.azure.live.secret_values import placeholders
+
+        for change in changes:
+            for step in change.payload or []:
+                if step[0] == "put":
+                    self._needed_secrets.update(placeholders(step[2]))
+
+    def _read(self, **kwargs: Any):
+        from providers.azure.live.state import read_live
+
+        return read_live(self.az, self.resource_group, self.app.name, **kwargs)
+
+    # -- the interface ----------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        from providers.azure.live.plan import Planner
+
+        docs = self.render()
+        live = self._read(wanted=[d.name for d in docs])
+        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live).plan(docs)
+        self._remember_secrets(plan.pending)
+        return plan
+
+    def apply(self, change: Change) -> None:
+        from providers.azure.live.apply import apply_change
+
+        self._remember_secrets([change])
+        self._secrets.resolve(self._needed_secrets)  # every value the plan needs, before any change
+        apply_change(self.az, self.resource_group, self.app.name, change, self._secrets, self._deadline)
+
+    def status(self, services: Sequence[str] | None = None) -> AppStatus:
+        from providers.azure.live.status import app_status
+
+        names = list(services) if services else list(self.app.services)
+        return app_status(self.app, self._read(services=names), names)
+
+    def scale(self, service: str, replicas: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from providers.azure.convert import group_body
+        from providers.azure.live.plan import scale_changes
+        from providers.azure.naming import group_name
+
+        self.check()
+        names = [group_name(self.app.name, service, i) for i in range(max(replicas, 1))]
+        live = self._read(wanted=names, services=[service])
+
+        def body_for(index: int) -> tuple[str, dict]:
+            return names[index], group_body(self.app, service, index, self.settings, self.markers())
+
+        changes = scale_changes(self.app, self.resource_group, service, replicas, live, body_for)
+        if live.resource_group is None and any(c.action is Action.CREATE for c in changes):
+            changes.insert(0, Change(Action.CREATE, "ResourceGroup", self.resource_group, payload=[
+                ("create_rg", {"name": self.resource_group, "location": self.settings.location,
+                               "tags": dict(self.markers())})]))
+        self._remember_secrets(changes)
+        first = [c for c in changes if c.kind == "ResourceGroup"]
+        growing = [c for c in changes if c.kind != "ResourceGroup" and c.action is not Action.DELETE]
+        shrinking = [c for c in changes if c.action is Action.DELETE]
+        for change in first:
+            self.apply(change)
+        for batch in (growing, shrinking):
+            if batch:
+                with ThreadPoolExecutor(max_workers=min(4, len(batch))) as pool:
+                    list(pool.map(self.apply, batch))
+
+    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+        raise Unsupported("Azure Container Instances has no native autoscaler; set a fixed count with "
+                          f"`cloudorch scale {service}=N`")
+
+    def logs(self, services: Sequence[str], since: dt.datetime | None = None,
+             tail: int | None = None) -> list[LogLine]:
+        from providers.azure.live.logs import read_logs
+
+        live = self._read(services=list(services), details=False)
+        return read_logs(self.az, self.resource_group, self.app.name, live, services, since, tail)
+
+    def destroy_plan(self) -> Plan:
+        from providers.azure.live.plan import destroy_plan
+        from providers.azure.live.state import other_resources, owned
+
+        live = self._read(details=False)
+        rg = live.resource_group
+        others = other_resources(self.az, self.resource_group, self.app.name) \
+            if rg is not None and owned(rg.get("tags"), self.app.name) else []
+        return destroy_plan(self.app.name, self.resource_group, live, others)

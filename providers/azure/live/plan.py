@@ -1,0 +1,203 @@
+"""The Azure plan: each rendered container group against the live group of the same exact name.
+
+A Change's payload is a list of steps that :mod:`.apply` runs in order:
+
+- ``("create_rg", {"name", "location", "tags"})`` / ``("delete_rg", name)``
+- ``("put", name, body)``: create or update (a full PUT; ACI restarts every container of the group,
+  so it is planned only when the live group differs from the desired one);
+- ``("delete", name)``, ``("start", name)``, ``("stop", name)``;
+- ``("tags", name, tags)``: a PATCH of the tags alone, which restarts nothing.
+
+Bodies hold secret placeholders, never values (apply substitutes them). A same-named group without
+this app's markers is refused. A group whose provisioning failed, or whose change ACI cannot make in
+place (OS type, resources, restart policy, location), is replaced: deleted, then created.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from cloudorch.diff import top_fields
+from cloudorch.errors import ProviderError
+from cloudorch.provider import Action, Change, Document, Plan
+from cloudorch.spec.models import App
+from providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from providers.azure.live.state import (
+    OWNER,
+    REPLICAS_TAG,
+    TOOL,
+    TOOL_VALUE,
+    Live,
+    is_stopped,
+    owned,
+    props,
+    replica_of,
+    service_of,
+    tags_of,
+)
+
+GROUP, RESOURCE_GROUP = "ContainerGroup", "ResourceGroup"
+MAX_TAGS = 50
+
+
+def not_ours(name: str, resource_group: str, tags: dict[str, str], app: str) -> ProviderError:
+    owner = f"it belongs to cloudorch app {tags[OWNER]!r}" if tags.get(OWNER) and tags.get(OWNER) != app \
+        else f"it has no {OWNER}={app} / {TOOL}={TOOL_VALUE} tags"
+    return ProviderError(
+        f"container group {name} in resource group {resource_group} exists but is not managed by cloudorch for "
+        f"app {app!r} ({owner}); refusing to adopt or change it: rename the app or service, or remove that "
+        "container group yourself"
+    )
+
+
+def with_replicas(body: dict[str, Any], replicas: int) -> dict[str, Any]:
+    """The PUT body of a group, tagged with its service's replica count."""
+    body = copy.deepcopy(body)
+    body["tags"] = {**body.get("tags", {}), REPLICAS_TAG: str(replicas)}
+    if len(body["tags"]) > MAX_TAGS:
+        raise ProviderError(f"container group tags: {len(body['tags'])} tags (the app's labels plus cloudorch's "
+                            f"5); ARM allows {MAX_TAGS}: remove some labels")
+    return body
+
+
+def failure_reason(group: dict[str, Any]) -> str:
+    """Why a group's provisioning failed, from its events (no secret ever appears in them)."""
+    view = props(group).get("instanceView") or {}
+    for event in view.get("events") or []:
+        if event.get("type") == "Warning" and event.get("message"):
+            return f"{event.get('name')}: {event['message']}"
+    for container in props(group).get("containers") or []:
+        for event in ((container.get("properties") or {}).get("instanceView") or {}).get("events") or []:
+            if event.get("type") == "Warning" and event.get("message"):
+                return f"{event.get('name')}: {event['message']}"
+    return "provisioning failed"
+
+
+def group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
+                 live: dict[str, Any] | None) -> Change:
+    """The change that makes group ``name`` match ``body``."""
+    if live is None:
+        return Change(Action.CREATE, GROUP, name, service, payload=[("put", name, body)])
+    if not owned(tags_of(live), app):
+        raise not_ours(name, resource_group, tags_of(live), app)
+    paths = body_differences(body, live)
+    if props(live).get("provisioningState") == "Failed":
+        return Change(Action.REPLACE, GROUP, name, service, top_fields(paths),
+                      f"provisioning failed ({failure_reason(live)})",
+                      payload=[("delete", name), ("put", name, body)])
+    fixed = needs_replacement(paths)
+    if fixed:
+        return Change(Action.REPLACE, GROUP, name, service, top_fields(paths),
+                      f"ACI cannot change {', '.join(sorted(set(fixed)))} in place",
+                      payload=[("delete", name), ("put", name, body)])
+    if paths:
+        return Change(Action.UPDATE, GROUP, name, service, top_fields(paths),
+                      "a full PUT: ACI restarts every container of the group", payload=[("put", name, body)])
+    steps: list[tuple] = []
+    fields: list[str] = []
+    if is_stopped(live):
+        steps.append(("start", name))
+        fields.append("state")
+    if tag_differences(body["tags"], tags_of(live)):
+        steps.append(("tags", name, dict(body["tags"])))
+        fields.append("tags")
+    if steps:
+        return Change(Action.UPDATE, GROUP, name, service, fields, "stopped" if is_stopped(live) else "",
+                      payload=steps)
+    return Change(Action.NOOP, GROUP, name, service)
+
+
+class Planner:
+    def __init__(self, app: App, resource_group: str, location: str, markers: dict[str, str], live: Live):
+        self.app, self.resource_group, self.location = app, resource_group, location
+        self.markers, self.live = markers, live
+        self.changes: list[Change] = []
+
+    def plan(self, docs: list[Document]) -> Plan:
+        if self.live.resource_group is None:
+            self.changes.append(Change(
+                Action.CREATE, RESOURCE_GROUP, self.resource_group, None, reason="it does not exist",
+                payload=[("create_rg", {"name": self.resource_group, "location": self.location,
+                                        "tags": dict(self.markers)})]))
+        else:
+            self.changes.append(Change(Action.NOOP, RESOURCE_GROUP, self.resource_group))
+        for doc in docs:
+            body = with_replicas(doc.body, self.app.services[doc.service].desired_replicas)
+            self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
+                                             self.live.groups.get(doc.name)))
+        self.orphans({d.name for d in docs})
+        return Plan(self.app.name, "azure", self.changes)
+
+    def orphans(self, wanted: set[str]) -> None:
+        """Delete the app's groups the spec no longer has, highest replica first."""
+        extra = [(n, g) for n, g in self.live.owned_groups(self.app.name).items() if n not in wanted]
+        for name, group in sorted(extra, key=lambda item: (service_of(item[1]) or "", -replica_of(item[1]))):
+            service = service_of(group)
+            if service in self.app.services:
+                count = self.app.services[service].desired_replicas
+                reason = f"replica {replica_of(group)} is beyond the spec's {count} replicas"
+            else:
+                reason = f"service {service} is no longer in the spec"
+            self.changes.append(Change(Action.DELETE, GROUP, name, service, reason=reason,
+                                       payload=[("delete", name)]))
+
+
+def destroy_plan(app: str, resource_group: str, live: Live, others: list[str]) -> Plan:
+    """DELETE every container group carrying the app's markers (by its exact name), then the
+    resource group when cloudorch created it for this app and nothing else is in it."""
+    changes = []
+    groups = live.owned_groups(app)
+    for name, group in sorted(groups.items(), key=lambda item: (service_of(item[1]) or "", -replica_of(item[1]))):
+        changes.append(Change(Action.DELETE, GROUP, name, service_of(group), payload=[("delete", name)]))
+    rg = live.resource_group
+    if rg is not None and owned(rg.get("tags"), app):
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            changes.append(Change(Action.NOOP, RESOURCE_GROUP, resource_group,
+                                  reason=f"kept: it also holds {len(others)} resources not managed by app "
+                                         f"{app!r} ({shown})"))
+        else:
+            changes.append(Change(Action.DELETE, RESOURCE_GROUP, resource_group,
+                                  reason="created by cloudorch for this app and empty once its groups are gone",
+                                  payload=[("delete_rg", resource_group)]))
+    elif rg is not None:
+        changes.append(Change(Action.NOOP, RESOURCE_GROUP, resource_group, reason="kept: not created by cloudorch"))
+    return Plan(app, "azure", changes)
+
+
+def scale_changes(app: App, resource_group: str, service: str, replicas: int, live: Live,
+                  body_for) -> list[Change]:
+    """What ``scale SERVICE=N`` does: groups ``0..N-1`` exist and run, tagged with N; the app's
+    groups of the service with a higher index are deleted, highest first. ``N=0`` stops group 0
+    (ACI's stop: nothing runs or is billed, the group stays to be started again) and deletes the rest.
+    ``body_for(i)`` gives the name and PUT body of replica ``i``."""
+    changes = []
+    count = str(replicas)
+    mine = live.owned_groups(app.name, [service])
+    by_index = {replica_of(g): (n, g) for n, g in mine.items()}
+    for index in range(max(replicas, 1)):
+        name, body = body_for(index)
+        body = with_replicas(body, replicas)
+        group = live.groups.get(name)
+        if group is None:
+            if replicas > 0:
+                changes.append(Change(Action.CREATE, GROUP, name, service, payload=[("put", name, body)]))
+            continue
+        if not owned(tags_of(group), app.name):
+            raise not_ours(name, resource_group, tags_of(group), app.name)
+        steps: list[tuple] = []
+        if replicas == 0 and not is_stopped(group):
+            steps.append(("stop", name))
+        if replicas > 0 and is_stopped(group):
+            steps.append(("start", name))
+        if tags_of(group).get(REPLICAS_TAG) != count:
+            steps.append(("tags", name, {**tags_of(group), REPLICAS_TAG: count}))
+        if steps:
+            changes.append(Change(Action.UPDATE, GROUP, name, service, ["replicas"], payload=steps))
+    for index in sorted(by_index, reverse=True):
+        if index >= max(replicas, 1):
+            name = by_index[index][0]
+            changes.append(Change(Action.DELETE, GROUP, name, service, reason=f"scaled to {replicas}",
+                                  payload=[("delete", name)]))
+    return changes
