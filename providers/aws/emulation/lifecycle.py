@@ -27,71 +27,26 @@ like ECS's rolling-update scheduler (minimumHealthyPercent 100, maximumPercent 2
 - Logs: see ``providers.aws.emulation.logs``.
 
 Task health: a running container with a ``healthCheck`` is HEALTHY; one without is UNKNOWN, and a
-task is HEALTHY only when at least one container has a health check (as on ECS).
+task is HEALTHY only when at least one essential container has a health check, UNKNOWN otherwise
+(as on ECS, whose task health follows the essential containers' health checks).
 
 The caller holds the emulator's lock around every call, and so around moto's request handling.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
 
+from providers.aws.emulation.deployments import (
+    MAX_EVENTS,
+    UNSTABLE,
+    Deployment,
+    ServiceRecord,
+    breaker_threshold,
+    new_deployment_id,
+)
 from providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
 from providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
-
-MAX_EVENTS = 100
-UNSTABLE = ("(service {name}) is unable to consistently start tasks successfully. For more information, "
-            "see the Troubleshooting section of the Amazon ECS Developer Guide.")
-
-
-@dataclass
-class Deployment:
-    id: str
-    task_definition: str
-    desired: int
-    created: float
-    launch_type: str | None
-    capacity_provider_strategy: list | None
-    platform_version: str | None
-    network_configuration: dict | None
-    service_connect: dict | None
-    status: str = "PRIMARY"
-    rollout_state: str = "IN_PROGRESS"
-    rollout_reason: str = ""
-    updated: float = 0.0
-    failed: int = 0
-    running: int = 0
-    pending: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """The Deployment shape of DescribeServices."""
-        out: dict[str, Any] = {
-            "id": self.id, "status": self.status, "taskDefinition": self.task_definition,
-            "desiredCount": self.desired, "pendingCount": self.pending, "runningCount": self.running,
-            "failedTasks": self.failed, "createdAt": utc(self.created), "updatedAt": utc(self.updated or self.created),
-            "launchType": self.launch_type, "capacityProviderStrategy": self.capacity_provider_strategy,
-            "platformVersion": self.platform_version,
-            "platformFamily": "EC2" if self.launch_type == "EC2" else "FARGATE",
-            "networkConfiguration": self.network_configuration,
-            "rolloutState": self.rollout_state,
-            "rolloutStateReason": self.rollout_reason or f"ECS deployment {self.id} in progress.",
-        }
-        if self.service_connect:
-            out["serviceConnectConfiguration"] = self.service_connect
-        return {k: v for k, v in out.items() if v is not None}
-
-
-@dataclass
-class ServiceRecord:
-    service: Any
-    deployments: list[Deployment] = field(default_factory=list)
-    steady: bool = False
-    #: task definition ARN of the last COMPLETED deployment (rollback target)
-    last_good: str | None = None
-    warned: set[str] = field(default_factory=set)
 
 
 class EcsLifecycle:
@@ -172,7 +127,7 @@ class EcsLifecycle:
         if record is not None and record.service is service:
             return record
         record = ServiceRecord(service)
-        moto_id = service.deployments[0]["id"] if service.deployments else f"ecs-svc/{uuid.uuid4().int % 10**19}"
+        moto_id = service.deployments[0]["id"] if service.deployments else new_deployment_id()
         td_arn = self._task_definition_arn(backend, service)
         record.deployments.append(self._new_deployment(service, td_arn, now, moto_id))
         if getattr(service, "created_at", None) is None:
@@ -192,7 +147,7 @@ class EcsLifecycle:
     @staticmethod
     def _new_deployment(service, td_arn: str, now: float, dep_id: str | None = None) -> Deployment:
         return Deployment(
-            id=dep_id or f"ecs-svc/{uuid.uuid4().int % 10**19}", task_definition=td_arn,
+            id=dep_id or new_deployment_id(), task_definition=td_arn,
             desired=service.desired_count, created=now, launch_type=service.launch_type,
             capacity_provider_strategy=getattr(service, "capacity_provider_strategy", None),
             platform_version=service.platform_version,
@@ -244,12 +199,15 @@ class EcsLifecycle:
         for c in task.containers:
             if c.failure() is None:
                 write_lines(backend.account_id, service.region_name, task, c, now, [f"{c.name}: started ({c.image})"])
-        crashing = next((c for c in task.containers if c.failure() == CRASHLOOP), None)
-        if crashing is not None:
+        for crashing in [c for c in task.containers if c.failure() == CRASHLOOP]:
             lines = [f"{crashing.name}: starting ({crashing.image})", "fatal: crashloop requested, exiting with code 1"]
             write_lines(backend.account_id, service.region_name, task, crashing, now, lines)
-            self._fail(backend, service, record, deployment, task, now, "Essential container in task exited",
-                       "EssentialContainerExited", 1, "CrashLoop: exited with code 1", crashing.name)
+            if not crashing.essential:  # ECS keeps the task running when a non-essential container exits
+                crashing.last_status, crashing.exit_code = "STOPPED", 1
+                crashing.reason, crashing.health_status = "CrashLoop: exited with code 1", "UNKNOWN"
+                continue
+            return self._fail(backend, service, record, deployment, task, now, "Essential container in task exited",
+                              "EssentialContainerExited", 1, "CrashLoop: exited with code 1", crashing.name)
 
     def _fail(self, backend, service, record, deployment, task, now, reason, code, exit_code, container_reason,
               container) -> None:
@@ -323,8 +281,7 @@ class EcsLifecycle:
         breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
         if not breaker.get("enable") or deployment.rollout_state != "IN_PROGRESS" or deployment.status != "PRIMARY":
             return
-        threshold = min(200, max(3, math.ceil(deployment.desired / 2)))
-        if deployment.failed < threshold:
+        if deployment.failed < breaker_threshold(deployment.desired):
             return
         deployment.rollout_state, deployment.updated = "FAILED", now
         deployment.rollout_reason = "ECS deployment circuit breaker: tasks failed to start."

@@ -15,9 +15,10 @@ How a task ends is decided by its images, so tests and the sandbox can provoke f
 
 - an image containing ``notfound``: the task never starts; ``stopCode`` TaskFailedToStart and
   ``stoppedReason`` ``CannotPullContainerError: ... not found``;
-- an image containing ``crashloop``: the container starts and exits with code 1 at once; the task
-  stops with ``stoppedReason`` "Essential container in task exited", the container's ``exitCode``
-  is 1 and its ``reason`` "CrashLoop: exited with code 1";
+- an image containing ``crashloop``: the container starts and exits with code 1 at once (its
+  ``exitCode`` is 1, its ``reason`` "CrashLoop: exited with code 1"); when it is essential the task
+  stops with ``stoppedReason`` "Essential container in task exited", otherwise the task keeps
+  running without it, as on ECS;
 - an awslogs log group that does not exist (and ``awslogs-create-group`` is not ``true``): the task
   fails with ``ResourceInitializationError``, as ECS does.
 """
@@ -140,7 +141,7 @@ class ServiceTask(Task):
             c.runtime_id = f"{self.task_id}-{uuid.uuid4().int % 10**10}"
             c.health_status = "HEALTHY" if c.has_health_check else "UNKNOWN"
             c.next_log_at = now
-        checked = [c for c in self.containers if c.has_health_check]
+        checked = [c for c in self.containers if c.has_health_check and c.essential]
         self.health_status = "HEALTHY" if checked else "UNKNOWN"
 
     def stop(self, now: float, *, reason: str, code: str, exit_code: int | None = 0,

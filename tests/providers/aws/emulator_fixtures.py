@@ -30,11 +30,16 @@ TIMEOUT = 10.0
 class AWS:
     """A running emulator as the tests see it."""
 
+    #: one boto3 session for all test modules: it caches the service models clients load
+    _session: boto3.session.Session | None = None
+
     def __init__(self, url: str):
         self.url = url
-        self.session = boto3.session.Session(
-            aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION
-        )
+        if AWS._session is None:
+            AWS._session = boto3.session.Session(
+                aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION
+            )
+        self.session = AWS._session
         self._clients: dict[str, Any] = {}
 
     def client(self, name: str, **config: Any):

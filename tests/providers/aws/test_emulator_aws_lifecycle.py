@@ -230,3 +230,12 @@ def test_deleted_service_stops_its_tasks(aws, network):
     stopped = wait_until(lambda: len(tasks(ecs, "web", "STOPPED")) == 2 and tasks(ecs, "web", "STOPPED"))
     assert tasks(ecs, "web") == []
     assert {t["lastStatus"] for t in stopped} == {"STOPPED"}
+
+
+def test_crashing_sidecar_does_not_stop_the_task(aws, network):
+    ecs = aws.client("ecs")
+    create_service(ecs, network, "web", register(ecs, "web", "nginx:1.27.2", "example/crashloop:1"), desired=1)
+    wait_until(steady(ecs, "web", 1))
+    web, side = tasks(ecs, "web")[0]["containers"]
+    assert (web["lastStatus"], side["lastStatus"], side["exitCode"]) == ("RUNNING", "STOPPED", 1)
+    assert tasks(ecs, "web", "STOPPED") == []
