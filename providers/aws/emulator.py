@@ -30,8 +30,7 @@ others' timing parameters are then unused) until it stops.
 
 Requests are served one at a time under that lock (moto's backends are not thread-safe, and the
 lifecycle changes them too). Before each ECS request the lifecycle catches up, and after each
-successful mutating ECS request it runs again, so reads never see moto's own placeholder counts
-(only the UpdateService reply itself still shows moto's ``runningCount`` = ``desiredCount``).
+successful mutating ECS request it runs again, so replies never show moto's own placeholder counts.
 """
 
 from __future__ import annotations
@@ -162,9 +161,9 @@ class AWSEmulator(Emulator):
         if wire.is_mutating(action):
             ecs_requests.remember(action, body, payload)
             self._catch_up()
-        narrowed = ecs_requests.narrow(action, body, payload)
-        if narrowed is not None:
-            payload = narrowed
+        rewritten = ecs_requests.rewrite_reply(action, body, payload)
+        if rewritten is not None:
+            payload = rewritten
             captured["headers"] = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
             captured["headers"].append(("Content-Length", str(len(payload))))
         return payload

@@ -20,13 +20,17 @@ emulator stores them on moto's service object, where DescribeServices finds them
 for the service's deployments (DescribeServices shows it per deployment, as ECS does). A service
 created with a ``capacityProviderStrategy`` and no ``launchType`` has no launch type (moto says EC2).
 
-Replies (:func:`narrow`): moto's ListTasks ignores ``serviceName`` and lists stopped tasks when
-no ``desiredStatus`` is given; ECS lists only the service's tasks (group ``service:NAME``) and
-defaults to desiredStatus RUNNING. The emulator filters moto's answer accordingly.
+Replies (:func:`rewrite_reply`): moto's ListTasks ignores ``serviceName`` and lists stopped tasks
+when no ``desiredStatus`` is given; ECS lists only the service's tasks (group ``service:NAME``) and
+defaults to desiredStatus RUNNING. The emulator filters moto's answer accordingly. moto's
+UpdateService reply claims ``runningCount`` = the new desired count and the old deployments; the
+CreateService and UpdateService replies carry the counts, task definition ARN and deployments after
+the lifecycle ran instead.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -122,8 +126,10 @@ def remember(action: str, body: dict[str, Any], response: bytes) -> None:
         service.launch_type = None
 
 
-def narrow(action: str, body: dict[str, Any], response: bytes) -> bytes | None:
-    """A corrected reply for ListTasks (see the module docstring), or None to keep moto's."""
+def rewrite_reply(action: str, body: dict[str, Any], response: bytes) -> bytes | None:
+    """A corrected reply (see the module docstring), or None to keep moto's."""
+    if action in ("CreateService", "UpdateService"):
+        return _fresh_service_reply(response)
     if action != "ListTasks" or (body.get("desiredStatus") and not body.get("serviceName")):
         return None
     try:
@@ -140,6 +146,29 @@ def narrow(action: str, body: dict[str, Any], response: bytes) -> bytes | None:
     reply["taskArns"] = [arn for arn in arns if arn in by_arn and by_arn[arn].desired_status == status
                          and (group is None or by_arn[arn].group == group)]
     return json.dumps(reply).encode()
+
+
+def _fresh_service_reply(response: bytes) -> bytes | None:
+    try:
+        reply = json.loads(response)
+        service = _service_from_arn(reply["service"]["serviceArn"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if service is None:
+        return None
+    reply["service"].update({
+        "runningCount": service.running_count, "pendingCount": service.pending_count,
+        "taskDefinition": service.task_definition,
+        "deployments": [{k: _epoch(v) for k, v in d.items() if v is not None} for d in service.deployments],
+    })
+    return json.dumps(reply).encode()
+
+
+def _epoch(value: Any) -> Any:
+    """A moto (naive UTC) datetime as the JSON protocol's epoch seconds."""
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=datetime.UTC).timestamp()
+    return value
 
 
 def _service_from_arn(arn: str):

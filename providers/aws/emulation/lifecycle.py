@@ -90,8 +90,7 @@ class EcsLifecycle:
     def _service(self, backend, cluster, service, now: float) -> None:
         if (service.deployment_controller or {}).get("type", "ECS") != "ECS" or service.scheduling_strategy == "DAEMON":
             return
-        tasks = [t for t in backend.tasks.get(cluster.name, {}).values()
-                 if isinstance(t, ServiceTask) and t.service_arn == service.arn]
+        tasks = _tasks_of(backend, cluster, service)
         if service.status != "ACTIVE":
             for task in tasks:
                 if task.desired_status == "RUNNING":
@@ -117,6 +116,7 @@ class EcsLifecycle:
         live = [t for t in tasks if t.desired_status == "RUNNING"]
         self._scale_primary(backend, cluster, service, record, primary, live, now)
         self._drain_old(backend, record, primary, live, now)
+        tasks = _tasks_of(backend, cluster, service)  # with the ones just launched
         self._count(service, record, tasks)
         self._settle(service, record, primary, now)
         self._prune(backend, cluster, tasks)
@@ -306,6 +306,11 @@ class EcsLifecycle:
             record.warned.add(message)
         service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": utc(self.clock()), "message": message})
         del service.events[MAX_EVENTS:]
+
+
+def _tasks_of(backend, cluster, service) -> list[ServiceTask]:
+    return [t for t in backend.tasks.get(cluster.name, {}).values()
+            if isinstance(t, ServiceTask) and t.service_arn == service.arn]
 
 
 def _surplus_first(tasks: list[ServiceTask]) -> list[ServiceTask]:

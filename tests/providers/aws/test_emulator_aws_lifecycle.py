@@ -22,6 +22,8 @@ def test_service_goes_from_pending_to_running(aws, network):
     td = register(ecs, "web", "nginx:1.27.2", "envoy:v1", log_group="/cloudorch/app")
     created = create_service(ecs, network, "web", td, desired=2)
     assert created["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    assert (created["runningCount"], created["pendingCount"]) == (0, 2)
+    assert created["deployments"][0]["platformFamily"] == "Linux"
     first = describe(ecs, "web")
     assert first["runningCount"] + first["pendingCount"] == 2
     assert first["deployments"][0]["taskDefinition"] == td
@@ -67,7 +69,8 @@ def test_scaling_up_and_down(aws, network):
     wait_until(steady(ecs, "web", 1))
     deployment = describe(ecs, "web")["deployments"][0]["id"]
 
-    ecs.update_service(cluster="main", service="web", desiredCount=3)
+    reply = ecs.update_service(cluster="main", service="web", desiredCount=3)["service"]
+    assert (reply["runningCount"], reply["pendingCount"], reply["deployments"][0]["desiredCount"]) == (1, 2, 3)
     service = describe(ecs, "web")
     assert (service["desiredCount"], service["deployments"][0]["desiredCount"]) == (3, 3)
     assert service["deployments"][0]["taskDefinition"] == td and service["deployments"][0]["id"] == deployment
@@ -92,7 +95,8 @@ def test_new_task_definition_rolls_out(aws, network):
     wait_until(steady(ecs, "web", 2))
     new = register(ecs, "web", "nginx:1.27.2")
 
-    ecs.update_service(cluster="main", service="web", taskDefinition="web")  # family name: latest revision
+    reply = ecs.update_service(cluster="main", service="web", taskDefinition="web")["service"]  # latest revision
+    assert reply["taskDefinition"] == new and [d["taskDefinition"] for d in reply["deployments"]] == [new, old]
     service = describe(ecs, "web")
     assert service["taskDefinition"] == new
     primary, active = service["deployments"]
