@@ -11,6 +11,9 @@ Before (:func:`prepare`):
 - CreateService of an ``awsvpc`` task definition without ``networkConfiguration``: ECS refuses
   ("Network Configuration must be provided when networkMode 'awsvpc' is specified."), moto
   accepts; the emulator refuses.
+- DeleteCluster of a cluster that still has ACTIVE services or running tasks: ECS refuses
+  (ClusterContainsServicesException / ClusterContainsTasksException), moto marks it INACTIVE and
+  leaves the services running; the emulator refuses.
 
 After a successful CreateService (:func:`remember`): moto drops parameters it does not model; the
 emulator stores them on moto's service object, where DescribeServices finds them:
@@ -64,6 +67,8 @@ def prepare(action: str, body: dict[str, Any], account_id: str, region: str) -> 
     :class:`Refused` for requests ECS refuses."""
     if action == "CreateService":
         _check_create(body, account_id, region)
+    if action == "DeleteCluster":
+        _check_delete_cluster(body, account_id, region)
     if action not in NETWORKED_ACTIONS:
         return False
     vpc = ((body.get("networkConfiguration") or {}).get("awsvpcConfiguration"))
@@ -95,6 +100,20 @@ def _check_create(body: dict[str, Any], account_id: str, region: str) -> None:
             return
         if task_definition.network_mode == "awsvpc":
             raise Refused("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+
+
+def _check_delete_cluster(body: dict[str, Any], account_id: str, region: str) -> None:
+    from moto.ecs.models import ecs_backends
+
+    try:
+        backend = ecs_backends[account_id][region]
+    except Exception:  # noqa: BLE001
+        return
+    cluster = str(body.get("cluster") or "default").split("/")[-1]
+    if any(s.cluster_name == cluster and s.status == "ACTIVE" for s in backend.services.values()):
+        raise Refused("The Cluster cannot be deleted while Services are active.", "ClusterContainsServicesException")
+    if any(t.desired_status == "RUNNING" for t in backend.tasks.get(cluster, {}).values()):
+        raise Refused("The Cluster cannot be deleted while Tasks are active.", "ClusterContainsTasksException")
 
 
 def default_security_group(account_id: str, region: str, subnet_id: str) -> str | None:

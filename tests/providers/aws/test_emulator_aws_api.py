@@ -203,6 +203,11 @@ def test_create_service_refuses_what_ecs_refuses(aws, network):
         ecs.create_service(cluster="main", serviceName="api", taskDefinition=td, desiredCount=1, launchType="FARGATE")
     assert "Network Configuration must be provided" in caught.value.response["Error"]["Message"]
     assert [s.rsplit("/", 1)[-1] for s in ecs.list_services(cluster="main")["serviceArns"]] == ["web"]
+    with pytest.raises(ClientError) as caught:
+        ecs.delete_cluster(cluster="main")
+    assert caught.value.response["Error"]["Code"] == "ClusterContainsServicesException"
+    ecs.delete_service(cluster="main", service="web", force=True)
+    assert ecs.delete_cluster(cluster="main")["cluster"]["status"] == "INACTIVE"
 
 
 def test_list_tasks_filters_like_ecs(aws, network):
