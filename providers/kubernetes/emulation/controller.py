@@ -181,12 +181,13 @@ class Controller:
 
     def garbage_collect(self) -> None:
         with self.store.lock:
-            namespaced = [rt for rt in r.RESOURCES if rt.namespaced]
-            everything = [(rt, o) for rt in namespaced for o in self.store.list(rt)]
-            uids = {o["metadata"].get("uid") for _, o in everything}
-            for rt, obj in everything:
-                refs = obj["metadata"].get("ownerReferences") or []
-                if refs and not any(ref.get("uid") in uids for ref in refs):
+            owned = [(rt, o) for rt in r.RESOURCES if rt.namespaced and rt is not r.EVENTS
+                     for o in self.store.scan(rt) if o["metadata"].get("ownerReferences")]
+            if not owned:
+                return
+            uids = {o["metadata"].get("uid") for rt in r.RESOURCES if rt.namespaced for o in self.store.scan(rt)}
+            for rt, obj in owned:
+                if not any(ref.get("uid") in uids for ref in obj["metadata"]["ownerReferences"]):
                     self.store.remove(rt, obj["metadata"]["namespace"], obj["metadata"]["name"])
 
     # -- autoscalers ---------------------------------------------------------------------------------
@@ -233,6 +234,8 @@ class Controller:
                                   "more than the maximum replica count" if current > high else
                                   "within the acceptable range"), stamp, update_time=False)
             status["observedGeneration"] = meta.get("generation", 1)
+            if status == hpa.get("status"):
+                continue
             self.registry.mutate(r.HPAS, ns, meta["name"], lambda h, s=status: h.__setitem__("status", s),
                                  CONTROLLER, "status")
 
@@ -359,6 +362,8 @@ class Controller:
             set_condition(conditions, "Progressing", True, "ReplicaSetUpdated",
                           f'ReplicaSet "{name}" is progressing.', stamp)
         conditions.sort(key=lambda c: c["type"] != "Available")
+        if status == deployment.get("status"):
+            return
         self.registry.mutate(r.DEPLOYMENTS, meta["namespace"], meta["name"],
                              lambda d: d.__setitem__("status", status), CONTROLLER, "status")
 
@@ -382,6 +387,8 @@ class Controller:
         _put(status, "readyReplicas", ready)
         _put(status, "availableReplicas", ready)
         _put(status, "fullyLabeledReplicas", len(pods))
+        if status == rs.get("status"):
+            return
         self.registry.mutate(r.REPLICASETS, ns, meta["name"], lambda o: o.__setitem__("status", status), CONTROLLER,
                              "status")
 
@@ -426,6 +433,8 @@ class Controller:
             born = self.born.setdefault(meta["uid"], now)
             status = kubelet.pod_status(pod, born, now, self.ready_delay, self.crash_period, self.pod_ip(meta["uid"]))
             self._pod_events(pod, status)
+            if status == pod.get("status"):
+                continue
             self.registry.mutate(r.PODS, meta["namespace"], meta["name"], lambda p, s=status: p.__setitem__(
                 "status", s), "kubelet", "status")
         for uid in set(self.born) - alive:

@@ -60,6 +60,11 @@ class Store:
             keys = sorted(k for k in items if namespace is None or k[0] == namespace)
             return [copy.deepcopy(items[k]) for k in keys]
 
+    def scan(self, rt: ResourceType) -> list[dict[str, Any]]:
+        """The stored objects themselves, not copies: for read-only passes under ``lock``."""
+        with self.lock:
+            return list(self._objects.get(rt, {}).values())
+
     def put(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         """Store ``obj`` (added or modified) under the next resourceVersion; returns a copy as stored."""
         meta = obj["metadata"]

@@ -63,10 +63,16 @@ def autoscaling(api_client):
 
 @pytest.fixture
 def ns(core):
-    """A fresh namespace for one test."""
+    """A fresh namespace for one test, deleted afterwards (keeps the module's emulator small)."""
+    from kubernetes.client.exceptions import ApiException
+
     name = f"t-{uuid.uuid4().hex[:8]}"
     core.create_namespace({"metadata": {"name": name}})
-    return name
+    yield name
+    try:
+        core.delete_namespace(name)
+    except ApiException:
+        pass
 
 
 def _deployment(name: str = "web", image: str = "nginx:1.25", replicas: int = 2, **spec: Any) -> dict[str, Any]:

@@ -149,15 +149,22 @@ def test_replace_with_a_stale_resource_version_is_a_conflict(core, ns):
     assert core.replace_namespaced_config_map("cm", ns, second).data == {"a": "4"}
 
 
-def test_generation_follows_the_spec_and_no_op_writes_keep_the_resource_version(apps, ns, manifest):
-    created = apps.create_namespaced_deployment(ns, manifest())
+def test_generation_follows_the_spec(apps, ns, manifest):
+    apps.create_namespaced_deployment(ns, manifest())
     relabelled = apps.patch_namespaced_deployment("web", ns, {"metadata": {"labels": {"tier": "web"}}})
     assert relabelled.metadata.generation == 1
     scaled = apps.patch_namespaced_deployment("web", ns, {"spec": {"replicas": 5}})
     assert scaled.metadata.generation == 2
-    again = apps.patch_namespaced_deployment("web", ns, {"spec": {"replicas": 5}})
-    assert again.metadata.resource_version == apps.read_namespaced_deployment("web", ns).metadata.resource_version
-    assert int(created.metadata.resource_version) < int(again.metadata.resource_version)
+    assert apps.patch_namespaced_deployment("web", ns, {"spec": {"replicas": 5}}).metadata.generation == 2
+
+
+def test_writes_that_change_nothing_keep_the_resource_version(core, ns):
+    created = core.create_namespaced_config_map(ns, {"metadata": {"name": "cm"}, "data": {"a": "1"}})
+    patched = core.patch_namespaced_config_map("cm", ns, {"data": {"a": "1"}})
+    replaced = core.replace_namespaced_config_map("cm", ns, patched)
+    assert created.metadata.resource_version == patched.metadata.resource_version == replaced.metadata.resource_version
+    changed = core.patch_namespaced_config_map("cm", ns, {"data": {"a": "2"}})
+    assert int(changed.metadata.resource_version) > int(created.metadata.resource_version)
 
 
 def test_patch_flavours(apps, ns, manifest):
