@@ -97,6 +97,9 @@ services:
 class ProviderConformance:
     provider: ClassVar[str] = ""
     timeout: ClassVar[float] = 120.0
+    #: the ``providers.<provider>`` block of the suite's own small specs (the crash loop and the name
+    #: clash), for providers with required settings (e.g. GKE's location and cluster)
+    spec_settings: ClassVar[dict[str, Any]] = {}
     state: ClassVar[dict[str, Any]]
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -113,6 +116,11 @@ class ProviderConformance:
     @property
     def webshop(self) -> str:
         return str(self.state["dir"] / "webshop.yaml")
+
+    def with_settings(self, spec: str) -> str:
+        if not self.spec_settings:
+            return spec
+        return spec + "providers: " + json.dumps({self.provider: self.spec_settings}) + "\n"
 
     def cli(self, sandbox, *args: str, spec: str | None = None) -> Result:
         from cloudorch.cli.main import cli
@@ -232,7 +240,7 @@ class ProviderConformance:
         assert code == 0, status
 
     def test_08_unowned_same_name_is_refused(self, sandbox, hooks):
-        spec = str(_spec(self.state["dir"], "clash", CLASH_SPEC))
+        spec = str(_spec(self.state["dir"], "clash", self.with_settings(CLASH_SPEC)))
         hooks.plant_unowned("confclash", "web")
         result = self.cli(sandbox, "deploy", "--timeout", str(self.timeout), spec=spec)
         assert self.exit_code(result) != 0
@@ -241,7 +249,7 @@ class ProviderConformance:
         assert hooks.unowned_exists("confclash", "web")
 
     def test_09_crashloop_fails_the_deploy_naming_the_service(self, sandbox):
-        spec = str(_spec(self.state["dir"], "crash", CRASH_SPEC))
+        spec = str(_spec(self.state["dir"], "crash", self.with_settings(CRASH_SPEC)))
         result = self.cli(sandbox, "deploy", "--timeout", str(self.timeout), spec=spec)
         assert self.exit_code(result) == 4, result.output
         assert "service bad failed:" in str(result.exception), str(result.exception)

@@ -4,13 +4,15 @@ It renders exactly the ``kubernetes`` provider's manifests (``providers.kubernet
 its own namespace; what differs is how the cluster is reached (the GKE API and Google credentials
 instead of a kubeconfig, ``providers.gcp.settings``) and the fit table's wording for GKE: a public
 port gets a Google Cloud passthrough Network Load Balancer, and GKE ships the metrics server the
-HorizontalPodAutoscaler needs. This module imports no Google or Kubernetes client.
+HorizontalPodAutoscaler needs. This module imports no Google or Kubernetes client; the live operations
+are the Kubernetes provider's, on the cluster found through the GKE API (``providers.gcp.live``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from providers.gcp.live.operations import GKELiveOperations
 from providers.gcp.settings import GKESettings
 from providers.kubernetes.fit import FitTable
 from providers.kubernetes.provider import KubernetesProvider, optional_emulator
@@ -24,7 +26,7 @@ class GKEFitTable(FitTable):
     metrics = "GKE's built-in metrics server supplies the cpu metrics"
 
 
-class GKEProvider(KubernetesProvider):
+class GKEProvider(GKELiveOperations, KubernetesProvider):
     name: ClassVar[str] = "gcp"
     extra: ClassVar[str] = "gcp"
     requires: ClassVar[tuple[str, ...]] = ("google.cloud.container_v1", "google.auth", "kubernetes")
@@ -32,5 +34,5 @@ class GKEProvider(KubernetesProvider):
     fit_table: ClassVar[type[FitTable]] = GKEFitTable
 
     @classmethod
-    def emulator(cls) -> Emulator | None:
-        return optional_emulator("providers.gcp.emulator", "GKEEmulator")
+    def emulator(cls, **options: Any) -> Emulator | None:
+        return optional_emulator("providers.gcp.emulator", "GKEEmulator", **options)

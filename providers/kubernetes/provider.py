@@ -2,7 +2,9 @@
 
 Offline half: ``render`` (``providers.kubernetes.convert``) and ``validate`` (the fit table in
 ``providers.kubernetes.fit`` plus the hard checks in ``providers.kubernetes.checks``) are pure: this
-module imports no Kubernetes client. Settings: ``providers.kubernetes.settings``.
+module imports no Kubernetes client. Settings: ``providers.kubernetes.settings``. Live half:
+``providers.kubernetes.live``, mixed in as ``KubernetesLiveOperations`` (it imports the client only
+inside its functions).
 
 Ownership markers are labels: ``cloudorch.io/app: {app}`` (``OWNER_KEY``) and
 ``app.kubernetes.io/managed-by: cloudorch`` (``TOOL_KEY``), on every resource and pod.
@@ -19,25 +21,26 @@ from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
 from providers.kubernetes import checks, convert, meta
 from providers.kubernetes.fit import FitTable
+from providers.kubernetes.live.operations import KubernetesLiveOperations
 from providers.kubernetes.settings import KubernetesSettings
 
 if TYPE_CHECKING:
     from cloudorch.sandbox.emulator import Emulator
 
 
-def optional_emulator(module: str, attribute: str) -> Emulator | None:
-    """An instance of ``module.attribute`` when that module exists, else None (imported only
-    here, when the sandbox asks for it)."""
+def optional_emulator(module: str, attribute: str, **options: Any) -> Emulator | None:
+    """An instance of ``module.attribute(**options)`` when that module exists, else None (imported
+    only here, when the sandbox asks for it)."""
     try:
         found = importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         found = False
     if not found:
         return None
-    return getattr(importlib.import_module(module), attribute)()
+    return getattr(importlib.import_module(module), attribute)(**options)
 
 
-class KubernetesProvider(Provider):
+class KubernetesProvider(KubernetesLiveOperations, Provider):
     name: ClassVar[str] = "kubernetes"
     extra: ClassVar[str] = "kubernetes"
     requires: ClassVar[tuple[str, ...]] = ("kubernetes",)
@@ -54,8 +57,8 @@ class KubernetesProvider(Provider):
     fit_table: ClassVar[type[FitTable]] = FitTable
 
     @classmethod
-    def emulator(cls) -> Emulator | None:
-        return optional_emulator("providers.kubernetes.emulator", "KubeEmulator")
+    def emulator(cls, **options: Any) -> Emulator | None:
+        return optional_emulator("providers.kubernetes.emulator", "KubeEmulator", **options)
 
     @property
     def namespace(self) -> str:

@@ -1,0 +1,194 @@
+"""Kubernetes status: each service's Deployment, its ReplicaSets and pods, and its Service, mapped onto
+the common model. Four list calls per poll (by the app's labels), whatever the number of services.
+
+- HEALTHY: the controller has seen the latest spec (``observedGeneration >= generation``), and
+  ``updatedReplicas`` and ``availableReplicas`` equal ``replicas`` with no old pods left.
+- FAILED: a pod of the current revision (the newest ReplicaSet) has a container waiting in
+  CrashLoopBackOff, ImagePullBackOff (or ErrImagePull, CreateContainerConfigError...), or the rollout
+  passed its progress deadline; the message names the pod, container and reason. Pods of older
+  revisions do not count, so deploying a fix over a crash-looping version is not failed by the pods
+  it replaces.
+- PROGRESSING while a rollout or a scale-down is under way, DEGRADED with some but not all replicas
+  available, PENDING with none, STOPPED at 0 replicas, MISSING without a Deployment of ours.
+- Endpoints: ``{ip}:{port}`` of the LoadBalancer's ingress for public ports (``{node ip}:{nodePort}``
+  for ``NodePort``), ``{service}.{namespace}.svc:{port}`` for the others.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from cloudorch.provider import AppStatus, ServiceStatus, State
+from providers.kubernetes import meta
+from providers.kubernetes.live.clients import Kube
+from providers.kubernetes.live.state import DEPLOYMENT, SERVICE, list_owned, owner_selector, read_namespace
+
+REVISION = "deployment.kubernetes.io/revision"
+FAILING = frozenset({"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+                     "CreateContainerConfigError", "CreateContainerError", "RunContainerError"})
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def _owner_uids(obj: dict[str, Any]) -> set[str]:
+    return {ref.get("uid") for ref in _meta(obj).get("ownerReferences") or []}
+
+
+def _revision(obj: dict[str, Any]) -> int:
+    try:
+        return int((_meta(obj).get("annotations") or {}).get(REVISION, 0))
+    except ValueError:
+        return 0
+
+
+def _ready(pod: dict[str, Any]) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+
+
+def failures(pod: dict[str, Any]) -> list[str]:
+    """``pod P container C: Reason (message)`` for each container of ``pod`` that cannot run."""
+    found = []
+    status = pod.get("status") or {}
+    for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason") in FAILING:
+            detail = f" ({waiting['message']})" if waiting.get("message") else ""
+            found.append(f"pod {_meta(pod).get('name')} container {cs.get('name')}: {waiting['reason']}{detail}")
+    return found
+
+
+def pending_reason(pod: dict[str, Any]) -> str:
+    status = pod.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
+            return f"{condition.get('reason', 'Unschedulable')}: {condition.get('message', '')}".rstrip(": ")
+    for cs in status.get("containerStatuses") or []:
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason"):
+            return waiting["reason"]
+    return status.get("phase", "Pending")
+
+
+def endpoints(name: str, namespace: str, spec: Any, service: dict[str, Any] | None,
+              node_ips: list[str]) -> list[str]:
+    if service is None:
+        return []
+    kind = (service.get("spec") or {}).get("type", "ClusterIP")
+    public_ports = {p.port for p in spec.ports if p.public} if spec is not None else set()
+    ingress = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    addresses = [i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")]
+    found = []
+    for port in (service.get("spec") or {}).get("ports") or []:
+        number = port.get("port")
+        if number in public_ports and kind == "LoadBalancer":
+            found += [f"{address}:{number}" for address in addresses]
+        elif number in public_ports and kind == "NodePort" and port.get("nodePort"):
+            found += [f"{ip}:{port['nodePort']}" for ip in node_ips]
+        else:
+            found.append(f"{name}.{namespace}.svc:{number}")
+    return found
+
+
+def _address_pending(spec: Any, service: dict[str, Any] | None) -> bool:
+    if spec is None or service is None or not any(p.public for p in spec.ports):
+        return False
+    if (service.get("spec") or {}).get("type") != "LoadBalancer":
+        return False
+    return not ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress")
+
+
+def service_status(name: str, namespace: str, spec: Any, deployment: dict[str, Any] | None,
+                   replicasets: list[dict[str, Any]], pods: list[dict[str, Any]], service: dict[str, Any] | None,
+                   node_ips: list[str]) -> ServiceStatus:
+    if deployment is None:
+        return ServiceStatus(name, State.MISSING, desired=spec.desired_replicas if spec else 0,
+                             message="not deployed")
+    dspec, dstatus, dmeta = deployment.get("spec") or {}, deployment.get("status") or {}, _meta(deployment)
+    desired = int(dspec.get("replicas", 1))
+    containers = ((dspec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
+    main = next((c for c in containers if c.get("name") == name), containers[0])
+    result = ServiceStatus(name, State.PENDING, desired=desired, running=int(dstatus.get("availableReplicas", 0)),
+                           image=main.get("image", ""), revision=str(_revision(deployment) or ""),
+                           extra={"namespace": namespace, "deployment": dmeta.get("name"),
+                                  "ready": int(dstatus.get("readyReplicas", 0)),
+                                  "updated": int(dstatus.get("updatedReplicas", 0))})
+    mine = [rs for rs in replicasets if dmeta.get("uid") in _owner_uids(rs)]
+    current = max(mine, key=_revision, default=None)
+    rs_uids = {_meta(rs).get("uid") for rs in mine}
+    alive = [p for p in pods if _owner_uids(p) & rs_uids and not _meta(p).get("deletionTimestamp")]
+    fresh = [p for p in alive if current is not None and _meta(current).get("uid") in _owner_uids(p)]
+    failing = [line for pod in fresh for line in failures(pod)]
+    waiting = [p for p in alive if not _ready(p) and not failures(p)]
+    result.failed = len({line.split(" container ")[0] for line in failing})
+    result.pending = len(waiting)
+    observed = int(dstatus.get("observedGeneration", 0)) >= int(dmeta.get("generation", 0))
+    updated, available = int(dstatus.get("updatedReplicas", 0)), int(dstatus.get("availableReplicas", 0))
+    total = int(dstatus.get("replicas", 0))
+    stalled = next((c for c in dstatus.get("conditions") or [] if c.get("type") == "Progressing"
+                    and c.get("reason") == "ProgressDeadlineExceeded"), None)
+    if not observed:
+        result.state, result.message = State.PROGRESSING, "waiting for the deployment controller"
+    elif failing:
+        more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+        result.state, result.message = State.FAILED, failing[0] + more
+    elif stalled is not None:
+        result.state = State.FAILED
+        result.message = f"ProgressDeadlineExceeded: {stalled.get('message', 'the rollout made no progress')}"
+    elif desired == 0:
+        result.state = State.STOPPED if total == 0 else State.PROGRESSING
+    elif updated >= desired and available >= desired and total <= desired:
+        result.state = State.HEALTHY
+    elif updated < desired or total > desired:
+        result.state = State.PROGRESSING
+        result.message = f"rolling out: {updated} of {desired} updated, {available} available"
+    elif available > 0:
+        result.state = State.DEGRADED
+        result.message = f"{desired - available} of {desired} replicas not available"
+    else:
+        result.state = State.PENDING
+    if result.state in (State.PENDING, State.DEGRADED, State.PROGRESSING) and waiting and not result.message:
+        result.message = f"pod {_meta(waiting[0]).get('name')}: {pending_reason(waiting[0])}"
+    result.endpoints = endpoints(name, namespace, spec, service, node_ips)
+    if result.state is State.HEALTHY and _address_pending(spec, service):
+        result.message = "waiting for the load balancer's address"
+    return result
+
+
+def app_status(kube: Kube, provider: str, app: Any, namespace: str, names: list[str]) -> AppStatus:
+    def missing() -> AppStatus:
+        return AppStatus(app.name, provider, [service_status(n, namespace, app.services.get(n), None, [], [], None, [])
+                                              for n in names])
+
+    ns = read_namespace(kube, namespace)
+    if ns is None:
+        return missing()
+    selector = owner_selector(app.name)
+    doing = f"reading the status of app {app.name} in namespace {namespace}"
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="kube-status") as pool:
+        deployments = pool.submit(list_owned, kube, DEPLOYMENT, namespace, app.name)
+        services = pool.submit(list_owned, kube, SERVICE, namespace, app.name)
+        replicasets = pool.submit(kube.call, doing, "apps", "list_namespaced_replica_set", namespace,
+                                  label_selector=selector)
+        pods = pool.submit(kube.call, doing, "core", "list_namespaced_pod", namespace, label_selector=selector)
+        deployments, services = deployments.result(), services.result()
+        replicasets, pods = replicasets.result().get("items") or [], pods.result().get("items") or []
+    node_ips: list[str] = []
+    if any(((s.get("spec") or {}).get("type") == "NodePort") for s in services.values()):
+        nodes = kube.call("listing the cluster's nodes", "core", "list_node").get("items") or []
+        for node in nodes:
+            addresses = (node.get("status") or {}).get("addresses") or []
+            by_type = {a.get("type"): a.get("address") for a in addresses}
+            ip = by_type.get("ExternalIP") or by_type.get("InternalIP")
+            if ip:
+                node_ips.append(ip)
+
+    def of(items: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+        return [i for i in items if (_meta(i).get("labels") or {}).get(meta.SERVICE_KEY) == service]
+
+    statuses = [service_status(n, namespace, app.services.get(n), deployments.get(n), of(replicasets, n),
+                               of(pods, n), services.get(n), node_ips) for n in names]
+    return AppStatus(app.name, provider, statuses)
