@@ -32,7 +32,7 @@ SUBSCRIPTION_ENV = "AZURE_SUBSCRIPTION_ID"
 #: the subscription used against the sandbox when neither the spec nor the environment names one
 SANDBOX_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 #: seconds between polls of a long-running operation when ARM sends no Retry-After
-POLL_REAL, POLL_SANDBOX = 5.0, 0.2
+POLL_REAL, POLL_SANDBOX = 5.0, 0.1
 REDACTED = "***"
 
 

@@ -43,17 +43,16 @@ class AzureLiveOperations:
 
         return SecretValues(refs(self.app, self.settings))
 
-    @cached_property
-    def _needed_secrets(self) -> set[str]:
-        return set()
-
-    def _remember_secrets(self, changes: list[Change]) -> None:
+    @staticmethod
+    def _placeholders(changes: list[Change]) -> frozenset[str]:
         from providers.azure.live.secret_values import placeholders
 
-        for change in changes:
-            for step in change.payload or []:
-                if step[0] == "put":
-                    self._needed_secrets.update(placeholders(step[2]))
+        return frozenset(p for change in changes for step in change.payload or [] if step[0] == "put"
+                         for p in placeholders(step[2]))
+
+    def _remember_secrets(self, changes: list[Change]) -> None:
+        """Called by plan/scale (one thread): what the next applies need."""
+        self._needed_secrets = self._placeholders(changes)
 
     def _read(self, **kwargs: Any):
         from providers.azure.live.state import read_live
@@ -73,8 +72,8 @@ class AzureLiveOperations:
     def apply(self, change: Change) -> None:
         from providers.azure.live.apply import apply_change
 
-        self._remember_secrets([change])
-        self._secrets.resolve(self._needed_secrets)  # every value the plan needs, before any change
+        # every value the plan needs, before its first change (read once; thread-safe)
+        self._secrets.resolve(getattr(self, "_needed_secrets", frozenset()) | self._placeholders([change]))
         apply_change(self.az, self.resource_group, self.app.name, change, self._secrets, self._deadline)
 
     def status(self, services: Sequence[str] | None = None) -> AppStatus:

@@ -1,0 +1,263 @@
+"""The Azure live operations against the ARM emulator through the real SDK: the resource group,
+no-op redeploys, in-place updates vs replacements, tag-only changes, scale, status and logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from live_support import RG, SUBSCRIPTION, Harness, spec_text, stranger
+
+from cloudorch.deadline import Deadline, DeadlineExceeded
+from cloudorch.engine import read_logs, set_autoscale, set_replicas, wait_healthy
+from cloudorch.engine.deploy import DeployFailed
+from cloudorch.errors import ProviderError, Unsupported
+from cloudorch.provider import Action, State
+from cloudorch.spec.models import Autoscale
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture
+def live(running, admin, tmp_path, monkeypatch) -> Harness:
+    admin.post("reset")
+    monkeypatch.setenv("DEMO_SESSION_KEY", "session-value-for-tests")
+    return Harness(running, tmp_path)
+
+
+def mutating(admin) -> list[str]:
+    return [r["action"] for r in admin.requests() if r["mutating"]]
+
+
+def pending(plan) -> list[tuple[str, str, str]]:
+    return [(str(c.action), c.kind, c.name) for c in plan.pending]
+
+
+def test_a_missing_resource_group_is_planned_created_and_tagged(live, admin):
+    provider = live.provider()
+    plan = provider.plan()
+    assert pending(plan) == [("create", "ResourceGroup", RG), ("create", "ContainerGroup", "demo-web-0"),
+                             ("create", "ContainerGroup", "demo-web-1")]
+    live.deploy(provider)
+    group = live.rm.resource_groups.get(RG)
+    assert (group.location, group.tags) == ("westeurope", {"cloudorch-app": "demo", "managed-by": "cloudorch"})
+    assert live.provider().plan().empty
+
+    admin.clear_requests()
+    live.deploy(live.provider())
+    assert mutating(admin) == []
+
+
+def test_a_resource_group_that_is_not_ours_is_used_and_kept(live):
+    live.rm.resource_groups.create_or_update(RG, {"location": "northeurope", "tags": {"owner": "ops"}})
+    provider = live.provider()
+    assert [c.action for c in provider.plan().changes if c.kind == "ResourceGroup"] == [Action.NOOP]
+    live.deploy(provider)
+    assert live.rm.resource_groups.get(RG).tags == {"owner": "ops"}  # never retagged
+
+    plan = live.provider().destroy_plan()
+    assert pending(plan) == [("delete", "ContainerGroup", "demo-web-1"), ("delete", "ContainerGroup", "demo-web-0")]
+    live.provider().destroy(plan)
+    assert live.rm.resource_groups.check_existence(RG) and live.group_names() == []
+
+
+def test_our_resource_group_is_kept_while_it_holds_something_else(live):
+    live.deploy(live.provider())
+    live.aci.container_groups.begin_create_or_update(RG, "someone-else", stranger()).result()
+
+    plan = live.provider().destroy_plan()
+    kept = next(c for c in plan.changes if c.kind == "ResourceGroup")
+    assert kept.action is Action.NOOP and "someone-else" in kept.reason and "kept" in kept.reason
+    live.provider().destroy(plan)
+    assert live.group_names() == ["someone-else"]
+
+    live.aci.container_groups.begin_delete(RG, "someone-else").result()
+    plan = live.provider().destroy_plan()
+    assert pending(plan) == [("delete", "ResourceGroup", RG)]  # ours and empty now
+    live.provider().destroy(plan)
+    assert not live.rm.resource_groups.check_existence(RG) or live.rm.resource_groups.get(RG).properties \
+        .provisioning_state == "Deleting"
+
+
+def test_an_env_change_is_one_put_per_group_and_a_label_change_only_patches_tags(live, admin):
+    live.deploy(live.provider())
+    plan = live.provider(mode="b").plan()
+    assert {(c.action, tuple(c.fields)) for c in plan.pending} == {(Action.UPDATE, ("containers",))}
+    admin.clear_requests()
+    live.deploy(live.provider(mode="b"))
+    assert sorted(mutating(admin)) == ["PUT containerGroups"] * 2
+    assert live.provider(mode="b").plan().empty
+
+    relabelled = live.provider(spec_text(mode="b").replace("team: shop", "team: checkout"))
+    plan = relabelled.plan()
+    assert {(c.action, tuple(c.fields)) for c in plan.pending} == {(Action.UPDATE, ("tags",))}
+    admin.clear_requests()
+    live.deploy(relabelled)
+    assert mutating(admin) == ["PATCH containerGroups"] * 2  # tags alone restart nothing
+    assert live.aci.container_groups.get(RG, "demo-web-0").tags["team"] == "checkout"
+
+
+def test_a_resources_change_is_a_replacement_because_aci_cannot_resize_in_place(live, admin):
+    live.deploy(live.provider(replicas=1))
+    plan = live.provider(replicas=1, cpu=2).plan()
+    [change] = plan.pending
+    assert change.action is Action.REPLACE and "resources" in change.reason
+    admin.clear_requests()
+    live.deploy(live.provider(replicas=1, cpu=2))
+    assert mutating(admin) == ["DELETE containerGroups", "PUT containerGroups"]
+    group = live.aci.container_groups.get(RG, "demo-web-0")
+    assert group.containers[0].resources.requests.cpu == 2
+
+
+def test_an_out_of_band_change_shows_in_plan_and_is_reverted(live):
+    live.deploy(live.provider(replicas=1))
+    group = live.aci.container_groups.get(RG, "demo-web-0")
+    group.containers[0].image = "nginx:1.25"
+    live.aci.container_groups.begin_create_or_update(RG, "demo-web-0", group).result()
+    [change] = live.provider(replicas=1).plan().pending
+    assert (change.action, change.fields) == (Action.UPDATE, ["containers"])
+    live.deploy(live.provider(replicas=1))
+    assert live.aci.container_groups.get(RG, "demo-web-0").containers[0].image == "nginx:1.27.2"
+
+
+def test_a_failed_group_is_replaced(live, admin):
+    bad = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1)
+    with pytest.raises(DeployFailed) as caught:
+        live.deploy(bad)
+    message = str(caught.value)
+    assert "demo-web-0" in message and "InaccessibleImage" in message and "\n" not in message
+    status = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1).status()
+    assert status.services[0].state is State.FAILED and "InaccessibleImage" in status.services[0].message
+
+    [change] = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1).plan().pending
+    assert change.action is Action.REPLACE and "provisioning failed" in change.reason
+
+    fixed = live.provider(replicas=1)
+    [change] = fixed.plan().pending
+    assert change.action is Action.REPLACE and change.fields == ["containers"]
+    admin.clear_requests()
+    live.deploy(fixed)
+    assert mutating(admin) == ["DELETE containerGroups", "PUT containerGroups"]
+    assert live.provider(replicas=1).status().services[0].state is State.HEALTHY
+
+
+def test_an_unowned_group_of_the_same_name_is_refused(live):
+    live.rm.resource_groups.create_or_update(RG, {"location": "westeurope"})
+    live.aci.container_groups.begin_create_or_update(RG, "demo-web-1", stranger({"cloudorch-app": "other"})).result()
+    with pytest.raises(ProviderError) as caught:
+        live.provider().plan()
+    assert "demo-web-1" in str(caught.value) and "not managed by cloudorch" in str(caught.value)
+    assert "'demo'" in str(caught.value) and "'other'" in str(caught.value)
+    assert all(c.name != "demo-web-1" for c in live.provider().destroy_plan().changes)
+
+
+def test_scale_down_deletes_the_highest_index_groups_only_and_plan_shows_drift(live, admin):
+    live.deploy(live.provider(replicas=3))
+    admin.clear_requests()
+    provider = live.provider(replicas=3)
+    set_replicas(provider, {"web": 1})
+    assert live.group_names() == ["demo-web-0"]
+    assert sorted(mutating(admin)) == ["DELETE containerGroups", "DELETE containerGroups", "PATCH containerGroups"]
+    status = wait_healthy(provider, ["web"], Deadline(10), interval=0.05)
+    assert (status.services[0].desired, status.services[0].running) == (1, 1)
+
+    plan = live.provider(replicas=3).plan()
+    assert pending(plan) == [("update", "ContainerGroup", "demo-web-0"), ("create", "ContainerGroup", "demo-web-1"),
+                             ("create", "ContainerGroup", "demo-web-2")]
+    assert plan.pending[0].fields == ["tags"]  # the replica count: no restart
+
+
+def test_scale_to_zero_stops_the_last_group_and_scale_up_starts_it(live):
+    live.deploy(live.provider(replicas=2))
+    provider = live.provider(replicas=2)
+    set_replicas(provider, {"web": 0})
+    assert live.group_names() == ["demo-web-0"]
+    assert live.aci.container_groups.get(RG, "demo-web-0").instance_view.state == "Stopped"
+    status = provider.status()
+    assert (status.services[0].state, status.services[0].desired) == (State.STOPPED, 0)
+
+    set_replicas(provider, {"web": 3})
+    status = wait_healthy(provider, ["web"], Deadline(10), interval=0.05)
+    assert (status.services[0].desired, status.services[0].running) == (3, 3)
+    assert live.group_names() == ["demo-web-0", "demo-web-1", "demo-web-2"]
+
+
+def test_status_reports_a_crash_loop_with_its_reason(live):
+    provider = live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1)
+    with pytest.raises(DeployFailed) as caught:
+        live.deploy(provider)
+    assert caught.value.exit_code == 4 and "service web failed: " in str(caught.value)
+    service = live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1).status().services[0]
+    assert service.state is State.FAILED and service.failed == 1
+    assert "CrashLoopBackOff" in service.message and "demo-web-0" in service.message
+    assert live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1).plan().empty  # nothing to redo
+
+
+def test_status_of_a_healthy_service(live):
+    live.deploy(live.provider())
+    service = live.provider().status().services[0]
+    assert (service.state, service.desired, service.running, service.pending, service.failed) == \
+        (State.HEALTHY, 2, 2, 0, 0)
+    assert service.image == "nginx:1.27.2"
+    assert len(service.revision) == 8  # one body, one revision for both replicas
+    assert any(e.endswith(".westeurope.azurecontainer.io:80") for e in service.endpoints)
+    assert sum(e.startswith("20.") for e in service.endpoints) == 2
+
+    live.deploy(live.provider(mode="b"))
+    assert live.provider().status().services[0].revision != service.revision
+
+
+def test_status_of_an_app_never_deployed_is_missing(live):
+    status = live.provider().status()
+    assert [(s.name, s.state, s.desired) for s in status.services] == [("web", State.MISSING, 2)]
+
+
+def test_logs_are_timestamped_merged_filtered_and_tailed(live):
+    provider = live.provider()
+    live.deploy(provider)
+    time.sleep(0.3)
+    lines = read_logs(provider, ["web"])
+    assert {(line.replica, line.container) for line in lines} == {("0", "web"), ("1", "web")}
+    assert lines == sorted(lines) and all(line.time.tzinfo for line in lines)
+    assert lines[0].message.startswith("web: starting nginx:1.27.2")
+    assert abs((lines[-1].time - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+    assert len(read_logs(provider, ["web"], tail=3)) == 3
+    cut = lines[-1].time
+    assert all(line.time >= cut for line in read_logs(provider, ["web"], since=cut))
+
+
+def test_autoscale_is_refused_before_any_call(live, admin):
+    admin.clear_requests()
+    with pytest.raises(Unsupported) as caught:
+        set_autoscale(live.provider(), "web", Autoscale(min=1, max=3))
+    assert "no native autoscaler" in str(caught.value) and "scale web=N" in str(caught.value)
+    assert admin.requests() == []
+
+
+def test_no_subscription_is_a_one_line_error_with_the_fix(running, tmp_path, monkeypatch):
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    harness = Harness(running, tmp_path)
+    provider = harness.provider(spec_text().replace(f"    subscription: {SUBSCRIPTION}\n", ""))
+    provider.sandbox = None  # the real cloud: no sandbox default
+    with pytest.raises(ProviderError) as caught:
+        provider.plan()
+    assert "providers.azure.subscription" in str(caught.value) and "AZURE_SUBSCRIPTION_ID" in str(caught.value)
+
+
+def test_a_long_running_operation_stops_at_the_deadline(tmp_path, monkeypatch):
+    from cloudorch.sandbox.server import serve
+    from providers.azure.emulator import AzureEmulator
+
+    monkeypatch.setenv("DEMO_SESSION_KEY", "x")
+    slow = serve(AzureEmulator(delay=30), cert_dir=tmp_path / "cert")
+    try:
+        provider = Harness(slow, tmp_path).provider(replicas=1, timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(DeployFailed) as caught:
+            Harness(slow, tmp_path).deploy(provider)
+        assert time.monotonic() - started < 5
+        assert "timed out" in str(caught.value) and "demo-web-0" in str(caught.value)
+        assert isinstance(caught.value.result.failed[0][1], DeadlineExceeded)
+    finally:
+        slow.stop()
