@@ -40,6 +40,12 @@ def go_map(labels: dict[str, Any] | None) -> str:
 
 
 # -- defaulting ----------------------------------------------------------------------------------------
+def initial_status(rt: ResourceType) -> dict[str, Any] | None:
+    """The status a freshly created object is returned with (Go zero values that are not omitempty)."""
+    return {r.DEPLOYMENTS: {}, r.REPLICASETS: {"replicas": 0}, r.HPAS: {"desiredReplicas": 0}}.get(rt)
+
+
+
 def _default_probe(probe: Any) -> None:
     if isinstance(probe, dict):
         for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),

@@ -150,6 +150,8 @@ class Registry:
                 meta.pop("generation", None)
             if rt.has_status and not keep_status:
                 obj.pop("status", None)
+                if objects.initial_status(rt) is not None:
+                    obj["status"] = objects.initial_status(rt)
             self._finish(rt, obj, None)
             if managed is None:
                 fields.record_update(None, obj, manager, "", rt.api_version)

@@ -142,6 +142,7 @@ def test_an_autoscaler_keeps_replicas_within_bounds(apps, autoscaling, core, ns,
         "metadata": {"name": "web"}, "spec": {"minReplicas": 2, "maxReplicas": 4, "scaleTargetRef": {
             "apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}})
     assert created.spec.metrics[0].resource.target.average_utilization == 80  # defaulted
+    assert created.status.desired_replicas == 0
     wait(lambda: apps.read_namespaced_deployment("web", ns).spec.replicas == 2)
     apps.patch_namespaced_deployment("web", ns, {"spec": {"replicas": 10}})
     wait(lambda: apps.read_namespaced_deployment("web", ns).spec.replicas == 4)
