@@ -60,35 +60,13 @@ class Located:
         return self.values.get((), (1, 1))
 
 
-class _NoResolver(yaml.resolver.BaseResolver):
-    """Resolve nothing implicitly: every plain scalar is tagged str and typed by us later."""
+def _parser(text: str):
+    """An event parser: libyaml's (about 10x faster) when PyYAML was built with it."""
+    if getattr(yaml, "__with_libyaml__", False):
+        from yaml.cyaml import CParser
 
-
-class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
-              _NoResolver):
-    def __init__(self, stream: str):
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _NoResolver.__init__(self)
-        self.depth = 0
-        self.aliases = 0
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.events.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise YamlProblem(f"more than {MAX_ALIASES} aliases; expand them", mark.line + 1, mark.column + 1)
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark
-            raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+        return CParser(text)
+    return yaml.Loader(text)  # only its reader/scanner/parser are used: events, never objects
 
 
 def type_plain(text: str) -> object:
@@ -111,20 +89,14 @@ def type_plain(text: str) -> object:
 
 
 def read_yaml(text: str, interpolate: Callable[[str], str] | None = None) -> Located:
-    """Parse one YAML document strictly. Raises :class:`YamlProblem` at the first problem."""
+    """Parse one YAML document strictly, in one pass over the parser's events (no node tree, no
+    constructor: nothing in the document can make us build anything but plain values).
+    Raises :class:`YamlProblem` at the first problem."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlProblem(f"file is larger than {MAX_BYTES // 1024} KiB", 1, 1)
-    loader = _Loader(text)
+    parser = _parser(text)
     try:
-        node = loader.get_single_node()
-    except YamlProblem:
-        raise
-    except yaml.composer.ComposerError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        if "expected a single document" in (exc.context or ""):
-            problem = "only one YAML document per file"
-        raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None
+        return _Builder(parser, interpolate).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"{exc.context + ': ' if exc.context else ''}{exc.problem}"
@@ -132,57 +104,109 @@ def read_yaml(text: str, interpolate: Callable[[str], str] | None = None) -> Loc
     except yaml.YAMLError as exc:
         raise YamlProblem(f"invalid YAML: {exc}", 1, 1) from None
     finally:
-        loader.dispose()
-    if node is None:
-        raise YamlProblem("the file is empty", 1, 1)
-    located = Located(None)
-    counter = [0]
-    located.data = _convert(node, (), located, interpolate, counter)
-    return located
+        parser.dispose()
 
 
-def _convert(node, path: Path, located: Located, interpolate, counter: list[int]):
-    counter[0] += 1
-    if counter[0] > MAX_NODES:
-        raise YamlProblem(f"document expands to more than {MAX_NODES} values", *_pos(node))
-    if node.tag not in _DEFAULT_TAGS:
-        raise YamlProblem(f"YAML tag {node.tag!r} is not allowed", *_pos(node), path)
-    if len(path) > MAX_DEPTH:
-        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)", *_pos(node))
-    located.values.setdefault(path, _pos(node))
-    if isinstance(node, yaml.ScalarNode):
-        value = node.value
-        if interpolate is not None:
+def _pos(event) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+class _Builder:
+    """Builds plain dicts, lists and typed scalars from parser events, recording positions."""
+
+    def __init__(self, parser, interpolate: Callable[[str], str] | None):
+        self.parser, self.interpolate = parser, interpolate
+        self.located = Located(None)
+        self.anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, size in values)
+        self.aliases = 0
+        self.size = 0
+
+    def document(self) -> Located:
+        get = self.parser.get_event
+        get()  # StreamStart
+        if self.parser.check_event(yaml.StreamEndEvent):
+            raise YamlProblem("the file is empty", 1, 1)
+        get()  # DocumentStart
+        self.located.data, _ = self.value(get(), (), 0)
+        get()  # DocumentEnd
+        if self.parser.check_event(yaml.DocumentStartEvent):
+            raise YamlProblem("only one YAML document per file", *_pos(self.parser.peek_event()))
+        return self.located
+
+    def _count(self, n: int, event) -> None:
+        self.size += n
+        if self.size > MAX_NODES:
+            raise YamlProblem(f"document expands to more than {MAX_NODES} values", *_pos(event))
+
+    def value(self, event, path: Path, depth: int) -> tuple[object, int]:
+        """The value starting at ``event`` and how many values it holds (for alias accounting)."""
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise YamlProblem(f"more than {MAX_ALIASES} aliases; expand them", *_pos(event))
+            if event.anchor not in self.anchors:
+                raise YamlProblem(f"alias *{event.anchor} refers to no anchor (or to itself)", *_pos(event), path)
+            value, size = self.anchors[event.anchor]
+            self._count(size, event)
+            self.located.values.setdefault(path, _pos(event))
+            return value, size
+        if depth > MAX_DEPTH:
+            raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", *_pos(event))
+        if event.tag not in (None, "!") and event.tag not in _DEFAULT_TAGS:
+            raise YamlProblem(f"YAML tag {event.tag!r} is not allowed", *_pos(event), path)
+        self.located.values.setdefault(path, _pos(event))
+        self._count(1, event)
+        if isinstance(event, yaml.ScalarEvent):
+            value, size = self.scalar(event, path), 1
+        elif isinstance(event, yaml.SequenceStartEvent):
+            value, size = self.sequence(path, depth)
+        else:
+            value, size = self.mapping(path, depth)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, size)
+        return value, size
+
+    def scalar(self, event, path: Path) -> object:
+        text = event.value
+        if self.interpolate is not None:
             try:
-                value = interpolate(value)
+                text = self.interpolate(text)
             except ValueError as exc:
-                raise YamlProblem(str(exc), *_pos(node), path) from None
-        if node.style is None:
-            return type_plain(value)
-        return value
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), located, interpolate, counter) for i, item in enumerate(node.value)]
-    result: dict[str, object] = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge" or (
-            isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.style is None
-        ):
-            raise YamlProblem("merge keys (<<) are not supported; write the keys out", *_pos(key_node), path)
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _DEFAULT_TAGS:
-            raise YamlProblem("mapping keys must be plain strings", *_pos(key_node), path)
-        key = key_node.value
-        if key in result:
-            first = located.keys[path + (key,)]
-            raise YamlProblem(
-                f"duplicate key {key!r} (first defined at line {first[0]})", *_pos(key_node), path + (key,)
-            )
-        located.keys[path + (key,)] = _pos(key_node)
-        result[key] = _convert(value_node, path + (key,), located, interpolate, counter)
-    return result
+                raise YamlProblem(str(exc), *_pos(event), path) from None
+        if not event.style and event.tag is None:  # plain: None from PyYAML, "" from libyaml
+            return type_plain(text)
+        return text
 
+    def sequence(self, path: Path, depth: int) -> tuple[list, int]:
+        items, size = [], 1
+        get = self.parser.get_event
+        while not self.parser.check_event(yaml.SequenceEndEvent):
+            item, n = self.value(get(), path + (len(items),), depth + 1)
+            items.append(item)
+            size += n
+        get()
+        return items, size
 
-def _pos(node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+    def mapping(self, path: Path, depth: int) -> tuple[dict, int]:
+        result: dict[str, object] = {}
+        size = 1
+        get = self.parser.get_event
+        while not self.parser.check_event(yaml.MappingEndEvent):
+            key_event = get()
+            if not isinstance(key_event, yaml.ScalarEvent) or key_event.tag not in (None, "!"):
+                raise YamlProblem("mapping keys must be plain strings", *_pos(key_event), path)
+            key = key_event.value
+            if key == "<<" and not key_event.style:
+                raise YamlProblem("merge keys (<<) are not supported; write the keys out", *_pos(key_event), path)
+            if key in result:
+                first = self.located.keys[path + (key,)]
+                raise YamlProblem(f"duplicate key {key!r} (first defined at line {first[0]})",
+                                  *_pos(key_event), path + (key,))
+            self.located.keys[path + (key,)] = _pos(key_event)
+            result[key], n = self.value(get(), path + (key,), depth + 1)
+            size += n
+        get()
+        return result, size
 
 
 _VAR = re.compile(r"\$(\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cloudorch.spec.yamlsafe import YamlProblem, make_interpolator, read_yaml, type_plain
@@ -84,3 +86,16 @@ def test_keys_are_never_interpolated():
 def test_recursive_alias_is_an_error():
     with pytest.raises(YamlProblem):
         read_yaml("a: &a [*a]\n")
+
+
+def test_pure_python_parser_gives_the_same_values_and_positions():
+    """Without libyaml, PyYAML's own parser feeds the same builder."""
+    import yaml
+
+    from cloudorch.spec.yamlsafe import _Builder
+
+    text = (Path(__file__).resolve().parents[3] / "specs" / "examples" / "webshop.yaml").read_text()
+    fast = read_yaml(text)
+    slow = _Builder(yaml.Loader(text), None).document()
+    assert fast.data == slow.data
+    assert fast.values == slow.values and fast.keys == slow.keys
