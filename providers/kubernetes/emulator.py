@@ -13,6 +13,12 @@ A controller thread plays kube-controller-manager and the kubelet (see
 pods are Pending for ``ready_delay`` seconds, then Running and Ready; images containing ``crashloop``
 or ``notfound`` fail as their names say.
 
+Known gaps, each answered the way an apiserver without the feature would answer: request bodies in
+protobuf get a 415 (so ``kubectl create <generator>``, which sends protobuf, fails; ``kubectl apply -f``
+works); autoscaling/v1 is not served (``kubectl autoscale`` gets a 404; use an autoscaling/v2 manifest);
+``fieldValidation=Strict`` is accepted but unknown fields are not reported; pods are deleted at once
+(no graceful termination); there are no metrics, so HPAs only clamp replicas to [min, max].
+
 Request-log actions (fault ``match`` strings) are ``"<verb> <resource>[/<subresource>]"`` with the
 apiserver's verbs: ``get``, ``list``, ``watch``, ``create``, ``update`` (PUT), ``patch``, ``apply``
 (a PATCH with the apply content type), ``delete``, ``deletecollection``; e.g. ``"create deployments"``,

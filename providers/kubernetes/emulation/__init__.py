@@ -13,4 +13,5 @@
 - :mod:`.pods`       pod lifecycle by image and time, and container logs
 - :mod:`.controller` deployments, replicasets, HPAs, load balancers, namespaces, garbage collection
 - :mod:`.routing`    URL parsing and the WSGI request handling
+- :mod:`.timefmt`    RFC 3339 timestamps
 """
