@@ -325,9 +325,11 @@ class Registry:
                 if not any(ref.get("uid") == uid for ref in refs):
                     continue
                 if policy == "Orphan":
-                    self.mutate(rt, namespace, dependent["metadata"]["name"], lambda o, u=uid: o["metadata"]
-                                .__setitem__("ownerReferences", [x for x in o["metadata"].get(
-                                    "ownerReferences", []) if x.get("uid") != u]), "kube-controller-manager")
+                    def orphan(obj: dict[str, Any], owner_uid: str = uid) -> None:
+                        obj["metadata"]["ownerReferences"] = [
+                            ref for ref in obj["metadata"].get("ownerReferences", []) if ref.get("uid") != owner_uid]
+
+                    self.mutate(rt, namespace, dependent["metadata"]["name"], orphan, "kube-controller-manager")
                 else:
                     self._cascade(dependent, policy)
                     self.store.remove(rt, namespace, dependent["metadata"]["name"])
