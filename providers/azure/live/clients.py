@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import threading
@@ -102,6 +103,10 @@ class Clients:
                 self._credential = SandboxCredential()
             else:
                 from azure.identity import DefaultAzureCredential
+
+                # azure-identity logs every credential it tried as a multi-line WARNING, which
+                # Python prints when the app configured no logging; our one-line error says it all
+                logging.getLogger("azure").addHandler(logging.NullHandler())
 
                 self._credential = DefaultAzureCredential()
         return self._credential

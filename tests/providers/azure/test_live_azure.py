@@ -261,3 +261,27 @@ def test_a_long_running_operation_stops_at_the_deadline(tmp_path, monkeypatch):
         assert isinstance(caught.value.result.failed[0][1], DeadlineExceeded)
     finally:
         slow.stop()
+
+
+def test_the_subscription_comes_from_the_spec_then_the_environment(monkeypatch):
+    from providers.azure.live.clients import SANDBOX_SUBSCRIPTION, resolve_subscription
+
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-1111-1111-1111-111111111111")
+    assert resolve_subscription(SUBSCRIPTION, None) == SUBSCRIPTION
+    assert resolve_subscription(None, None) == "11111111-1111-1111-1111-111111111111"
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID")
+    assert resolve_subscription(None, {"url": "https://127.0.0.1:1"}) == SANDBOX_SUBSCRIPTION
+
+
+@pytest.mark.parametrize(("text", "expected", "message"), [
+    ("2026-01-02T03:04:05.123456Z hello", dt.datetime(2026, 1, 2, 3, 4, 5, 123456, dt.UTC), "hello"),
+    ("2026-01-02T03:04:05.1234567Z seven digits", dt.datetime(2026, 1, 2, 3, 4, 5, 123456, dt.UTC), "seven digits"),
+    ("2026-01-02T03:04:05+0100 offset", dt.datetime(2026, 1, 2, 2, 4, 5, tzinfo=dt.UTC), "offset"),
+    ("no stamp here", None, "no stamp here"),
+])
+def test_log_lines_are_parsed_with_their_timestamps(text, expected, message):
+    from providers.azure.live.logs import parse_line
+
+    fallback = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    when, rest = parse_line(text, fallback)
+    assert (when, rest) == (expected or fallback, message)
