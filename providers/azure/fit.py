@@ -82,16 +82,19 @@ def _args(app, settings, name, service):
 
 def _env(app, settings, name, service):
     naming = [f"{var} names service {other}" for var, value in service.env.items()
-              for other in app.services if other != name and _names_host(value, other)]
+              for other in sorted(_hosts(value) & app.services.keys()) if other != name]
     if naming:
         return LOSSY, (f"environmentVariables (name, value); {'; '.join(naming)}, which does not resolve "
                        "between ACI groups without a VNet")
     return EXACT, "environmentVariables (name, value)"
 
 
-def _names_host(value: str, host: str) -> bool:
-    """Whether ``value`` uses ``host`` as a host name, e.g. ``http://api:8080`` or ``redis:6379``."""
-    return re.search(rf"(^|[/@]){re.escape(host)}(:\d+|/|$)", value) is not None
+_HOST = re.compile(r"(?:^|[/@])([a-z][-a-z0-9]*)(?=:\d+|/|$)")
+
+
+def _hosts(value: str) -> set[str]:
+    """The names ``value`` uses as host names, e.g. ``api`` in ``http://api:8080`` or ``redis:6379``."""
+    return set(_HOST.findall(value))
 
 
 def _secrets(app, settings, name, service):
