@@ -97,6 +97,8 @@ services:
 class ProviderConformance:
     provider: ClassVar[str] = ""
     timeout: ClassVar[float] = 120.0
+    #: the app the suite deploys: services web (public, autoscaled), api, worker, redis
+    example: ClassVar[Path] = EXAMPLES / "webshop.yaml"
     #: the ``providers.<provider>`` block of the suite's own small specs (the crash loop and the name
     #: clash), for providers with required settings (e.g. GKE's location and cluster)
     spec_settings: ClassVar[dict[str, Any]] = {}
@@ -107,7 +109,7 @@ class ProviderConformance:
     @classmethod
     def _workdir(cls, tmp_path_factory):
         cls.state = {"dir": tmp_path_factory.mktemp(f"conformance-{cls.provider}")}
-        shutil.copy(EXAMPLES / "webshop.yaml", cls.state["dir"] / "webshop.yaml")
+        shutil.copy(cls.example, cls.state["dir"] / "webshop.yaml")
 
     @property
     def capabilities(self) -> frozenset[Capability]:
