@@ -284,7 +284,9 @@ def apply(rt: ResourceType, live: dict[str, Any] | None, applied: dict[str, Any]
     merged = merge_applied(copy.deepcopy(live) if live else {}, applied)
     mine = _entry(entries, manager, "Apply", "", rt.api_version)
     others = set().union(*(e.paths for e in entries if e is not mine))
-    for path in sorted(mine.paths - set(applied_flat), key=len, reverse=True):
+    # shallowest first: an associative-list item goes as a whole (emptying it field by field first would
+    # leave an ``{}`` that no longer matches its key)
+    for path in sorted(mine.paths - set(applied_flat), key=len):
         if not any(other[:len(path)] == path for other in others):
             remove_at(merged, path)
     if mine.paths != set(applied_flat) or any(live_flat.get(p, MISSING) != v for p, v in applied_flat.items()):

@@ -203,3 +203,14 @@ def test_the_adapters_rendered_documents_apply_cleanly_and_reapply_as_no_ops(api
     assert len(first) == len(documents)
     for key, version in before.items():
         assert again[key].metadata.resource_version == version, key
+
+
+def test_a_container_dropped_from_the_configuration_is_removed_whole(apps, ns, manifest):
+    body = manifest()
+    body["spec"]["template"]["spec"]["containers"].append({"name": "sidecar", "image": "busybox:1.36",
+                                                           "env": [{"name": "A", "value": "1"}]})
+    apply(apps, "deployment", ns, body)
+    trimmed = apply(apps, "deployment", ns, manifest())
+    assert [c.name for c in trimmed.spec.template.spec.containers] == ["web"]
+    owned = managers(trimmed)[("cloudorch", "Apply", None)]["f:spec"]["f:template"]["f:spec"]["f:containers"]
+    assert list(owned) == ['k:{"name":"web"}']

@@ -158,7 +158,8 @@ def test_an_autoscaler_keeps_replicas_within_bounds(apps, autoscaling, core, ns,
 def test_an_autoscaler_without_a_target_says_so(autoscaling, ns, wait):
     autoscaling.create_namespaced_horizontal_pod_autoscaler(ns, {"metadata": {"name": "lost"}, "spec": {
         "maxReplicas": 3, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "missing"}}})
-    status = wait(lambda: autoscaling.read_namespaced_horizontal_pod_autoscaler("lost", ns).status)
+    status = wait(lambda: (s := autoscaling.read_namespaced_horizontal_pod_autoscaler("lost", ns).status).conditions
+                  and s)
     able = next(c for c in status.conditions if c.type == "AbleToScale")
     assert able.status == "False" and able.reason == "FailedGetScale"
 
