@@ -35,7 +35,8 @@ def generate_spec(services: int) -> str:
             parts.append(f"depends_on: [s{i - 1:04d}]")
         lines.append(f"  s{i:04d}: {{{', '.join(parts)}}}")
     lines += ["providers:", "  aws: {region: us-east-1}", "  azure: {location: eastus}",
-              "  gcp: {project: bench-project, location: us-central1, cluster: bench}", "  kubernetes: {namespace: bench}"]
+              "  gcp: {project: bench-project, location: us-central1, cluster: bench}",
+              "  kubernetes: {namespace: bench}"]
     return "\n".join(lines) + "\n"
 
 

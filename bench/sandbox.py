@@ -35,7 +35,8 @@ def spec_text(services: int) -> str:
                   "    env: {MODE: bench}", f"    ports: [{{port: {8000 + i}}}]",
                   "    resources: {cpu: 0.25, memory: 512Mi}"]
     lines += ["providers:", "  aws: {region: us-east-1}", "  azure: {resource_group: bench-rg}",
-              "  gcp: {project: bench-project, location: us-central1, cluster: bench}", "  kubernetes: {namespace: bench}"]
+              "  gcp: {project: bench-project, location: us-central1, cluster: bench}",
+              "  kubernetes: {namespace: bench}"]
     return "\n".join(lines) + "\n"
 
 

@@ -41,17 +41,3 @@ def golden(request):
         assert json.loads(text) == json.loads(path.read_text()), f"output differs from {path}"
 
     return check
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    """Keep ``--dist loadgroup`` groups together: pytest-xdist (3.8) marks a grouped item by appending
-    ``@group`` to ``item._nodeid``, which pytest 9.2 no longer reads (an item's nodeid comes from
-    ``item._id``), so the groups were silently ignored and a conformance suite's tests ran on several
-    workers, each with its own sandbox. Carry xdist's suffixed id over."""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    for item in items:
-        suffixed = getattr(item, "_nodeid", None)
-        if isinstance(suffixed, str) and suffixed != item.nodeid and hasattr(item, "_id"):
-            item._id = type(item._id).parse(suffixed)

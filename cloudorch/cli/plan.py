@@ -32,6 +32,7 @@ def command(spec_path: str, provider_name: str | None, sandbox: bool, output: st
 
 
 def print_plan(plan) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from cloudorch.cli.render_table import console
@@ -42,6 +43,7 @@ def print_plan(plan) -> None:
         table.add_column(column, overflow="fold")
     for c in plan.pending:
         s = style.get(str(c.action), "white")
-        detail = ", ".join(c.fields) + (f" ({c.reason})" if c.reason else "")
-        table.add_row(f"[{s}]{c.action}[/{s}]", c.kind, c.name, c.service or "", detail)
+        detail = "; ".join(filter(None, [", ".join(c.fields), c.reason]))
+        table.add_row(f"[{s}]{c.action}[/{s}]", escape(c.kind), escape(c.name), escape(c.service or ""),
+                      escape(detail))
     console().print(table)

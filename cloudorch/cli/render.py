@@ -24,8 +24,10 @@ def command(spec_path: str, provider_name: str | None, output_dir: str | None, f
     if output_dir:
         directory = Path(output_dir)
         directory.mkdir(parents=True, exist_ok=True)
-        for doc in documents:
-            path = directory / f"{doc.filename}.{fmt}"
+        width = len(str(len(documents)))
+        for index, doc in enumerate(documents, 1):
+            # numbered so that a directory listing is the apply order (kubectl apply -f DIR)
+            path = directory / f"{index:0{width}d}-{doc.filename}.{fmt}"
             path.write_text(_dump(doc.body, fmt))
             click.echo(str(path))
         return 0

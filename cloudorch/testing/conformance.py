@@ -19,8 +19,8 @@ fixtures::
         def hooks(cls, sandbox):
             return MyHooks(sandbox.config("aws"))   # a ConformanceHooks using the cloud's own SDK
 
-The tests run in definition order and build on each other (deploy -> ... -> destroy); keep them on
-one worker (the class carries an ``xdist_group`` mark; run pytest with ``--dist loadgroup``).
+The tests run in definition order and build on each other (deploy -> ... -> destroy); with
+pytest-xdist, run with ``--dist loadscope`` so that a class stays on one worker.
 Capabilities the provider does not declare turn their steps into checks that the command is
 refused plainly.
 """
@@ -93,7 +93,6 @@ services:
 """
 
 
-@pytest.mark.xdist_group("conformance")
 class ProviderConformance:
     provider: ClassVar[str] = ""
     timeout: ClassVar[float] = 120.0

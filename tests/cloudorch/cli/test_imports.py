@@ -13,16 +13,16 @@ ROOT = Path(__file__).resolve().parents[3]
 WEBSHOP = str(ROOT / "specs" / "examples" / "webshop.yaml")
 SDKS = ("boto3", "botocore", "azure", "google", "kubernetes", "moto", "msrest", "werkzeug")
 
-PROBE = """
+PROBE = f"""
 import json, sys
 from cloudorch.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "sdks": sorted({m.split('.')[0] for m in sys.modules} & set(%r))}),
+print(json.dumps({{"code": code, "sdks": sorted({{m.split('.')[0] for m in sys.modules}} & set({SDKS!r}))}}),
       file=sys.stderr)
-""" % (SDKS,)
+"""
 
 
 def run(*args: str) -> dict:

@@ -8,7 +8,17 @@ import time
 from pydantic import BaseModel
 
 from cloudorch.provider import (
-    Action, AppStatus, Capability, Change, Document, FieldReport, Fit, Plan, Provider, ServiceStatus, State,
+    Action,
+    AppStatus,
+    Capability,
+    Change,
+    Document,
+    FieldReport,
+    Fit,
+    Plan,
+    Provider,
+    ServiceStatus,
+    State,
 )
 
 

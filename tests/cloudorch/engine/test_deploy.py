@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from memory_provider import MemoryProvider  # noqa: I001 - sibling test helper
 
 from cloudorch.deadline import Deadline
 from cloudorch.engine import DeployFailed, deploy, destroy
 from cloudorch.spec import parse_spec
-
-from memory_provider import MemoryProvider  # noqa: I001 - sibling test helper
 
 SPEC = """
 version: 1

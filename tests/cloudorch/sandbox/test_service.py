@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 
 def cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CLOUDORCH_SANDBOX_DIR=str(tmp_path))
@@ -16,7 +14,6 @@ def cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, timeout=120)
 
 
-@pytest.mark.xdist_group("sandbox-daemon")
 def test_start_status_reset_stop(tmp_path):
     assert cli(tmp_path, "sandbox", "status").returncode == 1
     started = cli(tmp_path, "sandbox", "start")
@@ -37,7 +34,6 @@ def test_start_status_reset_stop(tmp_path):
     assert cli(tmp_path, "sandbox", "stop").stdout.strip() == "sandbox was not running"
 
 
-@pytest.mark.xdist_group("sandbox-daemon")
 def test_sandbox_flag_starts_it_and_deploys(tmp_path):
     spec = tmp_path / "hello.yaml"
     spec.write_text("version: 1\nname: hi\nservices:\n  web:\n    image: nginx:1.27.2\n"

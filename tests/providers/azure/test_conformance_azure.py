@@ -79,12 +79,14 @@ class TestAzureConformance(ProviderConformance):
     timeout = 60.0
 
     @pytest.fixture(scope="class")
-    def sandbox(self, tmp_path_factory):
+    @classmethod
+    def sandbox(cls, tmp_path_factory):
         box = InProcessSandbox(tmp_path_factory.mktemp("azure-sandbox"), ["azure"],
                                azure={"delay": 0.3, "log_interval": 0.2, "crash_interval": 0.3})
         yield box
         box.close()
 
     @pytest.fixture(scope="class")
-    def hooks(self, sandbox):
+    @classmethod
+    def hooks(cls, sandbox):
         return AzureHooks(sandbox.config("azure"))
