@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from cloudorch.deadline import Deadline
-from cloudorch.engine.wait import NotHealthy, StatusCallback, wait_healthy
+from cloudorch.engine.wait import StatusCallback, wait_healthy
 from cloudorch.errors import CloudorchError
 from cloudorch.provider import Action, AppStatus, Change, Plan, Provider
 
@@ -56,63 +56,68 @@ class DeployFailed(CloudorchError):
 def deploy(provider: Provider, plan: Plan, *, parallel: int = 4, wait: bool = True,
            deadline: Deadline | None = None, on_change: ChangeCallback | None = None,
            on_status: StatusCallback | None = None, poll: float = 1.0) -> DeployResult:
-    deadline = deadline or Deadline(None)
-    provider.deadline = deadline
-    result = DeployResult(plan)
+    run = _Run(provider, plan, deadline or Deadline(None), on_change)
     pending = plan.pending
     by_service: dict[str, list[Change]] = {}
     for change in pending:
         if change.service is not None and change.action is not Action.DELETE:
             by_service.setdefault(change.service, []).append(change)
-    app_wide = [c for c in pending if c.service is None and c.action is not Action.DELETE]
-    deletions = [c for c in pending if c.action is Action.DELETE]
-
-    def run(changes: list[Change]) -> None:
-        for change in changes:
-            deadline.check(f"applying {change.kind} {change.name}")
-            if on_change:
-                on_change(change, "start")
-            try:
-                provider.apply(change)
-            except Exception as exc:
-                result.failed.append((change, exc))
-                if on_change:
-                    on_change(change, "failed")
-                raise
-            result.applied.append(change)
-            if on_change:
-                on_change(change, "done")
-
-    def fail(message: str, exit_code: int = 1) -> DeployFailed:
-        return DeployFailed(message, result, exit_code)
-
-    try:
-        run(app_wide)
-    except Exception as exc:  # noqa: BLE001 - reported with what was applied
-        raise fail(_one_line(exc), getattr(exc, "exit_code", 1)) from None
+    run.guarded(lambda: run.changes([c for c in pending if c.service is None and c.action is not Action.DELETE]))
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="deploy") as pool:
-        for wave in provider.app.order():
-            futures = {name: pool.submit(run, by_service.get(name, [])) for name in wave}
-            errors = []
-            for name, future in futures.items():
-                exc = future.exception()
-                if exc is not None:
-                    errors.append((name, exc))
-            if errors:
-                raise fail("; ".join(f"service {name}: {_one_line(exc)}" for name, exc in errors),
-                           max(getattr(exc, "exit_code", 1) for _, exc in errors))
-            if wait:
-                try:
-                    result.status = wait_healthy(provider, wave, deadline, on_status, poll)
-                except NotHealthy as exc:
-                    raise fail(str(exc), exc.exit_code) from None
-    try:
-        run(deletions)
-    except Exception as exc:  # noqa: BLE001 - reported with what was applied
-        raise fail(_one_line(exc), getattr(exc, "exit_code", 1)) from None
+        try:
+            for wave in provider.app.order():
+                futures = {name: pool.submit(run.changes, by_service.get(name, [])) for name in wave}
+                errors = [(name, f.exception()) for name, f in futures.items() if f.exception() is not None]
+                if errors:
+                    raise run.fail("; ".join(f"service {name}: {_one_line(exc)}" for name, exc in errors),
+                                   max(getattr(exc, "exit_code", 1) for _, exc in errors))
+                if wait:
+                    run.guarded(lambda wave=wave: setattr(
+                        run.result, "status", wait_healthy(provider, wave, run.deadline, on_status, poll)))
+        except BaseException:  # Ctrl-C included: changes not started yet are dropped, none undone
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    run.guarded(lambda: run.changes([c for c in pending if c.action is Action.DELETE]))
     if wait:
-        result.status = provider.status()
-    return result
+        run.result.status = provider.status()
+    return run.result
+
+
+class _Run:
+    """One deploy's bookkeeping: applies changes in order and records what happened."""
+
+    def __init__(self, provider: Provider, plan: Plan, deadline: Deadline, on_change: ChangeCallback | None):
+        self.provider, self.deadline, self.on_change = provider, deadline, on_change
+        self.result = DeployResult(plan)
+        provider.deadline = deadline
+
+    def changes(self, changes: list[Change]) -> None:
+        for change in changes:
+            self.deadline.check(f"applying {change.kind} {change.name}")
+            if self.on_change:
+                self.on_change(change, "start")
+            try:
+                self.provider.apply(change)
+            except Exception as exc:
+                self.result.failed.append((change, exc))
+                if self.on_change:
+                    self.on_change(change, "failed")
+                raise
+            self.result.applied.append(change)
+            if self.on_change:
+                self.on_change(change, "done")
+
+    def fail(self, message: str, exit_code: int = 1) -> DeployFailed:
+        return DeployFailed(message, self.result, exit_code)
+
+    def guarded(self, step) -> None:
+        """Run ``step``; any error becomes a DeployFailed that says what was applied."""
+        try:
+            step()
+        except DeployFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported with what was applied
+            raise self.fail(_one_line(exc), getattr(exc, "exit_code", 1)) from None
 
 
 def _one_line(exc: BaseException) -> str:

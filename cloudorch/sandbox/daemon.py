@@ -68,11 +68,10 @@ def main(argv: list[str] | None = None) -> None:
         "unavailable": unavailable,
     }
     for name, r in running.items():
-        extra = getattr(r.emulator, "sandbox_files", None)
-        if extra:
-            for filename, content in extra(r.url, r.ca_cert).items():
-                (args.dir / filename).write_text(content)
-                state["emulators"][name].setdefault("files", {})[filename] = str(args.dir / filename)
+        for filename, content in r.emulator.sandbox_files(r.url, r.ca_cert).items():
+            (args.dir / filename).write_text(content)
+            (args.dir / filename).chmod(0o600)
+            state["emulators"][name].setdefault("files", {})[filename] = str(args.dir / filename)
     tmp = args.dir / "state.json.tmp"
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(args.dir / "state.json")

@@ -90,6 +90,11 @@ class Emulator(ABC):
         """What the provider needs to reach this emulator (stored in the sandbox state file)."""
         return {"url": url, "ca_cert": ca_cert}
 
+    def sandbox_files(self, url: str, ca_cert: str | None) -> dict[str, str]:
+        """Files the sandbox writes next to its state for other tools (name -> content), e.g. a
+        kubeconfig for kubectl. Their paths are listed in the state file and by ``sandbox status``."""
+        return {}
+
 
 class AdminMiddleware:
     """Wraps an emulator's WSGI app with the admin endpoint, a request log and fault injection."""

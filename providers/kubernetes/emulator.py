@@ -109,6 +109,12 @@ class KubeEmulator(Emulator):
     def client_config(self, url: str, ca_cert: str | None) -> dict[str, Any]:
         return {"url": url, "ca_cert": ca_cert, "token": TOKEN}
 
+    def sandbox_files(self, url: str, ca_cert: str | None) -> dict[str, str]:
+        """``kubeconfig``: a context ``cloudorch-sandbox`` for kubectl (``kubectl --kubeconfig PATH``)."""
+        import yaml
+
+        return {"kubeconfig": yaml.safe_dump(self.kubeconfig(url, ca_cert), sort_keys=False)}
+
     # -- helpers ---------------------------------------------------------------------------------------
     def kubeconfig(self, url: str, ca_cert: str | None, context: str = "cloudorch-sandbox") -> dict[str, Any]:
         """A kubeconfig document (as a dict; dump it as YAML) reaching this emulator with the sandbox

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -22,6 +23,12 @@ def test_start_status_reset_stop(tmp_path):
         state = json.loads(cli(tmp_path, "sandbox", "status", "-o", "json").stdout)
         assert set(state["emulators"]) == {"aws", "azure", "gcp", "kubernetes"}
         assert state["emulators"]["azure"]["url"].startswith("https://127.0.0.1:")
+        kubeconfig = state["emulators"]["kubernetes"]["files"]["kubeconfig"]
+        assert f"kubeconfig: {kubeconfig}" in cli(tmp_path, "sandbox", "status").stdout
+        if shutil.which("kubectl"):
+            listed = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "get", "namespaces", "-o", "name"],
+                                    capture_output=True, text=True, timeout=60)
+            assert listed.returncode == 0 and "namespace/default" in listed.stdout, listed.stderr
         again = cli(tmp_path, "sandbox", "start")
         assert f"pid {state['pid']}" in again.stdout, "a second start reuses the running sandbox"
         reset = cli(tmp_path, "sandbox", "reset")
