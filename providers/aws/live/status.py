@@ -19,36 +19,35 @@ def _primary(service: dict[str, Any]) -> dict[str, Any]:
 _BENIGN_STOPS = {"ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption", "TerminationNotice"}
 
 
+def _tasks(aws: Clients, ctx: Context, service: dict[str, Any], desired_status: str) -> list[dict[str, Any]]:
+    """The service's tasks in ``desired_status`` (the SDK's paginator; DescribeTasks 100 at a time)."""
+    ecs = aws("ecs")
+    pages = ecs.get_paginator("list_tasks").paginate(cluster=ctx.cluster, serviceName=service["serviceName"],
+                                                      desiredStatus=desired_status)
+    arns = [arn for page in pages for arn in page["taskArns"]]
+    return [task for batch in chunks(arns, 100)
+            for task in ecs.describe_tasks(cluster=ctx.cluster, tasks=batch).get("tasks", [])]
+
+
 def _stopped_reasons(aws: Clients, ctx: Context, service: dict[str, Any], deployment: dict[str, Any]) -> list[str]:
     """Why tasks of the current deployment stopped, newest first (failures only)."""
-    ecs = aws("ecs")
-    arns = ecs.list_tasks(cluster=ctx.cluster, serviceName=service["serviceName"],
-                          desiredStatus="STOPPED")["taskArns"]
     failures = []
-    for batch in chunks(arns, 100):
-        for task in ecs.describe_tasks(cluster=ctx.cluster, tasks=batch).get("tasks", []):
-            if deployment.get("id") and task.get("startedBy") != deployment["id"]:
-                continue
-            if task.get("taskDefinitionArn") != deployment.get("taskDefinition") or \
-                    task.get("stopCode") in _BENIGN_STOPS:
-                continue
-            container = next((c.get("reason") for c in task.get("containers", []) if c.get("reason")), None)
-            reason = task.get("stoppedReason") or "task stopped"
-            failures.append((str(task.get("stoppedAt", "")), f"{reason} ({container})" if container else reason))
+    for task in _tasks(aws, ctx, service, "STOPPED"):
+        if deployment.get("id") and task.get("startedBy") != deployment["id"]:
+            continue
+        if task.get("taskDefinitionArn") != deployment.get("taskDefinition") or \
+                task.get("stopCode") in _BENIGN_STOPS:
+            continue
+        container = next((c.get("reason") for c in task.get("containers", []) if c.get("reason")), None)
+        reason = task.get("stoppedReason") or "task stopped"
+        failures.append((str(task.get("stoppedAt", "")), f"{reason} ({container})" if container else reason))
     return [reason for _, reason in sorted(failures, reverse=True)]
 
 
 def _public_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports: list[int]) -> list[str]:
-    ecs = aws("ecs")
-    arns = ecs.list_tasks(cluster=ctx.cluster, serviceName=service["serviceName"],
-                          desiredStatus="RUNNING")["taskArns"]
-    enis = []
-    for batch in chunks(arns, 100):
-        for task in ecs.describe_tasks(cluster=ctx.cluster, tasks=batch).get("tasks", []):
-            for attachment in task.get("attachments", []):
-                for detail in attachment.get("details", []):
-                    if detail.get("name") == "networkInterfaceId":
-                        enis.append(detail["value"])
+    enis = [detail["value"] for task in _tasks(aws, ctx, service, "RUNNING")
+            for attachment in task.get("attachments", []) for detail in attachment.get("details", [])
+            if detail.get("name") == "networkInterfaceId"]
     if not enis:
         return []
     reply = aws("ec2").describe_network_interfaces(NetworkInterfaceIds=enis)
