@@ -132,6 +132,8 @@ class Controller:
         while not self._stop.wait(self.period):
             try:
                 self.tick()
+            except ApiError as exc:  # a pass racing a reset or a namespace deletion: the next pass settles
+                log.debug("kube emulator controller pass skipped: %s", exc)
             except Exception:  # keep the loop alive whatever a pass meets
                 log.exception("kube emulator controller pass failed")
 
