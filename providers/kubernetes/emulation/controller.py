@@ -243,7 +243,12 @@ class Controller:
 
     # -- deployments ---------------------------------------------------------------------------------
     def _owned(self, rt: r.ResourceType, namespace: str, uid: str) -> list[dict[str, Any]]:
-        return [o for o in self.store.list(rt, namespace) if controller_uid(o) == uid]
+        """Copies of the objects ``uid`` controls, by name (only those are copied: a pass over 50
+        deployments copying every pod for each one was quadratic)."""
+        with self.store.lock:
+            found = [o for o in self.store.scan(rt)
+                     if o["metadata"].get("namespace") == namespace and controller_uid(o) == uid]
+            return [copy.deepcopy(o) for o in sorted(found, key=lambda o: o["metadata"]["name"])]
 
     def _scale_replicaset(self, deployment: dict[str, Any], rs: dict[str, Any], replicas: int) -> None:
         before = rs["spec"].get("replicas", 0)

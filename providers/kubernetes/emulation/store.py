@@ -74,21 +74,22 @@ class Store:
             meta["resourceVersion"] = str(self._rv)
             bucket = self._objects.setdefault(rt, {})
             kind = "MODIFIED" if key in bucket else "ADDED"
-            bucket[key] = copy.deepcopy(obj)
-            self._log.append(Change(self._rv, kind, rt, copy.deepcopy(obj)))
+            stored = bucket[key] = copy.deepcopy(obj)  # never changed in place: the log shares it
+            self._log.append(Change(self._rv, kind, rt, stored))
             self.changed.notify_all()
-            return copy.deepcopy(obj)
+            return copy.deepcopy(stored)
 
     def remove(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
         with self.lock:
             obj = self._objects.get(rt, {}).pop((namespace, name), None)
             if obj is None:
                 return None
+            obj = copy.deepcopy(obj)  # the stored one is shared with the change log
             self._rv += 1
             obj["metadata"]["resourceVersion"] = str(self._rv)
-            self._log.append(Change(self._rv, "DELETED", rt, copy.deepcopy(obj)))
+            self._log.append(Change(self._rv, "DELETED", rt, obj))
             self.changed.notify_all()
-            return obj
+            return copy.deepcopy(obj)
 
     def changes_since(self, rv: int, keep: Callable[[Change], bool]) -> tuple[list[Change], int]:
         """Logged changes after ``rv`` that ``keep`` accepts, and the resourceVersion they reach (the
