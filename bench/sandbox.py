@@ -25,7 +25,9 @@ from cloudorch.testing import InProcessSandbox
 
 SERVICES = 50
 LATENCY = 0.03  # seconds added to every call in the second round, roughly a cloud API's round trip
-DELAYS = {"aws": {"start_delay": 0.5, "period": 0.1}}
+#: every emulator starts replicas 0.5 s after they are asked for
+DELAYS = {"aws": {"start_delay": 0.5, "period": 0.1}, "azure": {"delay": 0.5},
+          "kubernetes": {"ready_delay": 0.5}}
 
 
 def spec_text(services: int) -> str:
@@ -41,8 +43,19 @@ def spec_text(services: int) -> str:
 
 
 def calls(box: InProcessSandbox, provider: str) -> tuple[int, int, Counter]:
-    log = box.requests(provider)
+    """Calls served by every emulator in the box (gcp's reach the GKE and the Kubernetes emulator)."""
+    log = [r for name in box.running for r in box.requests(name)]
     return len(log), sum(r["mutating"] for r in log), Counter(r["action"] for r in log)
+
+
+def reset(box: InProcessSandbox) -> None:
+    for name in box.running:
+        box.admin(name, "reset", "POST", {})
+
+
+def clear(box: InProcessSandbox) -> None:
+    for name in box.running:
+        box.clear_requests(name)
 
 
 def timed_deploy(box, spec, provider: str, parallel: int, wait: bool = True) -> float:
@@ -54,7 +67,7 @@ def timed_deploy(box, spec, provider: str, parallel: int, wait: bool = True) -> 
 
 
 def provider_rows(provider: str, workdir: Path) -> list[str]:
-    box = InProcessSandbox(workdir / provider, [provider], **{provider: DELAYS.get(provider, {})})
+    box = InProcessSandbox(workdir / provider, [provider], **DELAYS)
     spec_path = workdir / "bench.yaml"
     spec_path.write_text(spec_text(SERVICES))
     spec = load_spec(spec_path, env={})
@@ -64,21 +77,23 @@ def provider_rows(provider: str, workdir: Path) -> list[str]:
             walls = {}
             note = f", +{latency * 1000:.0f} ms per call" if latency else ""
             for parallel in (1, 8):
-                box.admin(provider, "reset", "POST", {})
+                reset(box)
                 if latency:  # a delay-only fault rule: every call answers `latency` later, like a cloud API
-                    box.admin(provider, "faults", "POST", {"status": 0, "delay": latency, "count": -1})
+                    for name in box.running:
+                        box.admin(name, "faults", "POST", {"status": 0, "delay": latency, "count": -1})
                 walls[parallel] = timed_deploy(box, spec, provider, parallel)
                 total, mutating, _ = calls(box, provider)
                 rows.append(f"| {provider} | deploy {SERVICES} services, --parallel {parallel}{note} | "
                             f"{walls[parallel]:.1f} s | {total} calls ({total / SERVICES:.1f}/service), "
                             f"{mutating} mutating |")
             rows.append(f"| {provider} | speed-up, --parallel 8 vs 1{note} | {walls[1] / walls[8]:.1f}x | |")
-        box.admin(provider, "faults", "DELETE")
-        box.clear_requests(provider)
+        for name in box.running:
+            box.admin(name, "faults", "DELETE")
+        clear(box)
         wall = timed_deploy(box, spec, provider, 8)
         total, mutating, _ = calls(box, provider)
         rows.append(f"| {provider} | no-op redeploy | {wall:.1f} s | {total} calls, {mutating} mutating |")
-        box.clear_requests(provider)
+        clear(box)
         p = open_provider(spec, provider, live=True)
         p.sandbox = box.config(provider)
         start = time.perf_counter()
