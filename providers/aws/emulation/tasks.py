@@ -121,6 +121,19 @@ class ServiceTask(Task):
         self.start_at = now + start_delay
         self.containers = [ContainerState(self.task_arn, d, self.attachments)
                            for d in task_definition.container_definitions]
+        network = (service.network_configuration or {}).get("awsvpcConfiguration") or {}
+        if network.get("assignPublicIp") == "ENABLED":
+            self._assign_public_ips(backend, service)
+
+    def _assign_public_ips(self, backend, service) -> None:
+        """As Fargate does with assignPublicIp ENABLED: each task ENI gets a public IP."""
+        from moto.ec2.models import ec2_backends
+
+        ec2 = ec2_backends[backend.account_id][service.region_name]
+        for eni_id in self.network_interface_ids():
+            eni = ec2.get_network_interface(eni_id)
+            eni.public_ip_auto_assign = True
+            eni.check_auto_public_ip()
 
     def advance(self) -> None:
         """DescribeTasks calls this to move moto's own tasks along; the lifecycle moves ours."""
