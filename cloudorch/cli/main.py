@@ -82,8 +82,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rc = cli.main(args=argv, prog_name="cloudorch", standalone_mode=False)
     except CloudorchError as exc:
-        for line in exc.lines():
-            click.echo(line if _located(line) else f"error: {line}", err=True)
+        for i, line in enumerate(exc.lines()):
+            if _located(line):  # spec errors: FILE:LINE:COL: field: message, one per problem
+                click.echo(line, err=True)
+            else:  # one error line, then what it left behind
+                click.echo(f"error: {line}" if i == 0 else f"  {line}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
