@@ -1,18 +1,13 @@
 """The provider conformance suite: one behaviour every provider must show, through the CLI,
 against its emulator.
 
-A provider's test module subclasses :class:`ProviderConformance` and supplies two class-scoped
-fixtures::
+A provider's test module subclasses :class:`ProviderConformance` and supplies a class-scoped
+``hooks`` fixture (the ``sandbox`` fixture, the provider's emulator served in-process, is
+inherited)::
 
     class TestConformance(ProviderConformance):
         provider = "aws"
-
-        @pytest.fixture(scope="class")
-        @classmethod
-        def sandbox(cls, tmp_path_factory):
-            box = InProcessSandbox(tmp_path_factory.mktemp("sandbox"), ["aws"])
-            yield box
-            box.close()
+        emulator_options = {"aws": {"start_delay": 0.3}}   # optional
 
         @pytest.fixture(scope="class")
         @classmethod
@@ -101,6 +96,8 @@ class ProviderConformance:
     #: the ``providers.<provider>`` block of the suite's own small specs (the crash loop and the name
     #: clash), for providers with required settings (e.g. GKE's location and cluster)
     spec_settings: ClassVar[dict[str, Any]] = {}
+    #: keyword options for the emulators' constructors, by provider name (tests shorten delays)
+    emulator_options: ClassVar[dict[str, dict[str, Any]]] = {}
     state: ClassVar[dict[str, Any]]
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -109,6 +106,17 @@ class ProviderConformance:
     def _workdir(cls, tmp_path_factory):
         cls.state = {"dir": tmp_path_factory.mktemp(f"conformance-{cls.provider}")}
         shutil.copy(cls.example, cls.state["dir"] / "webshop.yaml")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def sandbox(cls, tmp_path_factory):
+        """The provider's emulator (and the peers it needs) served by the test process."""
+        from cloudorch.testing.sandbox import InProcessSandbox
+
+        box = InProcessSandbox(tmp_path_factory.mktemp(f"{cls.provider}-sandbox"), [cls.provider],
+                               **cls.emulator_options)
+        yield box
+        box.close()
 
     @property
     def capabilities(self) -> frozenset[Capability]:

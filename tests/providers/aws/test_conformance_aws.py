@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from cloudorch.testing import ConformanceHooks, InProcessSandbox, ProviderConformance
+from cloudorch.testing import ConformanceHooks, ProviderConformance
 
 REGION = "us-east-1"
 
@@ -74,14 +74,7 @@ class BotoHooks(ConformanceHooks):
 class TestAWSConformance(ProviderConformance):
     provider = "aws"
     timeout = 60.0
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def sandbox(cls, tmp_path_factory):
-        box = InProcessSandbox(tmp_path_factory.mktemp("aws-sandbox"), ["aws"],
-                               aws={"start_delay": 0.3, "period": 0.1})
-        yield box
-        box.close()
+    emulator_options = {"aws": {"start_delay": 0.3, "period": 0.1}}
 
     @pytest.fixture(scope="class")
     @classmethod

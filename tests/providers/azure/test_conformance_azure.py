@@ -12,7 +12,7 @@ from azure.mgmt.containerinstance import ContainerInstanceManagementClient
 from azure.mgmt.containerinstance import models as m
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from cloudorch.testing import ConformanceHooks, InProcessSandbox, ProviderConformance
+from cloudorch.testing import ConformanceHooks, ProviderConformance
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"  # webshop's; the sandbox default for the others
 LOCATION = "eastus"
@@ -77,14 +77,7 @@ class AzureHooks(ConformanceHooks):
 class TestAzureConformance(ProviderConformance):
     provider = "azure"
     timeout = 60.0
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def sandbox(cls, tmp_path_factory):
-        box = InProcessSandbox(tmp_path_factory.mktemp("azure-sandbox"), ["azure"],
-                               azure={"delay": 0.3, "log_interval": 0.2, "crash_interval": 0.3})
-        yield box
-        box.close()
+    emulator_options = {"azure": {"delay": 0.3, "log_interval": 0.2, "crash_interval": 0.3}}
 
     @pytest.fixture(scope="class")
     @classmethod

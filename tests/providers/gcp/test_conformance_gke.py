@@ -8,7 +8,7 @@ import base64
 
 import pytest
 
-from cloudorch.testing import InProcessSandbox, ProviderConformance
+from cloudorch.testing import ProviderConformance
 from tests.providers.kubernetes.test_conformance_k8s import KubeHooks
 
 # the webshop example's providers.gcp block
@@ -33,16 +33,11 @@ def cluster_configuration(gke: dict, token: str):
 class TestGKEConformance(ProviderConformance):
     provider = "gcp"
     timeout = 60.0
+    emulator_options = {"kubernetes": {"ready_delay": 0.3, "period": 0.1}}
     spec_settings = SETTINGS
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def sandbox(cls, tmp_path_factory):
-        box = InProcessSandbox(tmp_path_factory.mktemp("gke-sandbox"), ["gcp"],
-                               kubernetes={"ready_delay": 0.3, "period": 0.1})
-        assert set(box.running) == {"gcp", "kubernetes"}
-        yield box
-        box.close()
+    def test_00_sandbox_serves_the_gke_and_the_kubernetes_api(self, sandbox):
+        assert set(sandbox.running) == {"gcp", "kubernetes"}
 
     @pytest.fixture(scope="class")
     @classmethod

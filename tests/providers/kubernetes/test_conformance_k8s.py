@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudorch.testing import ConformanceHooks, InProcessSandbox, ProviderConformance
+from cloudorch.testing import ConformanceHooks, ProviderConformance
 
 OWNER, TOOL = "cloudorch.io/app", "app.kubernetes.io/managed-by"
 
@@ -77,14 +77,7 @@ class KubeHooks(ConformanceHooks):
 class TestKubernetesConformance(ProviderConformance):
     provider = "kubernetes"
     timeout = 60.0
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def sandbox(cls, tmp_path_factory):
-        box = InProcessSandbox(tmp_path_factory.mktemp("k8s-sandbox"), ["kubernetes"],
-                               kubernetes={"ready_delay": 0.3, "period": 0.1})
-        yield box
-        box.close()
+    emulator_options = {"kubernetes": {"ready_delay": 0.3, "period": 0.1}}
 
     @pytest.fixture(scope="class")
     @classmethod
