@@ -23,8 +23,8 @@ from collections.abc import Iterator
 
 from cloudorch.errors import SpecIssue
 from cloudorch.spec import Spec
-from providers.aws.context import Context
-from providers.aws.fargate import task_size, too_large_message
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.fargate import task_size, too_large_message
 
 MAX_CONTAINERS = 10
 MAX_TAGS = 50

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch.spec.models import App
-from providers.aws.settings import AWSSettings
+from cloudorch_providers.aws.settings import AWSSettings
 
 EXECUTION_ROLE = "ecsTaskExecutionRole"
 LOG_PREFIX = "/cloudorch"

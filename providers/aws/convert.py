@@ -26,10 +26,10 @@ services propagate them to their tasks. Secret values never appear: only ``value
 from __future__ import annotations
 
 from cloudorch.provider import Document
-from providers.aws.context import Context
-from providers.aws.convert_service import ecs_service, scalable_target, scaling_policy, uses_service_connect
-from providers.aws.convert_task import task_definition
-from providers.aws.fargate import task_size
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.convert_service import ecs_service, scalable_target, scaling_policy, uses_service_connect
+from cloudorch_providers.aws.convert_task import task_definition
+from cloudorch_providers.aws.fargate import task_size
 
 
 def cluster(ctx: Context) -> Document:

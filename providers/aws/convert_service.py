@@ -40,8 +40,8 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch.spec.models import App, Service
-from providers.aws.context import Context
-from providers.aws.convert_task import port_name
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.convert_task import port_name
 
 
 def proxied_ports(service: Service) -> list[int]:

@@ -2,8 +2,8 @@
 
 Task: family ``{app}-{service}``, ``networkMode: awsvpc`` (each task has its own IP, needed for
 Fargate and Service Connect), ``requiresCompatibilities`` = the launch type, task-level ``cpu`` /
-``memory`` as strings in CPU units / MiB from :mod:`providers.aws.fargate`, ``executionRoleArn``
-always (see :mod:`providers.aws.context`), ``taskRoleArn`` when set, scratch ``volumes`` as
+``memory`` as strings in CPU units / MiB from :mod:`cloudorch_providers.aws.fargate`, ``executionRoleArn``
+always (see :mod:`cloudorch_providers.aws.context`), ``taskRoleArn`` when set, scratch ``volumes`` as
 ``{"name": ...}`` only (Fargate ephemeral task storage / a task-scoped Docker volume on EC2: it
 lives as long as the task), tags.
 
@@ -13,7 +13,7 @@ stops the task stops and is replaced), then the sidecars in spec order (``essent
 place, without replacing the task, provided it had run for 60 s, ECS's shortest period; one that
 dies sooner stays down while the task goes on). Per container:
 
-- ``cpu`` in CPU units (rounded down, see :mod:`providers.aws.fargate`) and ``memoryReservation``
+- ``cpu`` in CPU units (rounded down, see :mod:`cloudorch_providers.aws.fargate`) and ``memoryReservation``
   in MiB from its spec resources (a soft limit: the task-level size is the hard one);
 - ``command`` -> ``entryPoint`` (replaces the image ENTRYPOINT) and ``args`` -> ``command``
   (replaces the image CMD), ECS's own semantics;
@@ -21,7 +21,7 @@ dies sooner stays down while the task goes on). Per container:
   sorted by name, by reference only (the execution role reads them at task start);
 - ``ports`` -> ``portMappings`` ``{name: {service}-{port}, containerPort, protocol tcp|udp}`` plus
   ``appProtocol: http`` for http ports (the names are what Service Connect refers to);
-- ``health`` -> ``healthCheck`` (see :mod:`providers.aws.health`), main container only;
+- ``health`` -> ``healthCheck`` (see :mod:`cloudorch_providers.aws.health`), main container only;
 - ``logConfiguration``: ``awslogs`` to the service's log group, stream prefix = the service name
   (streams are ``{service}/{container}/{task-id}``), region when known;
 - ``volumes`` -> ``mountPoints`` (read-write) of the task volumes;
@@ -41,9 +41,9 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch.spec.models import Container, Service, Sidecar, Volume
-from providers.aws.context import Context
-from providers.aws.fargate import TaskSize, cpu_share
-from providers.aws.health import health_check
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.fargate import TaskSize, cpu_share
+from cloudorch_providers.aws.health import health_check
 
 #: seconds a sidecar must have run before ECS restarts it (ECS's minimum)
 SIDECAR_RESTART_PERIOD = 60

@@ -12,15 +12,15 @@ resourcegroupstaggingapi and elbv2.
 
 What the emulator adds to moto 5.2:
 
-- an ECS service scheduler (``providers.aws.emulation.lifecycle``): services get deployments on
+- an ECS service scheduler (``cloudorch_providers.aws.emulation.lifecycle``): services get deployments on
   the right task definition, PENDING tasks that run ``start_delay`` seconds later, stopped tasks for
   crashing images, rolling updates, events and a circuit breaker;
-- container logs in CloudWatch Logs (``providers.aws.emulation.logs``);
+- container logs in CloudWatch Logs (``cloudorch_providers.aws.emulation.logs``);
 - ECS request and reply fixes where moto crashes, drops parameters, accepts what ECS refuses or
-  ignores ListTasks filters (``providers.aws.emulation.ecs_requests``); errors moto raises come back
+  ignores ListTasks filters (``cloudorch_providers.aws.emulation.ecs_requests``); errors moto raises come back
   as AWS ``InternalFailure`` errors, not HTML pages;
 - request names for the sandbox's request log and fault rules (``ecs:CreateService``,
-  ``ec2:DescribeSubnets``, ...; ``providers.aws.emulation.wire``) and fault bodies in the protocol of
+  ``ec2:DescribeSubnets``, ...; ``cloudorch_providers.aws.emulation.wire``) and fault bodies in the protocol of
   the faulted request, so botocore recognises ``ThrottlingException`` and retries it.
 
 One emulator per process: moto keeps its backends in process-global variables, so every
@@ -44,7 +44,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from providers.aws.emulation import wire
+from cloudorch_providers.aws.emulation import wire
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class AWSEmulator(Emulator):
     ):
         if period <= 0 or log_interval <= 0 or start_delay < 0 or keep_stopped < 0:
             raise ValueError("period and log_interval must be > 0; start_delay and keep_stopped >= 0")
-        from providers.aws.emulation.lifecycle import EcsLifecycle
+        from cloudorch_providers.aws.emulation.lifecycle import EcsLifecycle
 
         self.period = period
         if not load_amis:
@@ -156,7 +156,7 @@ class AWSEmulator(Emulator):
                     log.exception("AWS emulator lifecycle tick failed")
 
     def _after_ecs(self, action: str, body: dict, payload: bytes, captured: dict) -> bytes:
-        from providers.aws.emulation import ecs_requests
+        from cloudorch_providers.aws.emulation import ecs_requests
 
         if wire.is_mutating(action):
             ecs_requests.remember(action, body, payload)
@@ -176,7 +176,7 @@ class AWSEmulator(Emulator):
             log.exception("AWS emulator lifecycle failed")
 
     def _serve(self, moto_app, environ: dict, start_response):
-        from providers.aws.emulation import ecs_requests
+        from cloudorch_providers.aws.emulation import ecs_requests
 
         service, action, region = wire.identify(environ)
         ecs = service == "ecs"

@@ -23,11 +23,11 @@ from collections.abc import Callable
 
 from cloudorch.provider import Fit
 from cloudorch.spec.models import Service
-from providers.aws.context import Context
-from providers.aws.convert_service import assign_public_ip, proxied_ports, uses_service_connect
-from providers.aws.convert_task import registry_host
-from providers.aws.fargate import need_text, task_need, task_size
-from providers.aws.health import timing
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.convert_service import assign_public_ip, proxied_ports, uses_service_connect
+from cloudorch_providers.aws.convert_task import registry_host
+from cloudorch_providers.aws.fargate import need_text, task_need, task_size
+from cloudorch_providers.aws.health import timing
 
 Result = tuple[Fit, str]
 

@@ -1,8 +1,8 @@
 """The AWS provider: the app on Amazon ECS (Fargate by default), one ECS service per spec service.
 
-Offline half: ``render`` (the API calls' kwargs, see :mod:`providers.aws.convert`) and ``validate``
-(the fit table, see :mod:`providers.aws.fit`, after the checks of :mod:`providers.aws.checks`).
-This module imports no AWS SDK; the live operations (:mod:`providers.aws.live`) import boto3
+Offline half: ``render`` (the API calls' kwargs, see :mod:`cloudorch_providers.aws.convert`) and ``validate``
+(the fit table, see :mod:`cloudorch_providers.aws.fit`, after the checks of :mod:`cloudorch_providers.aws.checks`).
+This module imports no AWS SDK; the live operations (:mod:`cloudorch_providers.aws.live`) import boto3
 inside themselves.
 
 Capabilities: all of them natively. Replicas and rolling updates are ECS services' own; autoscale is
@@ -19,11 +19,11 @@ from typing import Any, ClassVar
 from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
-from providers.aws import checks, convert
-from providers.aws.context import Context
-from providers.aws.fit import fit_function
-from providers.aws.live.operations import AWSLiveOperations
-from providers.aws.settings import AWSSettings
+from cloudorch_providers.aws import checks, convert
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.fit import fit_function
+from cloudorch_providers.aws.live.operations import AWSLiveOperations
+from cloudorch_providers.aws.settings import AWSSettings
 
 
 class AWSProvider(AWSLiveOperations, Provider):
@@ -42,8 +42,8 @@ class AWSProvider(AWSLiveOperations, Provider):
 
     @classmethod
     def emulator(cls, **options: Any):
-        """moto's server plus the ECS lifecycle layer (see :mod:`providers.aws.emulator`)."""
-        from providers.aws.emulator import AWSEmulator
+        """moto's server plus the ECS lifecycle layer (see :mod:`cloudorch_providers.aws.emulator`)."""
+        from cloudorch_providers.aws.emulator import AWSEmulator
 
         return AWSEmulator(**options)
 

@@ -46,10 +46,10 @@ import math
 
 from cloudorch.provider import Document
 from cloudorch.spec.models import App, Container, Health, Port, Service, Volume
-from providers.azure.naming import dns_label, group_name
-from providers.azure.secret_refs import SecretRef, registry_credential
-from providers.azure.settings import AzureSettings
-from providers.azure.sizing import aci_size, resources_body
+from cloudorch_providers.azure.naming import dns_label, group_name
+from cloudorch_providers.azure.secret_refs import SecretRef, registry_credential
+from cloudorch_providers.azure.settings import AzureSettings
+from cloudorch_providers.azure.sizing import aci_size, resources_body
 
 KIND = "containerGroups"
 API_VERSION = "2023-05-01"

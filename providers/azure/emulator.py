@@ -5,8 +5,8 @@ azure-mgmt-resource's ResourceManagementClient send: container groups (PUT/GET/P
 paging, start/stop/restart, container logs, ``Azure-AsyncOperation`` polling), resource groups
 (PUT/GET/HEAD/PATCH/DELETE with ``Location`` polling, list) and the generic list of a resource group's
 resources (``Resources - List By Resource Group``, which cloudorch reads before deleting a group).
-See ``providers.azure.emulation`` for the pieces; the simulated lifecycle is described in
-``providers.azure.emulation.lifecycle``.
+See ``cloudorch_providers.azure.emulation`` for the pieces; the simulated lifecycle is described in
+``cloudorch_providers.azure.emulation.lifecycle``.
 
 Serve it with ``cloudorch.sandbox.server.serve(AzureEmulator(), cert_dir=...)`` and point the SDK at
 it with ``base_url=url, connection_verify=ca_cert`` and any bearer token.
@@ -23,10 +23,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from providers.azure.emulation import handlers, routes
-from providers.azure.emulation.arm import JSON, ArmError, error_body, error_response, new_id
-from providers.azure.emulation.lifecycle import Timing
-from providers.azure.emulation.state import State
+from cloudorch_providers.azure.emulation import handlers, routes
+from cloudorch_providers.azure.emulation.arm import JSON, ArmError, error_body, error_response, new_id
+from cloudorch_providers.azure.emulation.lifecycle import Timing
+from cloudorch_providers.azure.emulation.state import State
 
 #: the container instance api-versions whose shapes this emulator speaks
 ACI_API_VERSIONS = frozenset({handlers.ACI_API_VERSION})

@@ -1,7 +1,7 @@
 """How each spec feature maps onto Azure Container Instances: the notes of ``validate -p azure``.
 
 Every key of ``cloudorch.spec.fields.FEATURE_KEYS`` is answered (a test checks it); the mapping
-itself is described in ``providers.azure.convert``. In short:
+itself is described in ``cloudorch_providers.azure.convert``. In short:
 
 - exact: image, image_pull_secret, command, env, secrets, ports.udp, volumes, sidecars, health.http,
   health.command, health.start_period, resources and labels (unless rounded / rewritten);
@@ -18,12 +18,12 @@ import re
 from cloudorch.provider import Fit
 from cloudorch.spec.fields import FitFunction
 from cloudorch.spec.models import App, Container, Health, Service
-from providers.azure.convert import command_line, probe, tag_key
-from providers.azure.limits import MIN_GROUP_CPU, MIN_GROUP_MEMORY_GB
-from providers.azure.naming import dns_label, group_name
-from providers.azure.secret_refs import registry_host
-from providers.azure.settings import AzureSettings
-from providers.azure.sizing import aci_size, describe_rounding, group_size
+from cloudorch_providers.azure.convert import command_line, probe, tag_key
+from cloudorch_providers.azure.limits import MIN_GROUP_CPU, MIN_GROUP_MEMORY_GB
+from cloudorch_providers.azure.naming import dns_label, group_name
+from cloudorch_providers.azure.secret_refs import registry_host
+from cloudorch_providers.azure.settings import AzureSettings
+from cloudorch_providers.azure.sizing import aci_size, describe_rounding, group_size
 
 EXACT, LOSSY, UNSUPPORTED = Fit.EXACT, Fit.LOSSY, Fit.UNSUPPORTED
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 from cloudorch.errors import SpecIssue
 from cloudorch.spec import Spec
 from cloudorch.spec.models import Service
-from providers.azure.convert import tag_key
-from providers.azure.naming import dns_label, dns_label_problem, group_name, name_problem
-from providers.azure.settings import AzureSettings
-from providers.azure.sizing import group_size
+from cloudorch_providers.azure.convert import tag_key
+from cloudorch_providers.azure.naming import dns_label, dns_label_problem, group_name, name_problem
+from cloudorch_providers.azure.settings import AzureSettings
+from cloudorch_providers.azure.sizing import group_size
 
 MAX_CONTAINERS = 60
 MAX_VOLUMES = 20

@@ -1,9 +1,9 @@
 """The Azure Container Instances provider.
 
 Offline half (this module imports no Azure SDK): ``render`` turns the spec into container group
-PUT bodies for ARM API 2023-05-01 (``providers.azure.convert``) and ``validate`` reports how each
-feature maps (``providers.azure.fit``), after refusing what ACI would refuse
-(``providers.azure.limits``). Settings: ``providers.azure.settings``.
+PUT bodies for ARM API 2023-05-01 (``cloudorch_providers.azure.convert``) and ``validate`` reports how each
+feature maps (``cloudorch_providers.azure.fit``), after refusing what ACI would refuse
+(``providers.azure.limits``). Settings: ``cloudorch_providers.azure.settings``.
 
 Capabilities: logs, public IPs, scratch volumes, sidecars, health checks and secrets are native.
 Replicas are declared too, though ACI has none: the adapter runs one container group per replica
@@ -11,7 +11,7 @@ and scales by adding or deleting groups. Not declared, so the engine refuses the
 call: autoscale (ACI has no autoscaler), service discovery (groups do not resolve each other's
 names without a VNet) and rolling updates (an ACI update restarts every container of a group).
 
-Live half: :mod:`providers.azure.live` (``AzureLiveOperations``), which imports the Azure SDK
+Live half: :mod:`cloudorch_providers.azure.live` (``AzureLiveOperations``), which imports the Azure SDK
 inside its functions only.
 """
 
@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
-from providers.azure.live.operations import AzureLiveOperations
-from providers.azure.settings import AzureSettings
+from cloudorch_providers.azure.live.operations import AzureLiveOperations
+from cloudorch_providers.azure.settings import AzureSettings
 
 if TYPE_CHECKING:
     from cloudorch.sandbox.emulator import Emulator
 
-EMULATOR_MODULE = "providers.azure.emulator"
+EMULATOR_MODULE = "cloudorch_providers.azure.emulator"
 
 
 class AzureProvider(AzureLiveOperations, Provider):
@@ -48,7 +48,7 @@ class AzureProvider(AzureLiveOperations, Provider):
 
     @classmethod
     def emulator(cls, **options: Any) -> Emulator | None:
-        """The ARM emulator for the sandbox, when ``providers.azure.emulator`` is installed;
+        """The ARM emulator for the sandbox, when ``cloudorch_providers.azure.emulator`` is installed;
         ``options`` go to its constructor (delay, log_interval, crash_interval, page_size, clock)."""
         if importlib.util.find_spec(EMULATOR_MODULE) is None:
             return None
@@ -60,20 +60,20 @@ class AzureProvider(AzureLiveOperations, Provider):
 
     def check(self) -> None:
         """Raise SpecError for whatever ACI would refuse (names, group sizes, counts)."""
-        from providers.azure.limits import issues
+        from cloudorch_providers.azure.limits import issues
 
         found = issues(self.spec, self.settings)
         if found:
             raise SpecError(found)
 
     def render(self) -> list[Document]:
-        from providers.azure.convert import container_groups
+        from cloudorch_providers.azure.convert import container_groups
 
         self.check()
         return container_groups(self.app, self.settings, self.markers())
 
     def validate(self) -> list[FieldReport]:
-        from providers.azure.fit import fit_function
+        from cloudorch_providers.azure.fit import fit_function
 
         self.check()
         return report(self.app, fit_function(self.app, self.settings))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cloudorch.spec.models import App
-from providers.azure.settings import DOCKER_HUB, AzureSettings, SecretSource
+from cloudorch_providers.azure.settings import DOCKER_HUB, AzureSettings, SecretSource
 
 Part = Literal["value", "username", "password"]
 

@@ -40,7 +40,7 @@ from urllib.parse import urlparse
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from providers.kubernetes.emulation.timefmt import rfc3339
+from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
 ADMIN = "/_gke/"
 GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",

@@ -1,21 +1,21 @@
 """The ``gcp`` provider: the app on an existing GKE cluster.
 
-It renders exactly the ``kubernetes`` provider's manifests (``providers.kubernetes.convert``) for
+It renders exactly the ``kubernetes`` provider's manifests (``cloudorch_providers.kubernetes.convert``) for
 its own namespace; what differs is how the cluster is reached (the GKE API and Google credentials
-instead of a kubeconfig, ``providers.gcp.settings``) and the fit table's wording for GKE: a public
+instead of a kubeconfig, ``cloudorch_providers.gcp.settings``) and the fit table's wording for GKE: a public
 port gets a Google Cloud passthrough Network Load Balancer, and GKE ships the metrics server the
 HorizontalPodAutoscaler needs. This module imports no Google or Kubernetes client; the live operations
-are the Kubernetes provider's, on the cluster found through the GKE API (``providers.gcp.live``).
+are the Kubernetes provider's, on the cluster found through the GKE API (``cloudorch_providers.gcp.live``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from providers.gcp.live.operations import GKELiveOperations
-from providers.gcp.settings import GKESettings
-from providers.kubernetes.fit import FitTable
-from providers.kubernetes.provider import KubernetesProvider, optional_emulator
+from cloudorch_providers.gcp.live.operations import GKELiveOperations
+from cloudorch_providers.gcp.settings import GKESettings
+from cloudorch_providers.kubernetes.fit import FitTable
+from cloudorch_providers.kubernetes.provider import KubernetesProvider, optional_emulator
 
 if TYPE_CHECKING:
     from cloudorch.sandbox.emulator import Emulator
@@ -35,4 +35,4 @@ class GKEProvider(GKELiveOperations, KubernetesProvider):
 
     @classmethod
     def emulator(cls, **options: Any) -> Emulator | None:
-        return optional_emulator("providers.gcp.emulator", "GKEEmulator", **options)
+        return optional_emulator("cloudorch_providers.gcp.emulator", "GKEEmulator", **options)

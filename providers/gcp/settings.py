@@ -8,7 +8,7 @@
   cluster (it costs money and outlives apps), and guessing one from the app's name could deploy
   onto the wrong cluster.
 - ``namespace``, ``secrets``, ``service_type_public``: as for the ``kubernetes`` provider
-  (``providers.kubernetes.settings``): the namespace defaults to the app's name, a secret to key
+  (``cloudorch_providers.kubernetes.settings``): the namespace defaults to the app's name, a secret to key
   ``<secret name>`` of the Kubernetes Secret ``<app>-secrets``.
 
 The cluster's endpoint and CA come from the GKE API (``projects.locations.clusters.get``), the
@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from providers.kubernetes.settings import WorkloadSettings
+from cloudorch_providers.kubernetes.settings import WorkloadSettings
 
 #: a project id, optionally domain-scoped (``example.com:my-project``)
 ProjectId = Annotated[str, StringConstraints(

@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterator
 
 from cloudorch.spec.models import App
-from providers.kubernetes.convert_workload import port_name
-from providers.kubernetes.meta import RESERVED_LABELS
-from providers.kubernetes.settings import DNS1123_LABEL, DNS1123_SUBDOMAIN
+from cloudorch_providers.kubernetes.convert_workload import port_name
+from cloudorch_providers.kubernetes.meta import RESERVED_LABELS
+from cloudorch_providers.kubernetes.settings import DNS1123_LABEL, DNS1123_SUBDOMAIN
 
 Path = tuple[str | int, ...]
 DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

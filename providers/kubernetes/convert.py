@@ -22,11 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch.provider import Document
-from providers.kubernetes.convert_autoscale import autoscaler
-from providers.kubernetes.convert_service import service as service_manifest
-from providers.kubernetes.convert_workload import deployment
-from providers.kubernetes.meta import Target
-from providers.kubernetes.settings import SHARED_NAMESPACES
+from cloudorch_providers.kubernetes.convert_autoscale import autoscaler
+from cloudorch_providers.kubernetes.convert_service import service as service_manifest
+from cloudorch_providers.kubernetes.convert_workload import deployment
+from cloudorch_providers.kubernetes.meta import Target
+from cloudorch_providers.kubernetes.settings import SHARED_NAMESPACES
 
 POD_SECURITY = {"pod-security.kubernetes.io/enforce": "baseline"}
 

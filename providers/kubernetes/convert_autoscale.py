@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch.spec.models import Service
-from providers.kubernetes.meta import Target
+from cloudorch_providers.kubernetes.meta import Target
 
 
 def autoscaler(target: Target, name: str, spec: Service) -> dict[str, Any] | None:

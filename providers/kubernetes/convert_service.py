@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch.spec.models import Service
-from providers.kubernetes.convert_workload import port_name
-from providers.kubernetes.meta import Target
+from cloudorch_providers.kubernetes.convert_workload import port_name
+from cloudorch_providers.kubernetes.meta import Target
 
 
 def service_type(target: Target, service: Service) -> str:

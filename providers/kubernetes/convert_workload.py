@@ -42,8 +42,8 @@ from typing import Any
 
 from cloudorch.spec.models import Container, Resources, Security, Service, Sidecar
 from cloudorch.spec.units import millicores
-from providers.kubernetes.convert_probes import probes
-from providers.kubernetes.meta import DEFAULT_CONTAINER_KEY, DEPENDS_ON_KEY, Target
+from cloudorch_providers.kubernetes.convert_probes import probes
+from cloudorch_providers.kubernetes.meta import DEFAULT_CONTAINER_KEY, DEPENDS_ON_KEY, Target
 
 MAX_UNAVAILABLE = 0
 MAX_SURGE = "25%"

@@ -9,7 +9,7 @@ patch (JSON, merge, strategic merge) and server-side apply (``application/apply-
 deletecollection; discovery, a minimal OpenAPI v3 and ``Table`` output for kubectl.
 
 A controller thread plays kube-controller-manager and the kubelet (see
-:mod:`providers.kubernetes.emulation.controller` and :mod:`providers.kubernetes.emulation.pods`):
+:mod:`cloudorch_providers.kubernetes.emulation.controller` and :mod:`cloudorch_providers.kubernetes.emulation.pods`):
 pods are Pending for ``ready_delay`` seconds, then Running and Ready; images containing ``crashloop``
 or ``notfound`` fail as their names say.
 
@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.controller import Controller
-from providers.kubernetes.emulation.errors import REASONS, status_object
-from providers.kubernetes.emulation.registry import Registry
-from providers.kubernetes.emulation.routing import KubeApi, classify
-from providers.kubernetes.emulation.store import Store
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.controller import Controller
+from cloudorch_providers.kubernetes.emulation.errors import REASONS, status_object
+from cloudorch_providers.kubernetes.emulation.registry import Registry
+from cloudorch_providers.kubernetes.emulation.routing import KubeApi, classify
+from cloudorch_providers.kubernetes.emulation.store import Store
 
 TOKEN = "sandbox"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from cloudorch.provider import Fit
 from cloudorch.spec.models import Service
-from providers.kubernetes.convert_probes import seconds, startup_threshold, whole_seconds
-from providers.kubernetes.convert_service import service_type
-from providers.kubernetes.convert_workload import cpu_quantity, memory_quantity
-from providers.kubernetes.meta import Target
+from cloudorch_providers.kubernetes.convert_probes import seconds, startup_threshold, whole_seconds
+from cloudorch_providers.kubernetes.convert_service import service_type
+from cloudorch_providers.kubernetes.convert_workload import cpu_quantity, memory_quantity
+from cloudorch_providers.kubernetes.meta import Target
 
 Verdict = tuple[Fit, str]
 

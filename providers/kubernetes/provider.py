@@ -1,9 +1,9 @@
 """The ``kubernetes`` provider: an app as manifests in one namespace of any cluster (kubeconfig).
 
-Offline half: ``render`` (``providers.kubernetes.convert``) and ``validate`` (the fit table in
-``providers.kubernetes.fit`` plus the hard checks in ``providers.kubernetes.checks``) are pure: this
-module imports no Kubernetes client. Settings: ``providers.kubernetes.settings``. Live half:
-``providers.kubernetes.live``, mixed in as ``KubernetesLiveOperations`` (it imports the client only
+Offline half: ``render`` (``cloudorch_providers.kubernetes.convert``) and ``validate`` (the fit table in
+``cloudorch_providers.kubernetes.fit`` plus the hard checks in ``cloudorch_providers.kubernetes.checks``) are pure: this
+module imports no Kubernetes client. Settings: ``cloudorch_providers.kubernetes.settings``. Live half:
+``cloudorch_providers.kubernetes.live``, mixed in as ``KubernetesLiveOperations`` (it imports the client only
 inside its functions).
 
 Ownership markers are labels: ``cloudorch.io/app: {app}`` (``OWNER_KEY``) and
@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cloudorch.errors import SpecError, SpecIssue
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
-from providers.kubernetes import checks, convert, meta
-from providers.kubernetes.fit import FitTable
-from providers.kubernetes.live.operations import KubernetesLiveOperations
-from providers.kubernetes.settings import KubernetesSettings
+from cloudorch_providers.kubernetes import checks, convert, meta
+from cloudorch_providers.kubernetes.fit import FitTable
+from cloudorch_providers.kubernetes.live.operations import KubernetesLiveOperations
+from cloudorch_providers.kubernetes.settings import KubernetesSettings
 
 if TYPE_CHECKING:
     from cloudorch.sandbox.emulator import Emulator
@@ -58,7 +58,7 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
 
     @classmethod
     def emulator(cls, **options: Any) -> Emulator | None:
-        return optional_emulator("providers.kubernetes.emulator", "KubeEmulator", **options)
+        return optional_emulator("cloudorch_providers.kubernetes.emulator", "KubeEmulator", **options)
 
     @property
     def namespace(self) -> str:

@@ -19,7 +19,7 @@ Keys (unknown keys are errors, nothing is coerced):
   (default; the cloud's load balancer gives it an external address) or ``NodePort`` (reachable on
   every node's address at an allocated port in 30000-32767, for clusters without a load balancer).
 
-The GKE provider (``providers.gcp.settings``) shares ``namespace``, ``secrets`` and
+The GKE provider (``cloudorch_providers.gcp.settings``) shares ``namespace``, ``secrets`` and
 ``service_type_public`` through :class:`WorkloadSettings`.
 """
 

@@ -1,4 +1,4 @@
-"""Pieces of the AWS emulator (see ``providers.aws.emulator``); imported only when it runs.
+"""Pieces of the AWS emulator (see ``cloudorch_providers.aws.emulator``); imported only when it runs.
 
 - ``wire``          service / action / protocol of a request, AWS error bodies
 - ``ecs_requests``  request fixes where moto 5.2 crashes on or drops ECS parameters

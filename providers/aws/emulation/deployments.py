@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.aws.emulation.tasks import utc
+from cloudorch_providers.aws.emulation.tasks import utc
 
 MAX_EVENTS = 100
 UNSTABLE = ("(service {name}) is unable to consistently start tasks successfully. For more information, "

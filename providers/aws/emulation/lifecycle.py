@@ -13,7 +13,7 @@ like ECS's rolling-update scheduler (minimumHealthyPercent 100, maximumPercent 2
   the full ARN (moto keeps whatever string UpdateService got).
 - Tasks: missing tasks are launched as PENDING (``group`` ``service:NAME``, ``startedBy`` the
   deployment id) and start ``start_delay`` seconds later: RUNNING, or STOPPED when an image or a log
-  group says so (see ``providers.aws.emulation.tasks``). Surplus tasks (scale-down, drained old
+  group says so (see ``cloudorch_providers.aws.emulation.tasks``). Surplus tasks (scale-down, drained old
   deployments) are stopped with ECS's "Scaling activity initiated by (deployment ...)" reason.
   ``runningCount``/``pendingCount`` of the service and of each deployment are counted from tasks,
   and a stopped task is replaced, so a crashing image cycles every ``start_delay`` seconds and
@@ -24,7 +24,7 @@ like ECS's rolling-update scheduler (minimumHealthyPercent 100, maximumPercent 2
 - Events (newest first, at most 100): "has started N tasks: (task ID) ...", "is unable to
   consistently start tasks successfully ...", "(deployment ID) deployment completed.",
   "has reached a steady state.", "deployment failed: tasks failed to start.".
-- Logs: see ``providers.aws.emulation.logs``.
+- Logs: see ``cloudorch_providers.aws.emulation.logs``.
 
 Task health: a running container with a ``healthCheck`` is HEALTHY; one without is UNKNOWN, and a
 task is HEALTHY only when at least one essential container has a health check, UNKNOWN otherwise
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import uuid
 
-from providers.aws.emulation.deployments import (
+from cloudorch_providers.aws.emulation.deployments import (
     MAX_EVENTS,
     UNSTABLE,
     Deployment,
@@ -45,8 +45,8 @@ from providers.aws.emulation.deployments import (
     breaker_threshold,
     new_deployment_id,
 )
-from providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
-from providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
+from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
+from cloudorch_providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
 
 
 class EcsLifecycle:

@@ -12,7 +12,7 @@ just swallows their lines.
 
 from __future__ import annotations
 
-from providers.aws.emulation.tasks import ContainerState, ServiceTask
+from cloudorch_providers.aws.emulation.tasks import ContainerState, ServiceTask
 
 #: most lines one container writes per tick (a stalled thread must not flood the log)
 MAX_LINES_PER_TICK = 20

@@ -1,4 +1,4 @@
-"""ECS tasks that the simulated service scheduler starts (see ``providers.aws.emulation.lifecycle``).
+"""ECS tasks that the simulated service scheduler starts (see ``cloudorch_providers.aws.emulation.lifecycle``).
 
 They are moto's own ``Task`` objects (a small subclass), stored in the ECS backend's task table, so
 moto's ListTasks / DescribeTasks / StopTask serve them unchanged. What the subclass adds:

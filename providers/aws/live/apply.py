@@ -7,7 +7,7 @@ from typing import Any
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Change
-from providers.aws.live.clients import Clients, aws_errors
+from cloudorch_providers.aws.live.clients import Clients, aws_errors
 
 
 def apply_change(aws: Clients, change: Change, deadline: Deadline) -> None:

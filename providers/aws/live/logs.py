@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from cloudorch.provider import LogLine
-from providers.aws.context import Context
-from providers.aws.live.clients import Clients, aws_errors
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.clients import Clients, aws_errors
 
 MAX_EVENTS = 10_000
 

@@ -1,4 +1,4 @@
-"""The AWS provider's live operations, mixed into :class:`providers.aws.provider.AWSProvider`.
+"""The AWS provider's live operations, mixed into :class:`cloudorch_providers.aws.provider.AWSProvider`.
 
 Deploy-time resolution: the region (settings, else the AWS chain), the default VPC's subnets when
 ``providers.aws.subnets`` is empty, and the VPC's default security group when
@@ -16,9 +16,9 @@ from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
 from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan
 from cloudorch.spec.models import Autoscale
-from providers.aws import convert
-from providers.aws.context import Context
-from providers.aws.convert_service import scalable_target, scaling_policy, uses_service_connect
+from cloudorch_providers.aws import convert
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.convert_service import scalable_target, scaling_policy, uses_service_connect
 
 
 class AWSLiveOperations:
@@ -26,7 +26,7 @@ class AWSLiveOperations:
 
     @cached_property
     def aws(self):
-        from providers.aws.live.clients import Clients
+        from cloudorch_providers.aws.live.clients import Clients
 
         return Clients(self.settings.region, self.sandbox, self.deadline)
 
@@ -38,7 +38,7 @@ class AWSLiveOperations:
     @cached_property
     def live_context(self) -> Context:
         """The context with the region and network resolved (for plan and deploy)."""
-        from providers.aws.live.clients import aws_errors
+        from cloudorch_providers.aws.live.clients import aws_errors
 
         subnets = list(self.settings.subnets)
         if not subnets:
@@ -55,7 +55,7 @@ class AWSLiveOperations:
 
     @cached_property
     def _security_groups(self) -> list[str]:
-        from providers.aws.live.clients import aws_errors
+        from cloudorch_providers.aws.live.clients import aws_errors
 
         if self.settings.security_groups:
             return list(self.settings.security_groups)
@@ -77,13 +77,13 @@ class AWSLiveOperations:
         return docs
 
     def _read(self):
-        from providers.aws.live.state import read_live
+        from cloudorch_providers.aws.live.state import read_live
 
         return read_live(self.aws, self.live_context, uses_service_connect(self.app))
 
     # -- the interface ----------------------------------------------------------------------------
     def plan(self) -> Plan:
-        from providers.aws.live.plan import Planner
+        from cloudorch_providers.aws.live.plan import Planner
 
         docs = self._documents()
         live = self._read()
@@ -91,12 +91,12 @@ class AWSLiveOperations:
         return Planner(self.live_context, live).plan(docs)
 
     def apply(self, change: Change) -> None:
-        from providers.aws.live.apply import apply_change
+        from cloudorch_providers.aws.live.apply import apply_change
 
         apply_change(self.aws, change, self._deadline)
 
     def status(self, services: Sequence[str] | None = None) -> AppStatus:
-        from providers.aws.live.status import app_status
+        from cloudorch_providers.aws.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
         return app_status(self.aws, self.context(region=self.aws.region), names, self._definitions)
@@ -107,7 +107,7 @@ class AWSLiveOperations:
         return {}
 
     def scale(self, service: str, replicas: int) -> None:
-        from providers.aws.live.clients import aws_errors
+        from cloudorch_providers.aws.live.clients import aws_errors
 
         ctx = self.context(region=self.aws.region)
         with aws_errors(f"scaling ECS service {ctx.service_name(service)}"):
@@ -115,7 +115,7 @@ class AWSLiveOperations:
                                            desiredCount=replicas)
 
     def autoscale(self, service: str, policy: Autoscale | None) -> None:
-        from providers.aws.live.clients import aws_errors
+        from cloudorch_providers.aws.live.clients import aws_errors
 
         ctx = self.context(region=self.aws.region)
         scaling = self.aws("application-autoscaling")
@@ -136,13 +136,13 @@ class AWSLiveOperations:
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
              tail: int | None = None) -> list[LogLine]:
-        from providers.aws.live.logs import read_logs
+        from cloudorch_providers.aws.live.logs import read_logs
 
         return read_logs(self.aws, self.context(region=self.aws.region), services, since, tail)
 
     def destroy_plan(self) -> Plan:
-        from providers.aws.live.plan import destroy_plan
-        from providers.aws.live.state import read_live
+        from cloudorch_providers.aws.live.plan import destroy_plan
+        from cloudorch_providers.aws.live.state import read_live
 
         ctx = self.context(region=self.aws.region)
         return destroy_plan(ctx, read_live(self.aws, ctx, with_namespace=uses_service_connect(self.app)))

@@ -14,8 +14,8 @@ from typing import Any
 from cloudorch.diff import differences, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
-from providers.aws.context import Context
-from providers.aws.live.state import OWNER, TOOL, Live, ecs_tags
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.state import OWNER, TOOL, Live, ecs_tags
 
 #: container keys we set; when the spec drops one, the live value must go too
 MANAGED_CONTAINER_KEYS = ("entryPoint", "command", "environment", "secrets", "portMappings", "healthCheck",

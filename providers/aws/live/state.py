@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.aws.context import Context
-from providers.aws.live.clients import Clients, aws_errors
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.clients import Clients, aws_errors
 
 OWNER, TOOL = "cloudorch-app", "managed-by"
 

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cloudorch.provider import AppStatus, ServiceStatus, State
-from providers.aws.context import Context
-from providers.aws.live.clients import Clients, aws_errors
-from providers.aws.live.state import chunks
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.clients import Clients, aws_errors
+from cloudorch_providers.aws.live.state import chunks
 
 
 def _primary(service: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Pieces of the Azure Resource Manager emulator (see ``providers.azure.emulator``).
+"""Pieces of the Azure Resource Manager emulator (see ``cloudorch_providers.azure.emulator``).
 
 - ``arm``        ARM error type, error bodies, timestamps
 - ``routes``     the URL map (case-insensitive like ARM) and the action names of requests

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from providers.azure.emulation.arm import (
+from cloudorch_providers.azure.emulation.arm import (
     ArmError,
     group_not_found,
     invalid_content,
@@ -27,14 +27,14 @@ from providers.azure.emulation.arm import (
     new_id,
     not_found,
 )
-from providers.azure.emulation.lifecycle import Run, log_lines, pull_failure, render_logs
-from providers.azure.emulation.render import (
+from cloudorch_providers.azure.emulation.lifecycle import Run, log_lines, pull_failure, render_logs
+from cloudorch_providers.azure.emulation.render import (
     failure_message,
     render_container_group,
     render_operation,
     render_resource_group,
 )
-from providers.azure.emulation.state import (
+from cloudorch_providers.azure.emulation.state import (
     CG_TYPE,
     ContainerGroup,
     GroupDeletion,
@@ -42,7 +42,7 @@ from providers.azure.emulation.state import (
     ResourceGroup,
     State,
 )
-from providers.azure.emulation.validation import (
+from cloudorch_providers.azure.emulation.validation import (
     check_container_group,
     check_group_name,
     check_resource_group,

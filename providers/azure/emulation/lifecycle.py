@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from providers.azure.emulation.arm import iso
+from cloudorch_providers.azure.emulation.arm import iso
 
 CRASH_MARKERS = ("crashloop",)
 PULL_FAILURE_MARKERS = ("notfound", "doesnotexist", "inaccessible")

@@ -9,15 +9,15 @@ from __future__ import annotations
 import copy
 import hashlib
 
-from providers.azure.emulation.arm import iso
-from providers.azure.emulation.lifecycle import (
+from cloudorch_providers.azure.emulation.arm import iso
+from cloudorch_providers.azure.emulation.lifecycle import (
     Timing,
     container_status,
     group_state,
     provisioning_state,
     pull_failure,
 )
-from providers.azure.emulation.state import CG_TYPE, ContainerGroup, Operation, ResourceGroup
+from cloudorch_providers.azure.emulation.state import CG_TYPE, ContainerGroup, Operation, ResourceGroup
 
 
 def render_resource_group(group: ResourceGroup) -> dict:

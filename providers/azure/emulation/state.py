@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from providers.azure.emulation.lifecycle import Run, Timing
+from cloudorch_providers.azure.emulation.lifecycle import Run, Timing
 
 CG_TYPE = "Microsoft.ContainerInstance/containerGroups"
 

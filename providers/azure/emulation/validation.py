@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from providers.azure.emulation.arm import ArmError, invalid_content
+from cloudorch_providers.azure.emulation.arm import ArmError, invalid_content
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

@@ -13,9 +13,9 @@ from typing import Any
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Change
-from providers.azure.live.clients import Clients, azure_errors, is_not_found
-from providers.azure.live.secret_values import SecretValues, placeholders, substitute
-from providers.azure.live.state import other_resources
+from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
+from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders, substitute
+from cloudorch_providers.azure.live.state import other_resources
 
 _VERBS = {"put": "putting", "delete": "deleting", "tags": "tagging", "start": "starting", "stop": "stopping"}
 

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cloudorch.provider import LogLine
-from providers.azure.live.clients import Clients, azure_errors, is_not_found
-from providers.azure.live.state import Live, props, replica_of, service_of
+from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
+from cloudorch_providers.azure.live.state import Live, props, replica_of, service_of
 
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?\s?")
 

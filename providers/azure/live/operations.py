@@ -1,4 +1,4 @@
-"""The Azure provider's live operations, mixed into :class:`providers.azure.provider.AzureProvider`.
+"""The Azure provider's live operations, mixed into :class:`cloudorch_providers.azure.provider.AzureProvider`.
 
 Replicas: ACI has none, so a service with N replicas is N container groups ``{app}-{service}-{i}``;
 ``scale`` creates or deletes groups (highest index first), and ``scale SERVICE=0`` stops group 0.
@@ -28,7 +28,7 @@ class AzureLiveOperations:
 
     @cached_property
     def az(self):
-        from providers.azure.live.clients import Clients
+        from cloudorch_providers.azure.live.clients import Clients
 
         return Clients(self.settings.subscription, self.sandbox, self.deadline)
 
@@ -38,14 +38,14 @@ class AzureLiveOperations:
 
     @cached_property
     def _secrets(self):
-        from providers.azure.live.secret_values import SecretValues
-        from providers.azure.secret_refs import refs
+        from cloudorch_providers.azure.live.secret_values import SecretValues
+        from cloudorch_providers.azure.secret_refs import refs
 
         return SecretValues(refs(self.app, self.settings))
 
     @staticmethod
     def _placeholders(changes: list[Change]) -> frozenset[str]:
-        from providers.azure.live.secret_values import placeholders
+        from cloudorch_providers.azure.live.secret_values import placeholders
 
         return frozenset(p for change in changes for step in change.payload or [] if step[0] == "put"
                          for p in placeholders(step[2]))
@@ -55,13 +55,13 @@ class AzureLiveOperations:
         self._needed_secrets = self._placeholders(changes)
 
     def _read(self, **kwargs: Any):
-        from providers.azure.live.state import read_live
+        from cloudorch_providers.azure.live.state import read_live
 
         return read_live(self.az, self.resource_group, self.app.name, **kwargs)
 
     # -- the interface ----------------------------------------------------------------------------
     def plan(self) -> Plan:
-        from providers.azure.live.plan import Planner
+        from cloudorch_providers.azure.live.plan import Planner
 
         docs = self.render()
         live = self._read(wanted=[d.name for d in docs])
@@ -70,14 +70,14 @@ class AzureLiveOperations:
         return plan
 
     def apply(self, change: Change) -> None:
-        from providers.azure.live.apply import apply_change
+        from cloudorch_providers.azure.live.apply import apply_change
 
         # every value the plan needs, before its first change (read once; thread-safe)
         self._secrets.resolve(getattr(self, "_needed_secrets", frozenset()) | self._placeholders([change]))
         apply_change(self.az, self.resource_group, self.app.name, change, self._secrets, self._deadline)
 
     def status(self, services: Sequence[str] | None = None) -> AppStatus:
-        from providers.azure.live.status import app_status
+        from cloudorch_providers.azure.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
         return app_status(self.app, self._read(services=names), names)
@@ -85,9 +85,9 @@ class AzureLiveOperations:
     def scale(self, service: str, replicas: int) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        from providers.azure.convert import group_body
-        from providers.azure.live.plan import scale_changes
-        from providers.azure.naming import group_name
+        from cloudorch_providers.azure.convert import group_body
+        from cloudorch_providers.azure.live.plan import scale_changes
+        from cloudorch_providers.azure.naming import group_name
 
         self.check()
         names = [group_name(self.app.name, service, i) for i in range(max(replicas, 1))]
@@ -118,14 +118,14 @@ class AzureLiveOperations:
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
              tail: int | None = None) -> list[LogLine]:
-        from providers.azure.live.logs import read_logs
+        from cloudorch_providers.azure.live.logs import read_logs
 
         live = self._read(services=list(services), details=False)
         return read_logs(self.az, self.resource_group, self.app.name, live, services, since, tail)
 
     def destroy_plan(self) -> Plan:
-        from providers.azure.live.plan import destroy_plan
-        from providers.azure.live.state import other_resources, owned
+        from cloudorch_providers.azure.live.plan import destroy_plan
+        from cloudorch_providers.azure.live.state import other_resources, owned
 
         live = self._read(details=False)
         rg = live.resource_group

@@ -22,8 +22,8 @@ from cloudorch.diff import top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch.spec.models import App
-from providers.azure.live.compare import body_differences, needs_replacement, tag_differences
-from providers.azure.live.state import (
+from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.state import (
     OWNER,
     REPLICAS_TAG,
     TOOL,

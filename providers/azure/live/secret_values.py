@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudorch.errors import ProviderError
-from providers.azure.secret_refs import SecretRef
+from cloudorch_providers.azure.secret_refs import SecretRef
 
 
 def placeholders(body: Any) -> set[str]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch.provider import Provider
-from providers.azure.convert import REPLICA_TAG, SERVICE_TAG
-from providers.azure.live.clients import Clients, azure_errors, error_code, is_not_found
+from cloudorch_providers.azure.convert import REPLICA_TAG, SERVICE_TAG
+from cloudorch_providers.azure.live.clients import Clients, azure_errors, error_code, is_not_found
 
 OWNER, TOOL, TOOL_VALUE = Provider.OWNER_KEY, Provider.TOOL_KEY, Provider.TOOL_VALUE
 #: the replica count of the service when the group was last deployed or scaled (status reads it)

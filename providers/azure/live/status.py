@@ -21,9 +21,9 @@ from typing import Any
 
 from cloudorch.provider import AppStatus, ServiceStatus, State
 from cloudorch.spec.models import App
-from providers.azure.live.compare import revision
-from providers.azure.live.plan import failure_reason
-from providers.azure.live.state import REPLICAS_TAG, Live, is_stopped, props, replica_of, service_of, tags_of
+from cloudorch_providers.azure.live.compare import revision
+from cloudorch_providers.azure.live.plan import failure_reason
+from cloudorch_providers.azure.live.state import REPLICAS_TAG, Live, is_stopped, props, replica_of, service_of, tags_of
 
 CRASH_WORDS = ("backoff", "crashloop")
 

@@ -1,4 +1,4 @@
-"""The pieces of the kube-apiserver emulator (:mod:`providers.kubernetes.emulator`).
+"""The pieces of the kube-apiserver emulator (:mod:`cloudorch_providers.kubernetes.emulator`).
 
 - :mod:`.resources`  the catalogue of served resource types (discovery and routing read it)
 - :mod:`.errors`     ``Status`` error objects

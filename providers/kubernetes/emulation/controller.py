@@ -28,11 +28,11 @@ import time
 import uuid
 from typing import Any
 
-from providers.kubernetes.emulation import pods as kubelet
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.errors import ApiError
-from providers.kubernetes.emulation.registry import Registry, random_suffix
-from providers.kubernetes.emulation.timefmt import rfc3339
+from cloudorch_providers.kubernetes.emulation import pods as kubelet
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.errors import ApiError
+from cloudorch_providers.kubernetes.emulation.registry import Registry, random_suffix
+from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import hashlib
 import json
 from typing import Any
 
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
 
 VERSION = {"major": "1", "minor": "32", "emulationMajor": "1", "emulationMinor": "32",
            "minCompatibilityMajor": "1", "minCompatibilityMinor": "31", "gitVersion": "v1.32.0-cloudorch",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
 
 REASONS = {
     400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",

@@ -20,10 +20,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.kubernetes.emulation.errors import ApiError
-from providers.kubernetes.emulation.merge import item_key, list_keys
-from providers.kubernetes.emulation.resources import ResourceType
-from providers.kubernetes.emulation.timefmt import rfc3339
+from cloudorch_providers.kubernetes.emulation.errors import ApiError
+from cloudorch_providers.kubernetes.emulation.merge import item_key, list_keys
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
 Path = tuple[str, ...]
 ITEM = "<list item>"  # the value recorded for an associative-list item itself

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from providers.kubernetes.emulation.errors import ApiError, bad_request
+from cloudorch_providers.kubernetes.emulation.errors import ApiError, bad_request
 
 #: list fields merged item by item, by field name (context-free, good enough for the served kinds)
 _LIST_KEYS: dict[str, tuple[str, ...]] = {

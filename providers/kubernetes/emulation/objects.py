@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.errors import bad_request
-from providers.kubernetes.emulation.resources import ResourceType
-from providers.kubernetes.emulation.selectors import selector_matches
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.errors import bad_request
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.selectors import selector_matches
 
 Cause = dict[str, str]
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")

@@ -14,8 +14,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from providers.kubernetes.emulation.errors import bad_request
-from providers.kubernetes.emulation.timefmt import rfc3339
+from cloudorch_providers.kubernetes.emulation.errors import bad_request
+from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
 LOG_INTERVAL = 0.5
 NODE_NAME = "sandbox-node"

@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from providers.kubernetes.emulation import fields, objects
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.errors import (
+from cloudorch_providers.kubernetes.emulation import fields, objects
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.errors import (
     ApiError,
     already_exists,
     bad_request,
@@ -20,11 +20,11 @@ from providers.kubernetes.emulation.errors import (
     not_found,
     stale,
 )
-from providers.kubernetes.emulation.merge import json_patch, merge_patch, strategic_merge
-from providers.kubernetes.emulation.resources import ResourceType
-from providers.kubernetes.emulation.selectors import parse_fields, parse_labels, selector_to_string
-from providers.kubernetes.emulation.store import Store
-from providers.kubernetes.emulation.timefmt import rfc3339
+from cloudorch_providers.kubernetes.emulation.merge import json_patch, merge_patch, strategic_merge
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.selectors import parse_fields, parse_labels, selector_to_string
+from cloudorch_providers.kubernetes.emulation.store import Store
+from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"

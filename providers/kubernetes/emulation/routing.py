@@ -17,16 +17,16 @@ from typing import Any
 import yaml
 from werkzeug.wrappers import Request, Response
 
-from providers.kubernetes.emulation import discovery, pods, tables
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.controller import Controller
-from providers.kubernetes.emulation.errors import ApiError, bad_request, method_not_allowed, status_object
-from providers.kubernetes.emulation.registry import APPLY, PATCH_TYPES, Registry, scale_view
-from providers.kubernetes.emulation.resources import ResourceType
-from providers.kubernetes.emulation.selectors import parse_fields, parse_labels
-from providers.kubernetes.emulation.store import Change, TooOld
-from providers.kubernetes.emulation.timefmt import parse as parse_time
-from providers.kubernetes.emulation.timefmt import rfc3339_nano
+from cloudorch_providers.kubernetes.emulation import discovery, pods, tables
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.controller import Controller
+from cloudorch_providers.kubernetes.emulation.errors import ApiError, bad_request, method_not_allowed, status_object
+from cloudorch_providers.kubernetes.emulation.registry import APPLY, PATCH_TYPES, Registry, scale_view
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.selectors import parse_fields, parse_labels
+from cloudorch_providers.kubernetes.emulation.store import Change, TooOld
+from cloudorch_providers.kubernetes.emulation.timefmt import parse as parse_time
+from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339_nano
 
 log = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
@@ -112,7 +112,7 @@ def _int(query: dict[str, str], key: str) -> int | None:
 
 
 class KubeApi:
-    """The WSGI application behind :class:`providers.kubernetes.emulator.KubeEmulator`."""
+    """The WSGI application behind :class:`cloudorch_providers.kubernetes.emulator.KubeEmulator`."""
 
     def __init__(self, registry: Registry, controller: Controller, stopping: threading.Event,
                  follow_seconds: float = 2.0, watch_seconds: float = 30.0):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from providers.kubernetes.emulation.errors import bad_request
+from cloudorch_providers.kubernetes.emulation.errors import bad_request
 
 Matcher = Callable[[dict[str, Any]], bool]
 

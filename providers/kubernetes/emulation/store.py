@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
 
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped objects
 

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from providers.kubernetes.emulation import resources as r
-from providers.kubernetes.emulation.resources import ResourceType
-from providers.kubernetes.emulation.selectors import selector_to_string
-from providers.kubernetes.emulation.timefmt import parse
+from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.resources import ResourceType
+from cloudorch_providers.kubernetes.emulation.selectors import selector_to_string
+from cloudorch_providers.kubernetes.emulation.timefmt import parse
 
 Row = list[Any]
 Column = tuple[str, str, int]  # name, type, priority

@@ -13,9 +13,9 @@ from typing import Any
 
 from cloudorch.errors import CloudorchError, ProviderError
 from cloudorch.provider import Change
-from providers.kubernetes.live.clients import APPLY_PATCH, FIELD_MANAGER, MERGE_PATCH, Kube, status_body
-from providers.kubernetes.live.plan import HANDOVER_MANAGER
-from providers.kubernetes.live.state import DEPLOYMENT, KINDS, NAMESPACE
+from cloudorch_providers.kubernetes.live.clients import APPLY_PATCH, FIELD_MANAGER, MERGE_PATCH, Kube, status_body
+from cloudorch_providers.kubernetes.live.plan import HANDOVER_MANAGER
+from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, KINDS, NAMESPACE
 
 _MANAGER = re.compile(r'conflicts? with "([^"]+)"(?: with subresource "([^"]+)")?')
 

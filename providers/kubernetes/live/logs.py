@@ -18,9 +18,9 @@ from typing import Any
 
 from cloudorch.errors import CloudorchError
 from cloudorch.provider import LogLine
-from providers.kubernetes import meta
-from providers.kubernetes.live.clients import Kube
-from providers.kubernetes.live.state import owner_selector
+from cloudorch_providers.kubernetes import meta
+from cloudorch_providers.kubernetes.live.clients import Kube
+from cloudorch_providers.kubernetes.live.state import owner_selector
 
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from providers.kubernetes.live.clients import FIELD_MANAGER
+from cloudorch_providers.kubernetes.live.clients import FIELD_MANAGER
 
 MISSING = object()
 

@@ -1,5 +1,5 @@
 """The Kubernetes provider's live operations, mixed into
-:class:`providers.kubernetes.provider.KubernetesProvider` (and through it the GKE provider, which
+:class:`cloudorch_providers.kubernetes.provider.KubernetesProvider` (and through it the GKE provider, which
 only replaces :meth:`KubernetesLiveOperations.kube_configuration`).
 
 Where the cluster is: the sandbox's emulator (``self.sandbox``: ``{"url", "ca_cert", "token"}``), else
@@ -26,7 +26,7 @@ class KubernetesLiveOperations:
     # -- the client -------------------------------------------------------------------------------
     def kube_configuration(self) -> Any:
         """The ``kubernetes.client.Configuration`` reaching the cluster."""
-        from providers.kubernetes.live.clients import kubeconfig_configuration, sandbox_configuration
+        from cloudorch_providers.kubernetes.live.clients import kubeconfig_configuration, sandbox_configuration
 
         if self.sandbox:
             return sandbox_configuration(self.sandbox)
@@ -34,15 +34,15 @@ class KubernetesLiveOperations:
 
     @cached_property
     def kube(self):
-        from providers.kubernetes.live.clients import Kube
+        from cloudorch_providers.kubernetes.live.clients import Kube
 
         configuration = self.kube_configuration()
         return Kube(configuration, lambda: self.deadline, configuration.host)
 
     def _owned_deployment(self, service: str) -> dict[str, Any]:
         """The service's Deployment, which must exist and be this app's."""
-        from providers.kubernetes.live.plan import not_ours
-        from providers.kubernetes.live.state import DEPLOYMENT, owned_by, read_object
+        from cloudorch_providers.kubernetes.live.plan import not_ours
+        from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, owned_by, read_object
 
         deployment = read_object(self.kube, DEPLOYMENT, self.namespace, service)
         if deployment is None:
@@ -54,8 +54,8 @@ class KubernetesLiveOperations:
 
     # -- the interface ----------------------------------------------------------------------------
     def plan(self) -> Plan:
-        from providers.kubernetes.live.plan import Planner
-        from providers.kubernetes.live.state import NAMESPACE, read_live
+        from cloudorch_providers.kubernetes.live.plan import Planner
+        from cloudorch_providers.kubernetes.live.state import NAMESPACE, read_live
 
         docs = self.render()
         wanted = [(d.kind, d.name) for d in docs if d.kind != NAMESPACE.kind]
@@ -63,27 +63,27 @@ class KubernetesLiveOperations:
         return Planner(self.name, self.app, self.namespace, live).plan(docs)
 
     def apply(self, change: Change) -> None:
-        from providers.kubernetes.live.apply import apply_change
+        from cloudorch_providers.kubernetes.live.apply import apply_change
 
         apply_change(self.kube, change, self.force_conflicts)
 
     def status(self, services: Sequence[str] | None = None) -> AppStatus:
-        from providers.kubernetes.live.status import app_status
+        from cloudorch_providers.kubernetes.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
         return app_status(self.kube, self.name, self.app, self.namespace, names)
 
     def scale(self, service: str, replicas: int) -> None:
-        from providers.kubernetes.live.apply import scale_deployment
+        from cloudorch_providers.kubernetes.live.apply import scale_deployment
 
         self._owned_deployment(service)
         scale_deployment(self.kube, service, self.namespace, replicas)
 
     def autoscale(self, service: str, policy: Autoscale | None) -> None:
-        from providers.kubernetes.convert_autoscale import autoscaler
-        from providers.kubernetes.live.apply import delete_object, server_side_apply
-        from providers.kubernetes.live.plan import not_ours
-        from providers.kubernetes.live.state import HPA, owned_by, read_object
+        from cloudorch_providers.kubernetes.convert_autoscale import autoscaler
+        from cloudorch_providers.kubernetes.live.apply import delete_object, server_side_apply
+        from cloudorch_providers.kubernetes.live.plan import not_ours
+        from cloudorch_providers.kubernetes.live.state import HPA, owned_by, read_object
 
         self._owned_deployment(service)
         current = read_object(self.kube, HPA, self.namespace, service)
@@ -99,13 +99,13 @@ class KubernetesLiveOperations:
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
              tail: int | None = None) -> list[LogLine]:
-        from providers.kubernetes.live.logs import read_logs
+        from cloudorch_providers.kubernetes.live.logs import read_logs
 
         return read_logs(self.kube, self.app.name, self.namespace, services, since, tail)
 
     def destroy_plan(self) -> Plan:
-        from providers.kubernetes.live.plan import destroy_plan
-        from providers.kubernetes.live.state import foreign_objects, owned_by, read_live, terminating
+        from cloudorch_providers.kubernetes.live.plan import destroy_plan
+        from cloudorch_providers.kubernetes.live.state import foreign_objects, owned_by, read_live, terminating
 
         live = read_live(self.kube, self.namespace, self.app.name, [])
         others: list[str] = []

@@ -35,9 +35,9 @@ from typing import Any
 from cloudorch.diff import differences
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
-from providers.kubernetes import meta
-from providers.kubernetes.live.managed import applied_fields, removed_fields
-from providers.kubernetes.live.state import HPA, KINDS, NAMESPACE, SERVICE, Key, Live, labels_of, owned_by, terminating
+from cloudorch_providers.kubernetes import meta
+from cloudorch_providers.kubernetes.live.managed import applied_fields, removed_fields
+from cloudorch_providers.kubernetes.live.state import HPA, KINDS, NAMESPACE, SERVICE, Key, Live, labels_of, owned_by, terminating
 
 HANDOVER_MANAGER = "cloudorch-handover"
 #: deletion order of one service's objects: the autoscaler before its target, the Deployment last

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.kubernetes import meta
-from providers.kubernetes.live.clients import Kube
+from cloudorch_providers.kubernetes import meta
+from cloudorch_providers.kubernetes.live.clients import Kube
 
 
 @dataclass(frozen=True)

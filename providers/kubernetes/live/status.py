@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cloudorch.provider import AppStatus, ServiceStatus, State
-from providers.kubernetes import meta
-from providers.kubernetes.live.clients import Kube
-from providers.kubernetes.live.state import DEPLOYMENT, SERVICE, list_owned, owner_selector, read_namespace
+from cloudorch_providers.kubernetes import meta
+from cloudorch_providers.kubernetes.live.clients import Kube
+from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, SERVICE, list_owned, owner_selector, read_namespace
 
 REVISION = "deployment.kubernetes.io/revision"
 FAILING = frozenset({"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",

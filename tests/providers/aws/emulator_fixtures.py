@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 
 from cloudorch.sandbox.server import serve
-from providers.aws.emulator import AWSEmulator
+from cloudorch_providers.aws.emulator import AWSEmulator
 
 REGION = "eu-west-1"
 START_DELAY = 0.3

@@ -12,7 +12,7 @@ from botocore.session import get_session
 from botocore.validate import ParamValidator
 
 from cloudorch.spec import parse_spec
-from providers.aws.provider import AWSProvider
+from cloudorch_providers.aws.provider import AWSProvider
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLES = ("hello", "webshop", "worker")

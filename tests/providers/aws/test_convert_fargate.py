@@ -7,8 +7,8 @@ import pytest
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.spec import parse_spec
-from providers.aws.fargate import cpu_share, cpu_units, fargate_size
-from providers.aws.provider import AWSProvider
+from cloudorch_providers.aws.fargate import cpu_share, cpu_units, fargate_size
+from cloudorch_providers.aws.provider import AWSProvider
 
 GIB = 1024
 # Written out from the Fargate task size table, independently of the module's ranges.

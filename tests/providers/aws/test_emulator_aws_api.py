@@ -19,7 +19,7 @@ from emulator_fixtures import (  # noqa: F401 - fixtures
     wait_until,
 )
 
-from providers.aws.emulator import AWSEmulator
+from cloudorch_providers.aws.emulator import AWSEmulator
 
 
 def test_default_vpc_has_subnets_and_security_group(aws):

@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.parsers import create_parser
 
-from providers.aws.emulator import AWSEmulator
+from cloudorch_providers.aws.emulator import AWSEmulator
 
 
 def environ(service: str = "ecs", target: str = "", body: bytes = b"", content_type: str = "",

@@ -14,10 +14,10 @@ from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Fit
 from cloudorch.spec import parse_spec
 from cloudorch.spec.fields import FEATURE_KEYS
-from providers.aws import checks
-from providers.aws.context import Context
-from providers.aws.fit import fit_function
-from providers.aws.provider import AWSProvider
+from cloudorch_providers.aws import checks
+from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.fit import fit_function
+from cloudorch_providers.aws.provider import AWSProvider
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -272,7 +272,7 @@ def test_offline_work_imports_no_aws_sdk():
     code = (
         "import json, sys\n"
         "from cloudorch.spec import load_spec\n"
-        "from providers.aws.provider import AWSProvider\n"
+        "from cloudorch_providers.aws.provider import AWSProvider\n"
         f"spec = load_spec({str(ROOT / 'specs/examples/webshop.yaml')!r}, env={{}})\n"
         "p = AWSProvider(spec)\n"
         "p.render(); p.validate()\n"

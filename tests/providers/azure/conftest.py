@@ -17,7 +17,7 @@ from azure.mgmt.containerinstance import models as m
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from cloudorch.sandbox.server import serve
-from providers.azure.emulator import AzureEmulator
+from cloudorch_providers.azure.emulator import AzureEmulator
 
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000c0de"
 RG = "rg-emulator"

@@ -12,10 +12,10 @@ from azure.mgmt.containerinstance.models import ContainerGroup
 
 from cloudorch.spec import parse_spec
 from cloudorch.spec.models import Resources
-from providers.azure.convert import tag_key
-from providers.azure.provider import AzureProvider
-from providers.azure.secret_refs import refs, registry_host
-from providers.azure.sizing import aci_size
+from cloudorch_providers.azure.convert import tag_key
+from cloudorch_providers.azure.provider import AzureProvider
+from cloudorch_providers.azure.secret_refs import refs, registry_host
+from cloudorch_providers.azure.sizing import aci_size
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLES = ("hello", "webshop", "worker")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from providers.azure.emulator import AzureEmulator
+from cloudorch_providers.azure.emulator import AzureEmulator
 
 
 def test_injected_500_on_put_is_retried_by_the_sdk(aci, rg, admin, group_model):

@@ -8,7 +8,7 @@ import pytest
 from werkzeug.test import Client
 
 from cloudorch.sandbox.emulator import AdminMiddleware
-from providers.azure.emulator import AzureEmulator
+from cloudorch_providers.azure.emulator import AzureEmulator
 
 AUTH = {"Authorization": "Bearer t"}
 RG_PATH = "/subscriptions/sub/resourcegroups/rg?api-version=2025-04-01"

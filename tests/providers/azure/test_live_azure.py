@@ -247,7 +247,7 @@ def test_no_subscription_is_a_one_line_error_with_the_fix(running, tmp_path, mon
 
 def test_a_long_running_operation_stops_at_the_deadline(tmp_path, monkeypatch):
     from cloudorch.sandbox.server import serve
-    from providers.azure.emulator import AzureEmulator
+    from cloudorch_providers.azure.emulator import AzureEmulator
 
     monkeypatch.setenv("DEMO_SESSION_KEY", "x")
     slow = serve(AzureEmulator(delay=30), cert_dir=tmp_path / "cert")
@@ -264,7 +264,7 @@ def test_a_long_running_operation_stops_at_the_deadline(tmp_path, monkeypatch):
 
 
 def test_the_subscription_comes_from_the_spec_then_the_environment(monkeypatch):
-    from providers.azure.live.clients import SANDBOX_SUBSCRIPTION, resolve_subscription
+    from cloudorch_providers.azure.live.clients import SANDBOX_SUBSCRIPTION, resolve_subscription
 
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-1111-1111-1111-111111111111")
     assert resolve_subscription(SUBSCRIPTION, None) == SUBSCRIPTION
@@ -280,7 +280,7 @@ def test_the_subscription_comes_from_the_spec_then_the_environment(monkeypatch):
     ("no stamp here", None, "no stamp here"),
 ])
 def test_log_lines_are_parsed_with_their_timestamps(text, expected, message):
-    from providers.azure.live.logs import parse_line
+    from cloudorch_providers.azure.live.logs import parse_line
 
     fallback = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     when, rest = parse_line(text, fallback)

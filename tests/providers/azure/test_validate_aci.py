@@ -15,7 +15,7 @@ from cloudorch.provider import Capability, Fit
 from cloudorch.sandbox.emulator import Emulator
 from cloudorch.spec import parse_spec
 from cloudorch.spec.fields import FEATURE_KEYS
-from providers.azure.provider import AzureProvider
+from cloudorch_providers.azure.provider import AzureProvider
 
 
 def provider(text: str, env: dict[str, str] | None = None) -> AzureProvider:
@@ -224,7 +224,7 @@ def test_capabilities_and_metadata():
 def test_emulator_when_installed(monkeypatch):
     import importlib.util
 
-    from providers.azure import provider as module
+    from cloudorch_providers.azure import provider as module
 
     if importlib.util.find_spec(module.EMULATOR_MODULE) is not None:
         emulator = AzureProvider.emulator()
@@ -237,7 +237,7 @@ def test_importing_rendering_and_validating_load_no_azure_sdk():
     code = textwrap.dedent("""
         import sys
         from cloudorch.spec import load_spec
-        import providers.azure.provider as p
+        import cloudorch_providers.azure.provider as p
         spec = load_spec("specs/examples/webshop.yaml", env={})
         p.AzureProvider(spec).render()
         p.AzureProvider(spec).validate()

@@ -13,7 +13,7 @@ from cloudorch.sandbox.server import serve
 
 @pytest.fixture(scope="module")
 def kube(tmp_path_factory):
-    from providers.kubernetes.emulator import KubeEmulator
+    from cloudorch_providers.kubernetes.emulator import KubeEmulator
 
     running = serve(KubeEmulator(period=0.05, ready_delay=0.2), cert_dir=tmp_path_factory.mktemp("kube-certs"))
     yield running
@@ -22,7 +22,7 @@ def kube(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gke(kube):
-    from providers.gcp.emulator import GKEEmulator
+    from cloudorch_providers.gcp.emulator import GKEEmulator
 
     running = serve(GKEEmulator(), peers={"kubernetes": kube.client_config()})
     yield running

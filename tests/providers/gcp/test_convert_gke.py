@@ -10,8 +10,8 @@ import pytest
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.spec import parse_spec
-from providers.gcp.provider import GKEProvider
-from providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.gcp.provider import GKEProvider
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 SPEC = """
 version: 1
@@ -128,8 +128,8 @@ def test_emulators_are_found_when_present():
 
     from cloudorch.sandbox.emulator import Emulator
 
-    for cls, module in ((KubernetesProvider, "providers.kubernetes.emulator"),
-                        (GKEProvider, "providers.gcp.emulator")):
+    for cls, module in ((KubernetesProvider, "cloudorch_providers.kubernetes.emulator"),
+                        (GKEProvider, "cloudorch_providers.gcp.emulator")):
         emulator = cls.emulator()
         if importlib.util.find_spec(module) is None:
             assert emulator is None

@@ -13,7 +13,7 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import container_v1
 
-from providers.gcp.emulator import GKEEmulator
+from cloudorch_providers.gcp.emulator import GKEEmulator
 
 pytestmark = pytest.mark.sandbox
 RUNNING = container_v1.Cluster.Status.RUNNING

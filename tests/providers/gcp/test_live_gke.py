@@ -17,9 +17,9 @@ from cloudorch.engine import deploy
 from cloudorch.errors import ProviderError, ProviderUnavailable
 from cloudorch.provider import State
 from cloudorch.spec.loader import parse_spec
-from providers.gcp.live.cluster import TokenSource, credentials_and_project
-from providers.gcp.provider import GKEProvider
-from providers.gcp.settings import GKESettings
+from cloudorch_providers.gcp.live.cluster import TokenSource, credentials_and_project
+from cloudorch_providers.gcp.provider import GKEProvider
+from cloudorch_providers.gcp.settings import GKESettings
 
 pytestmark = pytest.mark.sandbox
 

@@ -23,7 +23,7 @@ FAST = {"period": 0.05, "ready_delay": 0.3, "crash_period": 0.2, "lb_delay": 0.2
 
 @pytest.fixture(scope="module")
 def kube(tmp_path_factory):
-    from providers.kubernetes.emulator import KubeEmulator
+    from cloudorch_providers.kubernetes.emulator import KubeEmulator
 
     running = serve(KubeEmulator(**FAST), cert_dir=tmp_path_factory.mktemp("kube-certs"))
     yield running

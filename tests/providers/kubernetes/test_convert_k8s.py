@@ -9,8 +9,8 @@ import yaml
 
 from cloudorch.errors import SpecError
 from cloudorch.spec import parse_spec
-from providers.kubernetes.convert_workload import cpu_quantity, literal, memory_quantity
-from providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.kubernetes.convert_workload import cpu_quantity, literal, memory_quantity
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 PROBE = """
 import json, sys
-import providers.kubernetes.provider, providers.gcp.provider
+import cloudorch_providers.kubernetes.provider, providers.gcp.provider
 from cloudorch.spec import load_spec
-from providers.kubernetes.provider import KubernetesProvider
-from providers.gcp.provider import GKEProvider
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.gcp.provider import GKEProvider
 spec = load_spec(sys.argv[1], env={"LOG_LEVEL": "info"})
 for cls in (KubernetesProvider, GKEProvider):
     p = cls(spec)

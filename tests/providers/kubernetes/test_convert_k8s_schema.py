@@ -9,8 +9,8 @@ import kubernetes_validate
 import pytest
 from test_convert_k8s import FULL, provider
 
-from providers.gcp.provider import GKEProvider
-from providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.gcp.provider import GKEProvider
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 #: the newest Kubernetes version whose schemas the installed kubernetes-validate ships
 KUBERNETES_VERSION = kubernetes_validate.latest_version()

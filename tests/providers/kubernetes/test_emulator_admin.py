@@ -10,7 +10,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from cloudorch.sandbox.server import serve
-from providers.kubernetes.emulator import KubeEmulator
+from cloudorch_providers.kubernetes.emulator import KubeEmulator
 
 pytestmark = pytest.mark.sandbox
 

@@ -167,7 +167,7 @@ def test_an_autoscaler_owns_replicas_after_it_scales(apps, autoscaling, ns, mani
 def test_the_adapters_rendered_documents_apply_cleanly_and_reapply_as_no_ops(api_client, load_example, wait):
     from kubernetes import client
 
-    from providers.kubernetes.provider import KubernetesProvider
+    from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
     documents = [d.body for d in KubernetesProvider(load_example("webshop")).render()]
     core, apps = client.CoreV1Api(api_client), client.AppsV1Api(api_client)

@@ -15,7 +15,7 @@ from cloudorch.engine import deploy
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, State
 from cloudorch.spec.loader import parse_spec
-from providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 pytestmark = pytest.mark.sandbox
 

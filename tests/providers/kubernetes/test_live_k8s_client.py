@@ -14,9 +14,9 @@ import yaml
 from cloudorch.deadline import Deadline, DeadlineExceeded
 from cloudorch.errors import ProviderError, ProviderUnavailable
 from cloudorch.spec.loader import parse_spec
-from providers.kubernetes.live.clients import parse_retry_after, retry_delay
-from providers.kubernetes.live.logs import parse_lines, parse_time
-from providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.kubernetes.live.clients import parse_retry_after, retry_delay
+from cloudorch_providers.kubernetes.live.logs import parse_lines, parse_time
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 pytestmark = pytest.mark.sandbox
 

@@ -13,9 +13,9 @@ from test_convert_k8s import FULL, provider
 from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Fit
 from cloudorch.spec.fields import FEATURE_KEYS, features
-from providers.kubernetes import checks
-from providers.kubernetes.fit import FitTable
-from providers.kubernetes.provider import KubernetesProvider
+from cloudorch_providers.kubernetes import checks
+from cloudorch_providers.kubernetes.fit import FitTable
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 
 def rows(p) -> dict[str, tuple[Fit, str]]:
