@@ -127,10 +127,6 @@ class State(StrEnum):
     MISSING = "MISSING"  # not deployed
 
 
-_WORST_FIRST = [State.FAILED, State.MISSING, State.DEGRADED, State.PENDING, State.PROGRESSING,
-                State.STOPPED, State.HEALTHY]
-
-
 @dataclass
 class ServiceStatus:
     name: str
@@ -159,11 +155,11 @@ class AppStatus:
 
     @property
     def state(self) -> State:
-        """The worst service state; an app with every service stopped is STOPPED."""
-        if not self.services:
-            return State.MISSING
-        states = {s.state for s in self.services}
-        return next(s for s in _WORST_FIRST if s in states)
+        """The worst service state, services stopped on purpose aside; STOPPED when all are
+        (the rule: :func:`cloudorch.live.health.app_state`)."""
+        from cloudorch.live.health import app_state
+
+        return app_state(s.state for s in self.services)
 
     @property
     def healthy(self) -> bool:
