@@ -11,13 +11,16 @@ Every live operation receives the command's :class:`~cloudorch.deadline.Deadline
     azure_client(connection_timeout=t.connect, read_timeout=t.read, retry_total=t.attempts - 1,
                  timeout=t.total)
 
-How the numbers are derived from the seconds left (``left``):
+How the numbers are derived from the seconds left (``left``; ``usable`` is 80% of it):
 
-- ``read = min(read_cap, left)`` and ``connect = min(connect_cap, read)``: no single request outlives
-  the command;
-- ``attempts``: as many as fit, ``floor(left / read)`` (at least 1, at most ``max_attempts``): a
-  retry after a hanging reply would start after the deadline, so it is not made;
+- ``read``: ``usable / max_attempts``, at least :data:`MIN_READ` (5 s), at most ``read_cap`` (60 s)
+  and ``left``; ``connect = min(connect_cap, read)``: no single request outlives the command;
+- ``attempts``: as many as fit, ``floor(usable / read)`` (at least 1, at most ``max_attempts``):
+  ``read * attempts`` stays within the time left, so even retries after hanging replies end by the
+  deadline;
 - ``total``: ``left`` (None when the command has no deadline), for SDKs with an overall budget.
+
+With ``--timeout 600``: read 60 s, 6 attempts; with 30: read 5 s, 4 attempts; with 3: read 3 s, 1.
 
 A client whose timeouts are fixed at construction (boto3) is rebuilt when :meth:`Timeouts.stale`
 says the deadline has come closer than its read timeout (see the AWS provider's clients).
@@ -37,6 +40,11 @@ from dataclasses import dataclass
 from cloudorch.deadline import Deadline
 
 CONNECT_CAP, READ_CAP, MAX_ATTEMPTS = 10.0, 60.0, 6
+#: the shortest read timeout worth retrying with (an API call answers well within it)
+MIN_READ = 5.0
+#: the share of the time left that one client's attempts may take (the rest: backoff, and the
+#: time until the client is rebuilt)
+SLACK = 0.8
 #: the shortest timeout handed to an SDK (0 would mean "no timeout" to some of them)
 FLOOR = 0.5
 BACKOFF_BASE, BACKOFF_CAP, RETRY_AFTER_CAP = 0.25, 8.0, 30.0
@@ -62,13 +70,14 @@ class Timeouts:
 
 def budget(deadline: Deadline | None, *, connect_cap: float = CONNECT_CAP, read_cap: float = READ_CAP,
            max_attempts: int = MAX_ATTEMPTS) -> Timeouts:
-    """The timeouts and retry budget of the next call under ``deadline`` (None: no deadline)."""
+    """The timeouts and retry budget of the next calls under ``deadline`` (None: no deadline)."""
     left = deadline.remaining() if deadline is not None else None
     if left is None:
         return Timeouts(min(connect_cap, read_cap), read_cap, max_attempts, None)
     left = max(left, FLOOR)
-    read = min(read_cap, left)
-    attempts = max(1, min(max_attempts, math.floor(left / read)))
+    usable = left * SLACK
+    read = min(read_cap, max(MIN_READ, usable / max_attempts), left)
+    attempts = max(1, min(max_attempts, math.floor(usable / read)))
     return Timeouts(min(connect_cap, read), read, attempts, left)
 
 

@@ -17,15 +17,20 @@ def test_a_long_deadline_keeps_the_caps_and_bounds_the_total():
     assert 590 < t.total <= 600
 
 
-def test_a_short_deadline_shrinks_read_and_allows_no_retry_past_it():
+def test_a_short_deadline_shrinks_read_so_that_every_attempt_fits():
     t = budget(Deadline(30))
-    assert t.read <= 30 and t.attempts == 1 and t.connect <= 10
+    assert t.read == 5.0 and t.connect == 5.0 and t.attempts == 4
     assert t.read * t.attempts <= 30
+
+
+def test_a_very_short_deadline_allows_one_attempt_within_it():
+    t = budget(Deadline(3))
+    assert t.read <= 3 and t.attempts == 1
 
 
 def test_a_medium_deadline_fits_its_attempts():
     t = budget(Deadline(150))
-    assert t.read == 60.0 and t.attempts == 2
+    assert t.attempts == MAX_ATTEMPTS and t.read * t.attempts <= 150
 
 
 def test_an_expired_deadline_still_gives_a_positive_timeout():
@@ -40,6 +45,7 @@ def test_stale():
     assert not budget(Deadline(None)).stale(Deadline(None))
     assert budget(Deadline(600)).stale(Deadline(30))
     assert not budget(Deadline(30)).stale(Deadline(600))
+    assert not budget(Deadline(600)).stale(Deadline(599))  # a fresh client is not rebuilt at once
 
 
 def test_retry_after_forms():
