@@ -19,6 +19,7 @@ from cloudorch.errors import CloudorchError
 COMMANDS = {
     "validate": "validate",
     "render": "render",
+    "lint": "lint",
     "plan": "plan",
     "deploy": "deploy",
     "status": "status",
@@ -33,6 +34,7 @@ COMMANDS = {
 }
 HELP = {
     "validate": "Check a spec; with -p, report how each field maps onto that provider.",
+    "lint": "Check the spec against security and reliability rules (exit 1 on an error finding).",
     "render": "Print the native documents a spec becomes on a provider.",
     "plan": "Show what deploy would change (exit 0: nothing to do, 3: changes pending).",
     "deploy": "Create or update the app and wait until it is healthy.",
