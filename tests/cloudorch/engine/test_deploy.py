@@ -60,7 +60,7 @@ def test_a_failure_stops_later_waves_and_reports_what_was_done(provider):
     lines = caught.value.lines()
     assert lines[0] == "service api: RuntimeError: boom while applying api"
     assert "nothing was rolled back or deleted" in lines[1]
-    assert lines[2] == "not applied (run deploy again after fixing): web"
+    assert lines[2] == "not applied (run `cloudorch deploy` again after fixing): web"
     assert "web" not in provider.live and "db" in provider.live
 
 
@@ -122,3 +122,14 @@ def test_every_operation_gets_the_deadline(provider):
     deadline = Deadline(60)
     deploy(provider, provider.plan(deadline=deadline), deadline=deadline, poll=0)
     assert provider.deadlines == [deadline]
+
+
+def test_a_failed_destroy_says_destroy_resumes_it(provider):
+    deploy(provider, provider.plan(deadline=D), poll=0)
+    provider.failing = {"api"}
+    with pytest.raises(DeployFailed) as caught:
+        destroy(provider, provider.destroy_plan(deadline=D))
+    lines = caught.value.lines()
+    assert lines[0] == "deleting Box api: RuntimeError: boom while applying api"
+    assert lines[1].startswith("deleted 1 of 5 changes; nothing was recreated")  # web went first
+    assert lines[2] == "not deleted (run `cloudorch destroy` again after fixing): cache, db, worker"
