@@ -50,7 +50,9 @@ def _public_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports
             if detail.get("name") == "networkInterfaceId"]
     if not enis:
         return []
-    reply = aws("ec2").describe_network_interfaces(NetworkInterfaceIds=enis)
+    # a filter, not NetworkInterfaceIds: an ENI deleted since ListTasks (its task stopping during a
+    # rollout) is simply absent instead of failing the whole call with InvalidNetworkInterfaceID.NotFound
+    reply = aws("ec2").describe_network_interfaces(Filters=[{"Name": "network-interface-id", "Values": enis}])
     ips = sorted({i.get("Association", {}).get("PublicIp") for i in reply["NetworkInterfaces"]} - {None})
     return [f"{ip}:{port}" for ip in ips for port in ports]
 

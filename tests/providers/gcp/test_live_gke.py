@@ -70,7 +70,7 @@ def test_a_missing_cluster_says_how_to_find_it(admin, gke_provider):
         gke_provider("gone").plan(deadline=Deadline(60))
     message = str(caught.value)
     assert "\n" not in message
-    assert "GKE cluster gone (project demo-project, location us-central1) does not exist" in message
+    assert "GKE cluster gone (project demo-project, location us-central1) does not exist; check" in message
     assert "gcloud container clusters list --project demo-project" in message
 
 
