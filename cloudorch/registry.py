@@ -39,6 +39,11 @@ def _origin(ep: EntryPoint) -> str:
     return f"{dist.name if dist else '?'}: {ep.value}"
 
 
+def refresh() -> None:
+    """Forget the entry points read so far (after installing a plugin into a running process)."""
+    _entry_points.cache_clear()
+
+
 def names() -> list[str]:
     """Installed provider names, sorted. Imports no provider."""
     return sorted(_entry_points())
@@ -59,10 +64,14 @@ def load(name: str | None) -> type[Provider]:
         raise UsageError(f"unknown provider {name!r}{hint} (installed: {', '.join(available) or 'none'})")
     try:
         cls = ep.load()
-    except ImportError as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is reported in one line, never a traceback
         dist = getattr(ep, "dist", None)
+        package = dist.name if dist else "its package"
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not isinstance(exc, ImportError):
+            why = f"{type(exc).__name__}: {why}"
         raise ProviderUnavailable(
-            f"provider {name!r} cannot be imported ({exc}); reinstall {dist.name if dist else 'its package'}"
+            f"provider {name!r} cannot be loaded from {ep.value} ({why}); reinstall or uninstall {package}"
         ) from None
     if not (isinstance(cls, type) and issubclass(cls, Provider)):
         raise ProviderUnavailable(f"provider {name!r} ({ep.value}) is not a cloudorch Provider subclass")

@@ -1,4 +1,5 @@
-"""cloudorch providers: the installed providers and what they can do."""
+"""cloudorch providers: the installed providers and what they can do. A plugin that cannot be
+loaded is reported in one line, and every other provider is still listed."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from cloudorch.cli import options
 @options.output("table", "json")
 def command(output: str) -> int:
     from cloudorch import registry
+    from cloudorch.errors import CloudorchError
     from cloudorch.provider import Capability
 
-    rows = []
+    rows, broken = [], []
     for name in registry.names():
-        cls = registry.load(name)
+        try:
+            cls = registry.load(name)
+        except CloudorchError as exc:
+            broken.append({"name": name, "error": str(exc)})
+            continue
         missing = registry.missing_sdk(cls)
         rows.append({
             "name": name,
@@ -23,10 +29,12 @@ def command(output: str) -> int:
             "sdk": "installed" if not missing else f"pip install 'cloudorch[{cls.extra or name}]'",
             "module": cls.__module__,
         })
+    for row in broken:
+        click.echo(f"error: {row['error']}", err=True)
     if output == "json":
         import json
 
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows + broken, indent=2))
         return 0
     from rich.table import Table
 

@@ -1,0 +1,49 @@
+"""The reference provider passes the conformance kit, against its cloud served by the sandbox; the
+hooks act on that cloud directly over its HTTP API, as a provider's tests use the cloud's own SDK."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloudorch.testing import ConformanceHooks, ProviderConformance, installed_plugin
+from cloudorch.testing.reference import HttpCloud
+
+
+class ReferenceHooks(ConformanceHooks):
+    def __init__(self, config: dict):
+        self.cloud = HttpCloud(config["url"], lambda: 10.0)
+
+    def delete_service(self, app: str, service: str) -> None:
+        self.cloud.delete_service(app, service)
+
+    def plant_unowned(self, app: str, service: str) -> None:
+        self.cloud.put_service(app, service, {"image": "nginx:1.27.2"}, {"owner": "someone-else"}, 1)
+
+    def unowned_exists(self, app: str, service: str) -> bool:
+        return any(s["name"] == service and "cloudorch-app" not in s["tags"] for s in self.cloud.list_services(app))
+
+    def owned_resources(self, app: str) -> list[str]:
+        return [f"service {s['name']}" for s in self.cloud.list_services(app) if s["tags"].get("cloudorch-app") == app]
+
+    def create_secret(self, app: str, name: str, value: str) -> None:
+        self.cloud.put_secret(name, value)  # the web shop names no store key: the secret's own name
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reference_installed(tmp_path_factory):
+    """The reference provider registered through an entry point, as a plugin package would."""
+    with installed_plugin(tmp_path_factory.mktemp("site"), "cloudorch-reference",
+                          {"reference": "cloudorch.testing.reference:ReferenceProvider"}):
+        yield
+
+
+class TestReferenceConformance(ProviderConformance):
+    provider = "reference"
+    timeout = 30.0
+    status_read = "reference:ListServices"
+    emulator_options = {"reference": {"start_delay": 0.3, "rollback_after": 1.0, "log_interval": 0.2}}
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def hooks(cls, sandbox):
+        return ReferenceHooks(sandbox.config("reference"))
