@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch import registry
+from cloudorch.errors import CloudorchError
 from cloudorch.spec.models import App
 
 SCHEMA_ID = "https://cloudorch.dev/schema/v1.json"
@@ -16,7 +17,11 @@ def app_schema() -> dict[str, Any]:
     providers: dict[str, Any] = {}
     for name in registry.names():
         prefix = "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-        settings = _prefixed(registry.load(name).settings_schema(), prefix)
+        try:
+            cls = registry.load(name)
+        except CloudorchError:  # a broken plugin: `cloudorch providers` says why; the others still count
+            continue
+        settings = _prefixed(cls.settings_schema(), prefix)
         for key, value in settings.pop("$defs", {}).items():
             defs[key] = value
         defs[f"{prefix}Settings"] = settings

@@ -44,6 +44,9 @@ class ConformanceHarness:
     spec_settings: ClassVar[dict[str, Any]] = {}
     #: keyword options for the emulators' constructors, by provider name (tests shorten delays)
     emulator_options: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: the emulator serving the API the provider changes resources through (default: its own; GKE's
+    #: resources live in the Kubernetes emulator): request logs and fault injection use it
+    api_emulator: ClassVar[str] = ""
     #: the fault-injection match (``POST /_cloudorch/faults``) of the API action that ``status`` reads
     status_read: ClassVar[str] = ""
     #: steps the provider does not pass yet: step name -> reason. Each becomes an expected failure
@@ -144,8 +147,12 @@ class ConformanceHarness:
     def plan_code(self, sandbox, spec: str | None = None) -> int:
         return self.exit_code(self.cli(sandbox, "plan", "-o", "json", spec=spec))
 
+    @property
+    def api(self) -> str:
+        return self.api_emulator or self.provider
+
     def mutating(self, sandbox) -> list[str]:
-        return [r["action"] for r in sandbox.requests(self.provider) if r["mutating"]]
+        return [r["action"] for r in sandbox.requests(self.api) if r["mutating"]]
 
     def wait_for(self, sandbox, predicate, what: str, spec: str | None = None, env=None) -> dict:
         end = time.monotonic() + self.timeout
@@ -167,8 +174,8 @@ class ConformanceHarness:
         def run():
             end = time.monotonic() + self.timeout
             while time.monotonic() < end:
-                if any(r["mutating"] for r in sandbox.requests(self.provider)):
-                    sandbox.admin(self.provider, "faults", "POST", fault)
+                if any(r["mutating"] for r in sandbox.requests(self.api)):
+                    sandbox.admin(self.api, "faults", "POST", fault)
                     return
                 time.sleep(0.02)
 

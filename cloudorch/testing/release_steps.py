@@ -89,18 +89,18 @@ class ReleaseSteps:
         assert self.status_read, f"{type(self).__name__}.status_read must name the API action status reads"
         spec, env = self.spec("release"), {"CONFORMANCE_APP": "confblip"}
         with self.own_app(sandbox, spec, env):
-            sandbox.admin(self.provider, "faults", "DELETE")
-            sandbox.clear_requests(self.provider)
+            sandbox.admin(self.api, "faults", "DELETE")
+            sandbox.clear_requests(self.api)
             injector = self.inject_when_mutated(sandbox, {"match": self.status_read, "status": 503, "count": 2,
                                                          "code": "ServiceUnavailable", "message": "try again"})
             try:
                 result = self.deploy(sandbox, spec, env)
                 injector.join()
                 assert self.exit_code(result) == 0, result.output
-                hit = [r for r in sandbox.requests(self.provider) if r["status"] == 503]
+                hit = [r for r in sandbox.requests(self.api) if r["status"] == 503]
                 assert hit, "the injected fault was never hit: the deploy did not read while it waited"
             finally:
-                sandbox.admin(self.provider, "faults", "DELETE")
+                sandbox.admin(self.api, "faults", "DELETE")
 
     def test_destroy_leaves_nothing_but_what_is_not_ours(self, sandbox, hooks):
         spec = self.spec("gone")

@@ -75,6 +75,7 @@ class TestAWSConformance(ProviderConformance):
     provider = "aws"
     timeout = 60.0
     emulator_options = {"aws": {"start_delay": 0.3, "period": 0.1}}
+    status_read = "ecs:DescribeServices"
 
     @pytest.fixture(scope="class")
     @classmethod

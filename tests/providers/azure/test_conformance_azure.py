@@ -78,6 +78,7 @@ class TestAzureConformance(ProviderConformance):
     provider = "azure"
     timeout = 60.0
     emulator_options = {"azure": {"delay": 0.3, "log_interval": 0.2, "crash_interval": 0.3}}
+    status_read = "LIST containerGroups"
 
     @pytest.fixture(scope="class")
     @classmethod
