@@ -76,6 +76,12 @@ class TestAWSConformance(ProviderConformance):
     timeout = 60.0
     emulator_options = {"aws": {"start_delay": 0.3, "period": 0.1}}
     status_read = "ecs:DescribeServices"
+    known_gaps = {
+        "test_missing_secret_fails_the_deploy_naming_it":
+            "the emulator starts tasks whose secrets' valueFrom names no secret (ECS stops them: ResourceInitializationError)",
+        "test_crashing_update_keeps_the_previous_revision_serving":
+            "an update whose tasks crash-loop is reported healthy (no deployment circuit breaker and rollback)",
+    }
 
     @pytest.fixture(scope="class")
     @classmethod
