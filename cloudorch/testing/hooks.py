@@ -24,6 +24,11 @@ class ConformanceHooks(ABC):
     def owned_resources(self, app: str) -> list[str]:
         """Names of every resource in the cloud carrying ``app``'s ownership markers."""
 
+    @abstractmethod
+    def running_images(self, app: str, service: str) -> list[str]:
+        """The images of the containers of ``service``'s replicas that run now, whatever their
+        revision (what really serves, read from the cloud, not from cloudorch's status)."""
+
     def create_secret(self, app: str, name: str, value: str) -> None:  # noqa: B027 - optional
         """Make spec secret ``name`` of ``app`` exist, with ``value``, where the provider reads it
         (for the kit's web shop, as its ``providers.<p>.secrets`` block points, else the provider's

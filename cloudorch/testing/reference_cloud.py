@@ -215,8 +215,9 @@ class ReferenceCloud:
             self._tick(svc, now)
 
     def _view(self, svc: Service, now: float) -> dict[str, Any]:
-        replicas = [{"id": r.id, "revision": r.revision, "state": self._state(svc, r, now),
-                     "reason": self._failure(svc.revisions[r.revision - 1])} for r in svc.replicas]
+        replicas = [{"id": r.id, "revision": r.revision, "image": svc.revisions[r.revision - 1]["image"],
+                     "state": self._state(svc, r, now), "reason": self._failure(svc.revisions[r.revision - 1])}
+                    for r in svc.replicas]
         body = svc.revisions[svc.serving - 1]
         public = [p["port"] for p in body.get("ports", []) if p.get("public")]
         address = int(hashlib.sha256(f"{svc.app}/{svc.name}".encode()).hexdigest()[:2], 16) % 250 + 1

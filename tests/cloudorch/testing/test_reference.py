@@ -25,6 +25,10 @@ class ReferenceHooks(ConformanceHooks):
     def owned_resources(self, app: str) -> list[str]:
         return [f"service {s['name']}" for s in self.cloud.list_services(app) if s["tags"].get("cloudorch-app") == app]
 
+    def running_images(self, app: str, service: str) -> list[str]:
+        return [r["image"] for s in self.cloud.list_services(app) if s["name"] == service
+                for r in s["replicas"] if r["state"] == "running"]
+
     def create_secret(self, app: str, name: str, value: str) -> None:
         self.cloud.put_secret(name, value)  # the web shop names no store key: the secret's own name
 

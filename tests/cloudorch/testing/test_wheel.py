@@ -1,7 +1,7 @@
 """The conformance kit runs from an installed wheel, with no checkout: the wheel is built from a copy
 of the sources (pip fetches the build backend as for any build), installed into a fresh virtualenv
-with no index (its dependencies come from this environment), and the README's "Writing a provider" plugin runs the kit from a directory
-outside the checkout."""
+with no index (its dependencies come from this environment), and the README's "Writing a provider"
+plugin runs the kit from a directory outside the checkout."""
 
 from __future__ import annotations
 

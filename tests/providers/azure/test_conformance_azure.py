@@ -52,6 +52,16 @@ class AzureHooks(ConformanceHooks):
                                  tags={"owner": "someone-else"})
         self.aci.container_groups.begin_create_or_update(rg, f"{app}-{service}-0", group).result()
 
+    def running_images(self, app: str, service: str) -> list[str]:
+        rg, found = self.resource_group(app), []
+        for listed in self.aci.container_groups.list_by_resource_group(rg):
+            if listed.name.startswith(f"{app}-{service}-"):
+                group = self.aci.container_groups.get(rg, listed.name)  # the list has no instance views
+                found += [c.image for c in group.containers
+                          if c.instance_view and c.instance_view.current_state
+                          and c.instance_view.current_state.state == "Running"]
+        return found
+
     def unowned_exists(self, app: str, service: str) -> bool:
         try:
             group = self.aci.container_groups.get(self.resource_group(app), f"{app}-{service}-0")

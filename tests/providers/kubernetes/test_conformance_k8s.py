@@ -62,6 +62,12 @@ class KubeHooks(ConformanceHooks):
             metadata=c.V1ObjectMeta(name=service, labels=labels),
             spec=c.V1ServiceSpec(selector=labels, ports=[c.V1ServicePort(port=80)])))
 
+    def running_images(self, app: str, service: str) -> list[str]:
+        pods = self.core.list_namespaced_pod(self.namespace(app),
+                                             label_selector=f"{OWNER}={app},cloudorch.io/service={service}").items
+        return [c.image for p in pods if p.status.phase == "Running" and not p.metadata.deletion_timestamp
+                for c in p.status.container_statuses or [] if c.state and c.state.running]
+
     def unowned_exists(self, app: str, service: str) -> bool:
         try:
             deployment = self.apps.read_namespaced_deployment(service, self.namespace(app))

@@ -19,7 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from cloudorch.testing import InProcessSandbox
-from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
+from cloudorch.testing.harness import SPEC_ENV
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
 
 pytestmark = [pytest.mark.sandbox,
               pytest.mark.skipif(shutil.which("kubectl") is None,
