@@ -91,7 +91,8 @@ class TestAzureConformance(ProviderConformance):
     status_read = "LIST containerGroups"
     known_gaps = {
         "test_missing_secret_fails_the_deploy_naming_it":
-            "secret values are read at deploy time: a missing one fails before any group exists, not with exit 4",
+            "secret values are read at deploy time: a missing one stops the deploy with exit 1 (not 4) after "
+            "the resource group is created",
         "test_crashing_update_keeps_the_previous_revision_serving":
             "an update replaces every container group in place, so nothing serves once the new image crash-loops",
     }
