@@ -31,6 +31,7 @@ from cloudorch.provider import (
     LogLine,
     Plan,
     Provider,
+    SecretLocation,
     ServiceStatus,
     State,
 )
@@ -93,8 +94,14 @@ class HttpCloud:
         query = f"services={','.join(services)}" + (f"&since={since}" if since is not None else "")
         return self.call("GET", f"/apps/{app}/logs?{query}")["lines"]
 
+    def restart_service(self, app, name):
+        return self.call("POST", f"/apps/{app}/services/{name}/restart", {})
+
     def put_secret(self, name, value):
         return self.call("PUT", f"/secrets/{name}", {"value": value})
+
+    def list_secrets(self):
+        return self.call("GET", "/secrets")["secrets"]
 
 
 class ReferenceProvider(Provider):
@@ -130,8 +137,14 @@ class ReferenceProvider(Provider):
         data = service.model_dump(mode="json", exclude={"replicas", "autoscale", "depends_on", "secrets",
                                                         "image_pull_secret"}, exclude_none=True)
         data["env"] = {k: str(v) for k, v in service.env.items()}
-        data["secrets"] = {env: self.settings.secrets.get(secret, secret) for env, secret in service.secrets.items()}
+        data["secrets"] = self._refs(service.secrets)
+        for sidecar, spec in zip(data.get("sidecars", []), service.sidecars, strict=True):
+            sidecar["secrets"] = self._refs(spec.secrets)
         return data
+
+    def _refs(self, secrets: dict[str, str]) -> dict[str, str]:
+        """env var -> the store key of the spec secret it reads (``providers.reference.secrets``)."""
+        return {env: self.settings.secrets.get(secret, secret) for env, secret in secrets.items()}
 
     def render(self) -> list[Document]:
         return [Document("Service", f"{self.app.name}-{name}",
@@ -237,6 +250,20 @@ class ReferenceProvider(Provider):
                          line["container"], line["message"])
                  for line in self.cloud.logs(self.app.name, list(services), since.timestamp() if since else None)]
         return lines[-tail:] if tail else lines
+
+    def store_secret(self, name: str, value: str) -> str:
+        key = self.settings.secrets.get(name, name)
+        self.cloud.put_secret(key, value)
+        return f"reference cloud secret {key!r}"
+
+    def secret_locations(self) -> list[SecretLocation]:
+        stored = set(self.cloud.list_secrets())
+        return [SecretLocation(name, f"reference cloud secret {self.settings.secrets.get(name, name)!r}",
+                               self.settings.secrets.get(name, name) in stored, services)
+                for name, services in self.secret_users().items()]
+
+    def restart(self, service: str) -> None:
+        self.cloud.restart_service(self.app.name, service)
 
     def destroy_plan(self) -> Plan:
         return Plan(self.app.name, self.name,

@@ -9,6 +9,7 @@ It behaves like the clouds cloudorch targets, with a clock instead of machines:
 - an update is rolling: the old revision's replicas keep serving until every replica of the new one
   runs; when the new revision's replicas are still failing ``rollback_after`` seconds later, the
   service rolls back to the revision before and remembers why (like ECS's circuit breaker);
+- a restart rolls the replicas like an update (a new revision with the same body);
 - every running container writes a log line every ``log_interval`` seconds.
 
 It is served over HTTP by :mod:`cloudorch.testing.reference_emulator` (the sandbox), and can be
@@ -129,6 +130,16 @@ class ReferenceCloud:
             self._tick(svc, now)
             return self._view(svc, now)
 
+    def restart_service(self, app: str, name: str) -> dict[str, Any]:
+        """Roll the service's replicas: a new revision with the same body (replicas re-read secrets)."""
+        with self.lock:
+            svc = self._get(app, name)
+            now = self.clock()
+            svc.revisions.append(copy.deepcopy(svc.revisions[svc.serving - 1]))
+            svc.serving, svc.rollout_started, svc.rolled_back = len(svc.revisions), now, ""
+            self._tick(svc, now)
+            return self._view(svc, now)
+
     def delete_service(self, app: str, name: str) -> dict[str, Any]:
         with self.lock:
             self._get(app, name)
@@ -178,9 +189,10 @@ class ReferenceCloud:
 
     def _failure(self, body: dict[str, Any]) -> str:
         """Why a replica of ``body`` cannot run ("" when it can)."""
-        for env, secret in sorted(body.get("secrets", {}).items()):
-            if secret not in self.secrets:
-                return f"secret {secret!r} (for {env}) does not exist"
+        for container in [body, *body.get("sidecars", [])]:
+            for env, secret in sorted(container.get("secrets", {}).items()):
+                if secret not in self.secrets:
+                    return f"secret {secret!r} (for {env}) does not exist"
         if "crashloop" in body["image"]:
             return "CrashLoopBackOff: the container exits with code 1 right after it starts"
         return ""

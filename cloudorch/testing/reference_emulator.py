@@ -6,6 +6,7 @@ Routes (JSON in and out; errors are ``{"error": {"code", "message"}}`` with the 
 - ``PUT    /apps/{app}/services/{name}``             <- ``{"body", "tags", "replicas"}``
 - ``PUT    /apps/{app}/services/{name}/replicas``    <- ``{"replicas": N}``
 - ``PUT    /apps/{app}/services/{name}/autoscaler``  <- ``{"min", "max", "cpu_percent"}`` or ``null``
+- ``POST   /apps/{app}/services/{name}/restart``
 - ``DELETE /apps/{app}/services/{name}``
 - ``GET    /apps/{app}/logs?services=a,b&since=UNIX``  -> ``{"lines": [...]}``
 - ``PUT    /secrets/{name}``                         <- ``{"value": "..."}``;  ``GET /secrets`` -> names
@@ -26,6 +27,7 @@ ROUTES: list[tuple[str, re.Pattern, str]] = [
     ("PUT", re.compile(r"^/apps/([^/]+)/services/([^/]+)$"), "PutService"),
     ("PUT", re.compile(r"^/apps/([^/]+)/services/([^/]+)/replicas$"), "SetReplicas"),
     ("PUT", re.compile(r"^/apps/([^/]+)/services/([^/]+)/autoscaler$"), "SetAutoscaler"),
+    ("POST", re.compile(r"^/apps/([^/]+)/services/([^/]+)/restart$"), "RestartService"),
     ("DELETE", re.compile(r"^/apps/([^/]+)/services/([^/]+)$"), "DeleteService"),
     ("GET", re.compile(r"^/apps/([^/]+)/logs$"), "GetLogs"),
     ("PUT", re.compile(r"^/secrets/([^/]+)$"), "PutSecret"),
@@ -85,6 +87,8 @@ class ReferenceEmulator(Emulator):
                 return 200, cloud.set_replicas(*args, int(data["replicas"]))
             if action == "SetAutoscaler":
                 return 200, cloud.set_autoscaler(*args, data)
+            if action == "RestartService":
+                return 200, cloud.restart_service(*args)
             if action == "DeleteService":
                 return 200, cloud.delete_service(*args)
             if action == "GetLogs":

@@ -51,3 +51,30 @@ class TestReferenceConformance(ProviderConformance):
     @classmethod
     def hooks(cls, sandbox):
         return ReferenceHooks(sandbox.config("reference"))
+
+
+def test_secrets_are_stored_listed_and_read_after_a_restart():
+    """The secrets interface, in-process (the provider drives a ReferenceCloud directly)."""
+    from cloudorch.engine import DeployFailed, deploy
+    from cloudorch.spec import parse_spec
+    from cloudorch.testing.reference import ReferenceProvider
+    from cloudorch.testing.reference_cloud import ReferenceCloud
+
+    spec = parse_spec("version: 1\nname: demo\nservices:\n  api:\n    image: acme/api:1.0.0\n"
+                      "    secrets: {DB_URL: db-url}\nproviders:\n  reference:\n    secrets: {db-url: prod/db}\n",
+                      "demo.yaml", env={})
+    cloud = ReferenceCloud(start_delay=0.0)
+    provider = ReferenceProvider(spec, cloud=cloud)
+    (location,) = provider.secret_locations()
+    assert (location.name, location.where, location.exists, location.services) == (
+        "db-url", "reference cloud secret 'prod/db'", False, ["api"])
+    with pytest.raises(DeployFailed) as caught:
+        deploy(provider, provider.plan(), poll=0)
+    assert str(caught.value) == "service api failed: secret 'prod/db' (for DB_URL) does not exist"
+    assert provider.store_secret("db-url", "postgres://x") == "reference cloud secret 'prod/db'"
+    assert provider.secret_locations()[0].exists and cloud.secrets == {"prod/db": "postgres://x"}
+    assert provider.status().services[0].state.value == "HEALTHY"  # the replica started again, and found it
+    before = provider.status().services[0].revision
+    provider.restart("api")
+    after = provider.status().services[0]
+    assert int(after.revision) == int(before) + 1 and after.state.value == "HEALTHY"
