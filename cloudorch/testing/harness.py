@@ -57,6 +57,11 @@ class ConformanceHarness:
     api_emulator: ClassVar[str] = ""
     #: the fault-injection match (``POST /_cloudorch/faults``) of the API action that ``status`` reads
     status_read: ClassVar[str] = ""
+    #: what that read answers while the deploy waits (in this order): a server error, then throttling
+    transient_faults: ClassVar[list[dict[str, Any]]] = [
+        {"status": 503, "code": "ServiceUnavailable", "message": "try again", "count": 1},
+        {"status": 429, "code": "TooManyRequests", "message": "slow down", "count": 1, "retry_after": 0.2},
+    ]
     #: steps the provider does not pass yet: step name -> reason. Each becomes an expected failure
     #: (strict: it turns red when the provider starts passing, so the entry must then be removed)
     known_gaps: ClassVar[dict[str, str]] = {}
@@ -176,14 +181,15 @@ class ConformanceHarness:
         result = self.deploy(sandbox)
         assert self.exit_code(result) == 0, f"restoring the web shop failed: {result.exception or result.output}"
 
-    def inject_when_mutated(self, sandbox, fault: dict[str, Any]) -> threading.Thread:
-        """Add ``fault`` as soon as the provider's emulator has served a mutating request (so that
-        it hits the reads that follow: the deploy's wait), from a background thread."""
+    def inject_when_mutated(self, sandbox, faults: list[dict[str, Any]]) -> threading.Thread:
+        """Add ``faults`` as soon as the provider's emulator has served a mutating request (so that
+        they hit the reads that follow: the deploy's wait), from a background thread."""
         def run():
             end = time.monotonic() + self.timeout
             while time.monotonic() < end:
                 if any(r["mutating"] for r in sandbox.requests(self.api)):
-                    sandbox.admin(self.api, "faults", "POST", fault)
+                    for fault in faults:
+                        sandbox.admin(self.api, "faults", "POST", fault)
                     return
                 time.sleep(0.02)
 

@@ -85,20 +85,22 @@ class ReleaseSteps:
                 assert all(serving), f"no replica served at some point of the rolling update: {serving}"
 
     def test_transient_read_error_during_the_wait_is_retried(self, sandbox):
-        """Reads failing with 503 while deploy waits for health do not fail the deploy."""
+        """Reads failing with a server error, then throttled, while deploy waits for health do not
+        fail the deploy (``transient_faults``)."""
         assert self.status_read, f"{type(self).__name__}.status_read must name the API action status reads"
         spec, env = self.spec("release"), {"CONFORMANCE_APP": "confblip"}
         with self.own_app(sandbox, spec, env):
             sandbox.admin(self.api, "faults", "DELETE")
             sandbox.clear_requests(self.api)
-            injector = self.inject_when_mutated(sandbox, {"match": self.status_read, "status": 503, "count": 2,
-                                                         "code": "ServiceUnavailable", "message": "try again"})
+            faults = [{**fault, "match": self.status_read} for fault in self.transient_faults]
+            injector = self.inject_when_mutated(sandbox, faults)
             try:
                 result = self.deploy(sandbox, spec, env)
                 injector.join()
                 assert self.exit_code(result) == 0, result.output
-                hit = [r for r in sandbox.requests(self.api) if r["status"] == 503]
-                assert hit, "the injected fault was never hit: the deploy did not read while it waited"
+                hit = {r["status"] for r in sandbox.requests(self.api)}
+                missed = {f["status"] for f in faults} - hit
+                assert not missed, f"injected faults {missed} were never hit: the deploy did not read while it waited"
             finally:
                 sandbox.admin(self.api, "faults", "DELETE")
 
