@@ -16,9 +16,10 @@ fixture (a :class:`~cloudorch.testing.hooks.ConformanceHooks` using the cloud's 
             return AcmeHooks(sandbox.config("acme"))
 
 Steps are independent (see :mod:`cloudorch.testing.harness`); with pytest-xdist use
-``--dist loadscope`` so one class's sandbox serves all its steps. A capability the provider does not
-declare turns its step into a check that the command is refused plainly (exit 2) or that ``validate``
-tells the user the field does not map exactly.
+``--dist loadscope`` so one class's sandbox serves all its steps. A capability (an operation: scale,
+autoscale, logs) the provider does not declare turns its step into a check that the command is
+refused plainly (exit 2); a spec field its ``validate`` reports unsupported skips the steps that
+need it.
 """
 
 from __future__ import annotations
@@ -32,19 +33,14 @@ from cloudorch.provider import Capability
 from cloudorch.testing.harness import WEBSHOP_SECRETS, ConformanceHarness, service
 from cloudorch.testing.release_steps import ReleaseSteps
 
-#: per capability: the web shop field whose mapping depends on it, and text that ``render`` must
-#: contain when the capability is declared (the field reached the native documents)
-CAPABILITY_FIELDS = {
-    Capability.REPLICAS: ("services.api.replicas", None),
-    Capability.AUTOSCALE: ("services.web.autoscale", None),
-    Capability.PUBLIC_IP: ("services.web.ports", None),
-    Capability.VOLUMES: ("services.web.volumes", "/var/cache/nginx"),
-    Capability.SIDECARS: ("services.web.sidecars", "fluent/fluent-bit:3.1.9"),
-    Capability.HEALTH_CHECKS: ("services.api.health", "/healthz"),
-    Capability.SECRETS: ("services.api.secrets", "DATABASE_URL"),
-    Capability.SERVICE_DISCOVERY: ("services.web.env", None),  # API_URL names service api
+#: spec fields of the web shop that a provider maps or not (``validate`` says, per field), and text
+#: that the native documents contain when it maps them (the field reached what is sent)
+RENDERED_FIELDS = {
+    "services.web.volumes": "/var/cache/nginx",
+    "services.web.sidecars": "fluent/fluent-bit:3.1.9",
+    "services.api.health": "/healthz",
+    "services.api.secrets": "DATABASE_URL",
 }
-# logs and rolling_update are checked by their own steps (test_logs_..., test_update_rolls_...)
 
 
 class ProviderConformance(ReleaseSteps, ConformanceHarness):
@@ -123,7 +119,7 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
             assert self.exit_code(self.cli(sandbox, "logs")) == 2
             return
         want = {("web", "main"), ("api", "main")}
-        if Capability.SIDECARS in self.capabilities:
+        if self.fit("services.web.sidecars") != "unsupported":
             want.add(("web", "log-shipper"))  # the sidecar's own lines
         deadline = time.monotonic() + self.timeout
         while True:
@@ -156,35 +152,27 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
         assert code == 0, status
 
     def test_public_port_gets_an_endpoint(self, sandbox, deployed):
+        if self.fit("services.web.ports") == "unsupported":
+            pytest.skip(f"validate says {self.provider} does not map public ports")
         code, status = self.status_json(sandbox)
-        if Capability.PUBLIC_IP in self.capabilities:
-            assert service(status, "web")["endpoints"], f"web has a public port but no endpoint: {status}"
-        else:
-            assert not service(status, "web")["endpoints"] or self._fit("services.web.ports") != "exact"
+        assert service(status, "web")["endpoints"], f"web has a public port but no endpoint: {status}"
 
-    # -- each declared capability is what validate and render say ---------------------------------
-    def _fit(self, field: str) -> str:
+    # -- what validate says is mapped reaches the native documents -------------------------------
+    def fit(self, field: str) -> str:
+        """How ``validate -p`` maps the web shop's ``field`` (the worst of its parts)."""
         result = self.offline("validate", "-o", "json")
         assert self.exit_code(result) == 0, result.output
         fits = {f["fit"] for f in json.loads(result.stdout)["fields"]
-                if f["field"] == field or f["field"].startswith(field + ".")}  # the field or its parts
+                if f["field"] == field or f["field"].startswith(field + ".")}
         return next((fit for fit in ("unsupported", "lossy", "exact") if fit in fits), "unsupported")
 
-    @pytest.mark.parametrize("capability", list(CAPABILITY_FIELDS), ids=str)
-    def test_capability_is_reported_as_declared(self, capability):
-        """A declared capability's field maps (validate: exact or lossy) and reaches the native
-        documents; an undeclared one is reported to the user as not exact."""
-        field, rendered = CAPABILITY_FIELDS[capability]
-        fit = self._fit(field)
-        if capability in self.capabilities:
-            # services reaching each other by name is all or nothing: env naming another service is exact
-            allowed = ("exact",) if capability is Capability.SERVICE_DISCOVERY else ("exact", "lossy")
-            assert fit in allowed, f"{field} is {fit} on {self.provider}, which declares {capability}"
-            if rendered:
-                result = self.offline("render", "--format", "json")
-                assert rendered in result.stdout, f"{field} ({rendered}) is not in the rendered documents"
-        else:
-            assert fit != "exact", f"{field} is exact on {self.provider}, which does not declare {capability}"
+    @pytest.mark.parametrize("field", list(RENDERED_FIELDS))
+    def test_mapped_fields_reach_the_rendered_documents(self, field):
+        if self.fit(field) == "unsupported":
+            pytest.skip(f"validate says {self.provider} does not map {field}")
+        result = self.offline("render", "--format", "json")
+        assert self.exit_code(result) == 0, result.output
+        assert RENDERED_FIELDS[field] in result.stdout, f"{field} is mapped but not in the rendered documents"
 
     def test_render_never_contains_secret_values(self):
         result = self.offline("render", "--format", "json")

@@ -29,19 +29,6 @@ SPEC_ENV = {"LOG_LEVEL": "info", "SHOP_SESSION_KEY": WEBSHOP_SECRETS["session-ke
             "SHOP_DATABASE_URL": WEBSHOP_SECRETS["database-url"]}
 
 
-def core_gaps() -> dict[str, str]:
-    """Steps no provider can pass while the core lacks a rule (step -> reason), found by probing the
-    core itself, so each gap closes by itself when the rule lands; merged into ``known_gaps``."""
-    from cloudorch.provider import AppStatus, ServiceStatus, State
-
-    gaps = {}
-    probe = AppStatus("probe", "probe", [ServiceStatus("web", State.HEALTHY), ServiceStatus("worker", State.STOPPED)])
-    if probe.state is State.STOPPED:
-        gaps["test_service_scaled_to_zero_keeps_the_app_serving"] = \
-            "the core's app state is the worst service state, so one service at 0 makes the app STOPPED"
-    return gaps
-
-
 class ConformanceHarness:
     #: the provider's entry-point name
     provider: ClassVar[str] = ""
@@ -86,7 +73,7 @@ class ConformanceHarness:
 
     @pytest.fixture(autouse=True)
     def _known_gap(self, request):
-        reason = {**core_gaps(), **self.known_gaps}.get(request.node.originalname)
+        reason = self.known_gaps.get(request.node.originalname)
         if reason:
             request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"known gap on {self.provider}: {reason}"))
 

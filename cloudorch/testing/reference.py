@@ -1,30 +1,28 @@
 """The reference provider: a complete small provider for the reference cloud
 (:mod:`cloudorch.testing.reference_cloud`), and the example a provider author copies.
 
-It passes the conformance kit (``tests/cloudorch/testing/test_reference_conformance.py``); the engine's
-unit tests drive it in-process. Each spec service becomes one cloud service ``{app}-{name}`` carrying
-the ownership tags; the provider reads facts from the cloud and lets the core decide what they mean.
+It passes the conformance kit (``tests/cloudorch/testing/test_reference.py``). Each spec service
+becomes one cloud service carrying the ownership markers. The provider supplies its cloud calls, the
+facts it reads and its error table (:mod:`cloudorch.testing.reference_client`); the core kit
+(:mod:`cloudorch.live`) decides ownership, plan steps, health and what errors mean.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from cloudorch.diff import differences, top_fields
-from cloudorch.errors import ProviderError, UsageError
+from cloudorch.errors import UsageError
+from cloudorch.live.health import Facts, service_status
+from cloudorch.live.plan import Owned, PlanBuilder, Step, run_steps
+from cloudorch.live.timeouts import budget
 from cloudorch.provider import (
-    Action,
     AppStatus,
     Capability,
-    Change,
     Document,
     FieldReport,
     Fit,
@@ -33,8 +31,12 @@ from cloudorch.provider import (
     Provider,
     SecretLocation,
     ServiceStatus,
-    State,
 )
+from cloudorch.testing.reference_client import HttpCloud, table
+from cloudorch.testing.reference_cloud import CloudError
+
+if TYPE_CHECKING:
+    from cloudorch.deadline import Deadline
 
 
 class ReferenceSettings(BaseModel):
@@ -43,65 +45,6 @@ class ReferenceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     endpoint: str | None = None
     secrets: dict[str, str] = {}
-
-
-class HttpCloud:
-    """The reference cloud's API over HTTP: the same methods as ``ReferenceCloud``. Reads are retried
-    on throttling and 5xx, as the clouds' own SDKs do; every call honours the command's deadline."""
-
-    RETRIES = 3
-
-    def __init__(self, url: str, timeout):
-        self.url, self.timeout = url.rstrip("/"), timeout
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        for attempt in range(self.RETRIES + 1):
-            request = urllib.request.Request(
-                self.url + path, method=method, headers={"Content-Type": "application/json"},
-                data=None if body is None and method == "GET" else json.dumps(body).encode())
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout()) as reply:
-                    return json.loads(reply.read() or b"null")
-            except urllib.error.HTTPError as exc:
-                error = (json.loads(exc.read() or b"{}") or {}).get("error", {})
-                transient = exc.code == 429 or exc.code >= 500
-                if method == "GET" and transient and attempt < self.RETRIES:
-                    time.sleep(0.2 * 2 ** attempt)
-                    continue
-                raise ProviderError(f"reference cloud refused {method} {path}: {exc.code} "
-                                    f"{error.get('code', '')}: {error.get('message', exc.reason)}") from None
-            except (urllib.error.URLError, TimeoutError) as exc:
-                raise ProviderError(f"cannot reach the reference cloud at {self.url} ({exc}); "
-                                    "check providers.reference.endpoint or start the sandbox") from None
-        raise AssertionError("unreachable")
-
-    def list_services(self, app):
-        return self.call("GET", f"/apps/{app}/services")["services"]
-
-    def put_service(self, app, name, body, tags, replicas):
-        return self.call("PUT", f"/apps/{app}/services/{name}", {"body": body, "tags": tags, "replicas": replicas})
-
-    def set_replicas(self, app, name, replicas):
-        return self.call("PUT", f"/apps/{app}/services/{name}/replicas", {"replicas": replicas})
-
-    def set_autoscaler(self, app, name, policy):
-        return self.call("PUT", f"/apps/{app}/services/{name}/autoscaler", policy)
-
-    def delete_service(self, app, name):
-        return self.call("DELETE", f"/apps/{app}/services/{name}")
-
-    def logs(self, app, services, since=None):
-        query = f"services={','.join(services)}" + (f"&since={since}" if since is not None else "")
-        return self.call("GET", f"/apps/{app}/logs?{query}")["lines"]
-
-    def restart_service(self, app, name):
-        return self.call("POST", f"/apps/{app}/services/{name}/restart", {})
-
-    def put_secret(self, name, value):
-        return self.call("PUT", f"/secrets/{name}", {"value": value})
-
-    def list_secrets(self):
-        return self.call("GET", "/secrets")["secrets"]
 
 
 class ReferenceProvider(Provider):
@@ -120,15 +63,14 @@ class ReferenceProvider(Provider):
 
         return ReferenceEmulator(**options)
 
-    @property
-    def cloud(self):
-        if self._cloud is None:
-            url = (self.sandbox or {}).get("url") or self.settings.endpoint
-            if not url:
-                raise UsageError("the reference provider needs providers.reference.endpoint, or --sandbox")
-            deadline = self.deadline
-            self._cloud = HttpCloud(url, lambda: deadline.remaining(10.0) if deadline else 10.0)
-        return self._cloud
+    def cloud(self, deadline: Deadline | None):
+        """The client, its calls' timeouts taken from the command's deadline."""
+        if self._cloud is not None:
+            return self._cloud
+        url = (self.sandbox or {}).get("url") or self.settings.endpoint
+        if not url:
+            raise UsageError("the reference provider needs providers.reference.endpoint, or --sandbox")
+        return HttpCloud(url, budget(deadline).read)
 
     # -- offline -------------------------------------------------------------------------------
     def body(self, name: str) -> dict[str, Any]:
@@ -146,10 +88,13 @@ class ReferenceProvider(Provider):
         """env var -> the store key of the spec secret it reads (``providers.reference.secrets``)."""
         return {env: self.settings.secrets.get(secret, secret) for env, secret in secrets.items()}
 
+    def _policy(self, name: str) -> dict[str, int] | None:
+        autoscale = self.app.services[name].autoscale
+        return autoscale.model_dump() if autoscale else None
+
     def render(self) -> list[Document]:
-        return [Document("Service", f"{self.app.name}-{name}",
-                         {"body": self.body(name), "replicas": service.replicas,
-                          "autoscaler": service.autoscale.model_dump() if service.autoscale else None,
+        return [Document("Service", f"{self.app.name}/{name}",
+                         {"body": self.body(name), "replicas": service.replicas, "autoscaler": self._policy(name),
                           "tags": self.markers()}, name)
                 for name, service in self.app.services.items()]
 
@@ -162,110 +107,111 @@ class ReferenceProvider(Provider):
                     reports.append(FieldReport(f"services.{name}.{key}", Fit.EXACT))
         return reports
 
-    # -- live ----------------------------------------------------------------------------------
-    def _live(self) -> dict[str, dict[str, Any]]:
-        return {s["name"]: s for s in self.cloud.list_services(self.app.name)}
-
-    def _owned(self, service: dict[str, Any]) -> bool:
-        return service["tags"].get(self.OWNER_KEY) == self.app.name and \
-            service["tags"].get(self.TOOL_KEY) == self.TOOL_VALUE
-
-    def plan(self) -> Plan:
-        live, changes = self._live(), []
-        for name, service in self.app.services.items():
-            have = live.get(name)
-            if have is not None and not self._owned(have):
-                raise ProviderError(f"service {self.app.name}/{name} exists but is not managed by cloudorch for app "
-                                    f"{self.app.name!r} (no {self.OWNER_KEY} tag); refusing to take it over: "
-                                    "rename the service in the spec or delete the resource yourself")
-            if have is None:
-                changes.append(Change(Action.CREATE, "Service", f"{self.app.name}-{name}", name))
-                continue
-            fields = top_fields(differences(self.body(name), have["body"]))
-            policy = service.autoscale.model_dump() if service.autoscale else None
-            if policy != have["autoscaler"]:
-                fields.append("autoscale")
-            elif policy is None and have["desired"] != service.replicas:
-                fields.append("replicas")
-            changes.append(Change(Action.UPDATE if fields else Action.NOOP, "Service", f"{self.app.name}-{name}",
-                                  name, fields))
-        for name, have in sorted(live.items()):
-            if name not in self.app.services and self._owned(have):
-                changes.append(Change(Action.DELETE, "Service", f"{self.app.name}-{name}", name,
-                                      reason="no longer in the spec"))
-        return Plan(self.app.name, self.name, changes)
-
-    def apply(self, change: Change) -> None:
-        app, name = self.app.name, change.service
-        if change.action is Action.DELETE:
-            try:
-                self.cloud.delete_service(app, name)
-            except ProviderError as exc:
-                if " 404 " not in str(exc):
-                    raise
-            return
+    # -- live: calls, as plan steps ------------------------------------------------------------
+    def _put(self, cloud, name: str) -> None:
         service = self.app.services[name]
-        policy = service.autoscale.model_dump() if service.autoscale else None
         replicas = service.autoscale.min if service.autoscale else service.replicas
-        view = self.cloud.put_service(app, name, self.body(name), self.markers(), replicas)
-        if view["autoscaler"] != policy:
-            self.cloud.set_autoscaler(app, name, policy)
+        view = cloud.put_service(self.app.name, name, self.body(name), self.markers(), replicas)
+        if view["autoscaler"] != self._policy(name):
+            cloud.set_autoscaler(self.app.name, name, self._policy(name))
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
-        live = self._live()
+    def _delete(self, cloud, name: str) -> None:
+        try:
+            cloud.delete_service(self.app.name, name)
+        except CloudError as exc:
+            if exc.status != 404:  # gone already: deleting is idempotent
+                raise
+
+    def _live(self, deadline: Deadline) -> dict[str, dict[str, Any]]:
+        with table().translating(f"reading the services of app {self.app.name}"):
+            return {s["name"]: s for s in self.cloud(deadline).list_services(self.app.name)}
+
+    def _fields(self, name: str, have: dict[str, Any]) -> list[str]:
+        fields = top_fields(differences(self.body(name), have["body"]))
+        if self._policy(name) != have["autoscaler"]:
+            fields.append("autoscale")
+        elif self._policy(name) is None and have["desired"] != self.app.services[name].replicas:
+            fields.append("replicas")
+        return fields
+
+    def _builder(self, live: dict[str, dict[str, Any]], destroying: bool = False) -> PlanBuilder:
+        builder = PlanBuilder(self.app, self.name, self.ownership)
+        if not destroying:
+            for name in self.app.services:
+                have = live.get(name)
+                put = [Step(self._put, (name,), on=f"service {self.app.name}/{name}")]
+                builder.resource("Service", f"{self.app.name}/{name}", name, live=have,
+                                 tags=have["tags"] if have else None, create=put,
+                                 fields=lambda name=name, have=have: self._fields(name, have),
+                                 update=lambda fields, put=put: put)
+        owned = [Owned("Service", f"{self.app.name}/{n}", n) for n, have in live.items()
+                 if self.ownership.owns(have["tags"], self.app.name)]
+        rendered = set() if destroying else {("Service", f"{self.app.name}/{n}") for n in self.app.services}
+        builder.sweep(owned, rendered, lambda o: [Step(self._delete, (o.service,), on=o.name)], destroying=destroying)
+        return builder
+
+    def plan(self, *, deadline: Deadline) -> Plan:
+        return self._builder(self._live(deadline)).build()
+
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
+        return self._builder(self._live(deadline), destroying=True).build()
+
+    def apply(self, change, *, deadline: Deadline) -> None:
+        with table().translating(f"{change.action} {change.kind} {change.name}"):
+            run_steps(change, self.cloud(deadline))
+
+    # -- live: facts -----------------------------------------------------------------------------
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
+        live = self._live(deadline)
         return AppStatus(self.app.name, self.name,
                          [self._status(name, live.get(name)) for name in services or list(self.app.services)])
 
     def _status(self, name: str, have: dict[str, Any] | None) -> ServiceStatus:
         if have is None:
-            return ServiceStatus(name, State.MISSING, message="not deployed")
+            return service_status(name, None, desired=self.app.services[name].replicas)
         current = [r for r in have["replicas"] if r["revision"] == have["revision"]]
         count = {s: sum(r["state"] == s for r in current) for s in ("running", "pending", "failed")}
-        reasons = sorted({r["reason"] for r in current if r["state"] == "failed"})
-        serving = sum(r["state"] == "running" for r in have["replicas"])  # old revision's replicas too
-        facts = dict(desired=have["desired"], running=serving, pending=count["pending"],
-                     failed=count["failed"], image=have["body"]["image"], revision=str(have["revision"]),
-                     endpoints=have["endpoints"])
-        if have["rolled_back"]:
-            return ServiceStatus(name, State.FAILED, **facts, message=have["rolled_back"])
-        if reasons:
-            return ServiceStatus(name, State.FAILED, **facts, message="; ".join(reasons))
-        if have["desired"] == 0:
-            return ServiceStatus(name, State.STOPPED, **facts)
-        if count["running"] >= have["desired"] and len(current) == len(have["replicas"]):
-            return ServiceStatus(name, State.HEALTHY, **facts)
-        if serving == 0:
-            return ServiceStatus(name, State.PENDING, **facts, message="replicas starting")
-        return ServiceStatus(name, State.PROGRESSING, **facts, message="rolling out")
+        rolling = len(current) != len(have["replicas"]) or len(current) > have["desired"]
+        facts = Facts(desired=have["desired"], running=count["running"], pending=count["pending"],
+                      failed=count["failed"],
+                      failures=sorted({r["reason"] for r in current if r["state"] == "failed"}),
+                      gave_up=have["rolled_back"], rolling=rolling, present=len(have["replicas"]),
+                      progress=f"rolling out revision {have['revision']}: {count['running']} of "
+                               f"{have['desired']} running" if rolling else "")
+        return service_status(name, facts, image=have["body"]["image"], revision=str(have["revision"]),
+                              endpoints=have["endpoints"])
 
-    def scale(self, service: str, replicas: int) -> None:
-        self.cloud.set_replicas(self.app.name, service, replicas)
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
+        with table().translating(f"scaling service {service}"):
+            self.cloud(deadline).set_replicas(self.app.name, service, replicas)
 
-    def autoscale(self, service: str, policy) -> None:
-        self.cloud.set_autoscaler(self.app.name, service, policy.model_dump() if policy else None)
+    def autoscale(self, service: str, policy, *, deadline: Deadline) -> None:
+        with table().translating(f"setting the autoscaler of service {service}"):
+            self.cloud(deadline).set_autoscaler(self.app.name, service, policy.model_dump() if policy else None)
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
+        with table().translating(f"reading the logs of app {self.app.name}"):
+            found = self.cloud(deadline).logs(self.app.name, list(services), since.timestamp() if since else None)
         lines = [LogLine(dt.datetime.fromtimestamp(line["time"], dt.UTC), line["service"], line["replica"],
-                         line["container"], line["message"])
-                 for line in self.cloud.logs(self.app.name, list(services), since.timestamp() if since else None)]
+                         line["container"], line["message"]) for line in found]
         return lines[-tail:] if tail else lines
 
-    def store_secret(self, name: str, value: str) -> str:
-        key = self.settings.secrets.get(name, name)
-        self.cloud.put_secret(key, value)
-        return f"reference cloud secret {key!r}"
+    # -- secrets ---------------------------------------------------------------------------------
+    def _where(self, name: str) -> str:
+        return f"reference cloud secret {self.settings.secrets.get(name, name)!r}"
 
-    def secret_locations(self) -> list[SecretLocation]:
-        stored = set(self.cloud.list_secrets())
-        return [SecretLocation(name, f"reference cloud secret {self.settings.secrets.get(name, name)!r}",
-                               self.settings.secrets.get(name, name) in stored, services)
+    def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
+        with table().translating(f"storing secret {name}"):
+            self.cloud(deadline).put_secret(self.settings.secrets.get(name, name), value)
+        return self._where(name)
+
+    def secret_locations(self, *, deadline: Deadline) -> list[SecretLocation]:
+        with table().translating("listing the secret store"):
+            stored = set(self.cloud(deadline).list_secrets())
+        return [SecretLocation(name, self._where(name), self.settings.secrets.get(name, name) in stored, services)
                 for name, services in self.secret_users().items()]
 
-    def restart(self, service: str) -> None:
-        self.cloud.restart_service(self.app.name, service)
-
-    def destroy_plan(self) -> Plan:
-        return Plan(self.app.name, self.name,
-                    [Change(Action.DELETE, "Service", f"{self.app.name}-{name}", name)
-                     for name, have in sorted(self._live().items()) if self._owned(have)])
+    def restart(self, service: str, *, deadline: Deadline) -> None:
+        with table().translating(f"restarting service {service}"):
+            self.cloud(deadline).restart_service(self.app.name, service)

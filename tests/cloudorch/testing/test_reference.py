@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from cloudorch.testing import ConformanceHooks, ProviderConformance, installed_plugin
-from cloudorch.testing.reference import HttpCloud
+from cloudorch.testing.reference_client import HttpCloud
 
 
 class ReferenceHooks(ConformanceHooks):
     def __init__(self, config: dict):
-        self.cloud = HttpCloud(config["url"], lambda: 10.0)
+        self.cloud = HttpCloud(config["url"])
 
     def delete_service(self, app: str, service: str) -> None:
         self.cloud.delete_service(app, service)
@@ -55,6 +55,7 @@ class TestReferenceConformance(ProviderConformance):
 
 def test_secrets_are_stored_listed_and_read_after_a_restart():
     """The secrets interface, in-process (the provider drives a ReferenceCloud directly)."""
+    from cloudorch.deadline import Deadline
     from cloudorch.engine import DeployFailed, deploy
     from cloudorch.spec import parse_spec
     from cloudorch.testing.reference import ReferenceProvider
@@ -63,18 +64,18 @@ def test_secrets_are_stored_listed_and_read_after_a_restart():
     spec = parse_spec("version: 1\nname: demo\nservices:\n  api:\n    image: acme/api:1.0.0\n"
                       "    secrets: {DB_URL: db-url}\nproviders:\n  reference:\n    secrets: {db-url: prod/db}\n",
                       "demo.yaml", env={})
-    cloud = ReferenceCloud(start_delay=0.0)
+    cloud, deadline = ReferenceCloud(start_delay=0.0), Deadline(30)
     provider = ReferenceProvider(spec, cloud=cloud)
-    (location,) = provider.secret_locations()
+    (location,) = provider.secret_locations(deadline=deadline)
     assert (location.name, location.where, location.exists, location.services) == (
         "db-url", "reference cloud secret 'prod/db'", False, ["api"])
     with pytest.raises(DeployFailed) as caught:
-        deploy(provider, provider.plan(), poll=0)
+        deploy(provider, provider.plan(deadline=deadline), deadline=deadline, poll=0)
     assert str(caught.value) == "service api failed: secret 'prod/db' (for DB_URL) does not exist"
-    assert provider.store_secret("db-url", "postgres://x") == "reference cloud secret 'prod/db'"
-    assert provider.secret_locations()[0].exists and cloud.secrets == {"prod/db": "postgres://x"}
-    assert provider.status().services[0].state.value == "HEALTHY"  # the replica started again, and found it
-    before = provider.status().services[0].revision
-    provider.restart("api")
-    after = provider.status().services[0]
-    assert int(after.revision) == int(before) + 1 and after.state.value == "HEALTHY"
+    assert provider.store_secret("db-url", "postgres://x", deadline=deadline) == "reference cloud secret 'prod/db'"
+    assert provider.secret_locations(deadline=deadline)[0].exists and cloud.secrets == {"prod/db": "postgres://x"}
+    status = provider.status(deadline=deadline).services[0]
+    assert status.state.value == "HEALTHY"  # the replica started again, and found it
+    provider.restart("api", deadline=deadline)
+    after = provider.status(deadline=deadline).services[0]
+    assert int(after.revision) == int(status.revision) + 1 and after.state.value == "HEALTHY"
