@@ -200,6 +200,8 @@ class Provider(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     #: the pip extra that installs ``requires``
     extra: ClassVar[str] = ""
+    #: other names ``-p`` accepts for this provider (e.g. ``k8s``)
+    aliases: ClassVar[tuple[str, ...]] = ()
     #: the ownership marker key every resource carries (with the app id as value)
     OWNER_KEY: ClassVar[str] = "cloudorch-app"
     TOOL_KEY: ClassVar[str] = "managed-by"
