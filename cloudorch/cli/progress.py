@@ -48,7 +48,11 @@ class LiveView:
         self.app_steps: list[str] = []
         self.lock = threading.RLock()
         self.live = None
+        self.spinner = None
         if self.console.is_terminal:
+            from rich.spinner import Spinner
+
+            self.spinner = Spinner("dots")
             from rich.live import Live
 
             self.live = Live(console=self.console, get_renderable=self.render, refresh_per_second=8,
@@ -95,7 +99,9 @@ class LiveView:
     def set_phase(self, text: str) -> None:
         with self.lock:
             self.phase = text
-        if not self.live:
+        if self.live:
+            self.live.refresh()  # each phase is on screen at once, however short
+        else:
             self._line(text)
 
     def begin(self, changes: list[Change]) -> None:
@@ -133,8 +139,8 @@ class LiveView:
                 if phase == "failed" or (action == "delete" and phase == "done"):
                     row.finished = self.clock()
                     row.state = "FAILED" if phase == "failed" else "DELETED"
-        if not self.live:
-            fields = f" ({', '.join(change.fields)})" if change.fields and phase == "start" else ""
+        if not self.live and phase != "start":  # CI logs: one line per finished change
+            fields = f" ({', '.join(change.fields)})" if change.fields else ""
             who = f"{change.service}: " if change.service else ""
             self._line(f"{who}{text} {change.name}{fields}")
 
@@ -168,8 +174,11 @@ class LiveView:
         click.echo(f"[{self.clock() - self.begun:6.1f}s] {text}", err=True)
 
     def render(self):
+        """The view as a renderable that lays itself out for the width it is given."""
+        return _Frame(self)
+
+    def frame(self, width: int):
         from rich.console import Group
-        from rich.spinner import Spinner
         from rich.table import Table
         from rich.text import Text
 
@@ -177,30 +186,49 @@ class LiveView:
 
         with self.lock:
             now = self.clock()
-            title = Text()
+            title = Text(overflow="ellipsis", no_wrap=True)
             title.append(f"{self.verb} {self.target}" if self.target else self.verb, style="bold")
-            title.append(f": {self.phase} ", style="")
-            title.append(f"{_clock(now - self.begun)}", style="dim")
-            parts = [Spinner("dots", text=title)]
+            title.append(f": {self.phase} ")
+            title.append(_clock(now - self.begun), style="dim")
+            if self.spinner is None:
+                from rich.spinner import Spinner
+
+                self.spinner = Spinner("dots")
+            self.spinner.update(text=title)
+            parts = [self.spinner]
             if self.app_steps:
                 parts.append(Text(f"  app-wide: {self.app_steps[-1]}", style="dim", overflow="ellipsis",
                                   no_wrap=True))
-            if self.rows:
-                table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-                table.add_column("wave", justify="right", no_wrap=True)
-                table.add_column("service", no_wrap=True, overflow="ellipsis", max_width=30)
-                table.add_column("state", no_wrap=True)
-                table.add_column("ready", justify="right", no_wrap=True)
-                table.add_column("time", justify="right", no_wrap=True)
-                table.add_column("step", no_wrap=True, overflow="ellipsis", ratio=1)
-                for row in self.rows.values():
-                    style = STATE_STYLE.get(row.state, "")
-                    ready = f"{row.running}/{row.desired}" if row.desired is not None else "-"
-                    took = "" if row.started is None else _clock((row.finished or now) - row.started)
-                    table.add_row(row.wave, Text(row.name), Text(row.state, style=style), ready, took,
-                                  Text(row.step))
-                parts.append(table)
+            rows = list(self.rows.values())
+            if not rows:
+                return Group(*parts)
+            cells = [[row.wave, row.name, row.state,
+                      f"{row.running}/{row.desired}" if row.desired is not None else "-",
+                      "" if row.started is None else _clock((row.finished or now) - row.started)]
+                     for row in rows]
+            heads = ["wave", "service", "state", "ready", "time"]
+            widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+            widths[1] = min(widths[1], 30)
+            # every column but the step keeps its width; the step gets the rest and ends in an ellipsis
+            step_width = max(8, width - sum(widths) - 2 * len(heads))
+            table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+            for head, w in zip(heads, widths):
+                table.add_column(head, justify="right" if head in ("wave", "ready", "time") else "left",
+                                 no_wrap=True, overflow="ellipsis", width=w)
+            table.add_column("step", no_wrap=True, overflow="ellipsis", width=step_width)
+            for row, values in zip(rows, cells):
+                table.add_row(values[0], Text(values[1]), Text(values[2], style=STATE_STYLE.get(row.state, "")),
+                              values[3], values[4], Text(row.step))
+            parts.append(table)
             return Group(*parts)
+
+
+class _Frame:
+    def __init__(self, view: LiveView):
+        self.view = view
+
+    def __rich_console__(self, console, options):
+        yield self.view.frame(options.max_width)
 
 
 def _names(names: list[str], limit: int = 3) -> str:
