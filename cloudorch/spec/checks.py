@@ -41,7 +41,11 @@ def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
             low, high = service.autoscale.min, service.autoscale.max
             if not low <= service.replicas <= high:
                 yield base + ("replicas",), f"{service.replicas} is outside autoscale min..max ({low}..{high})"
-        if service.health and service.health.http and service.ports:
+        if service.health and service.health.http and not service.ports:
+            yield (base + ("health", "http", "port"),
+                   f"an http health check needs port {service.health.http.port} among the service's ports, "
+                   "and it lists none")
+        elif service.health and service.health.http:
             if service.health.http.port not in seen_ports:
                 yield (
                     base + ("health", "http", "port"),
@@ -56,7 +60,8 @@ def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
     if cycle:
         first = cycle[0]
         index = app.services[first].depends_on.index(cycle[1])
-        yield ("services", first, "depends_on", index), f"dependency cycle: {' -> '.join(cycle)}"
+        shown = cycle if len(cycle) <= 9 else cycle[:4] + [f"... ({len(cycle) - 1} services) ..."] + cycle[-4:]
+        yield ("services", first, "depends_on", index), f"dependency cycle: {' -> '.join(shown)}"
 
 
 def _suggest(word: str, choices) -> str:
@@ -67,25 +72,27 @@ def _suggest(word: str, choices) -> str:
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """The first dependency cycle found, as a closed path (``a -> b -> a``), or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, []):
-            if dep not in graph:
-                continue
-            if state.get(dep) == 1:
-                return stack[stack.index(dep):] + [dep]
-            if dep not in state and (found := visit(dep)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (found := visit(node)):
-            return found
+    """The first dependency cycle found, as a closed path (``a -> b -> a``), or None. Iterative
+    (an explicit stack), so a chain of any length is fine."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        path: list[str] = [root]
+        state[root] = 1
+        pending = [iter(graph.get(root, []))]
+        while pending:
+            for dep in pending[-1]:
+                if dep not in graph:
+                    continue
+                if state.get(dep) == 1:
+                    return path[path.index(dep):] + [dep]
+                if dep not in state:
+                    state[dep] = 1
+                    path.append(dep)
+                    pending.append(iter(graph.get(dep, [])))
+                    break
+            else:
+                state[path.pop()] = 2
+                pending.pop()
     return None

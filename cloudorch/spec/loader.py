@@ -65,7 +65,10 @@ def load_spec(path: str | os.PathLike, env: Mapping[str, str] | None = None,
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([SpecIssue(name, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise SpecError([SpecIssue(name, line, col, "", f"not UTF-8 text (byte {exc.start} is "
+                                                        f"0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
     return parse_spec(text, name, env=os.environ if env is None else env, providers=providers)
 
 
@@ -77,6 +80,7 @@ def parse_spec(text: str, name: str = "<spec>", env: Mapping[str, str] | None = 
         raise SpecError([SpecIssue(name, exc.line, exc.col, _dotted(exc.path), exc.message)]) from None
     if not isinstance(located.data, dict):
         raise SpecError([SpecIssue(name, 1, 1, "", "the spec must be a mapping (version, name, services...)")])
+    _keep_source_text(located)
     try:
         app = App.model_validate(located.data)
     except ValidationError as exc:
@@ -94,6 +98,18 @@ def parse_spec(text: str, name: str = "<spec>", env: Mapping[str, str] | None = 
     if issues:
         raise SpecError(issues)
     return spec
+
+
+def _keep_source_text(located: Located) -> None:
+    """Env values are strings: a plain ``1.10``, ``1e3`` or ``True`` there keeps the text as written
+    (YAML would make them 1.1, 1000.0 and true)."""
+    for path, text in located.sources.items():
+        if len(path) >= 4 and path[-2] == "env" and path[0] == "services":
+            parent = located.data
+            for part in path[:-1]:
+                parent = parent[part] if isinstance(parent, dict | list) else None
+            if isinstance(parent, dict):
+                parent[path[-1]] = text
 
 
 def _dotted(path: Iterable[str | int]) -> str:
@@ -163,6 +179,8 @@ def _message(err: dict) -> str:
         return "must not be empty"
     if kind == "literal_error" and tuple(err["loc"]) == ("version",):
         return f"unsupported spec version {value!r}; this cloudorch reads version 1"
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        return f"{msg}, got {value!r}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     if msg.startswith("Assertion failed, "):

@@ -21,7 +21,16 @@ from pydantic import (
     model_validator,
 )
 
-from cloudorch.spec.units import parse_cpu, parse_duration, parse_memory
+from cloudorch.spec.units import bounded_duration, parse_cpu, parse_memory
+
+#: the most replicas of one service: Kubernetes' documented largest cluster (150,000 pods); ECS
+#: allows 5,000 tasks per service, ACI one container group per replica
+MAX_REPLICAS = 150_000
+#: health check timing: Kubernetes probes take whole seconds >= 1 (ECS: interval 5-300 s, timeout
+#: 2-60 s); nothing longer than an hour is a health check
+MAX_HEALTH_SECONDS = 3600
+#: user and group ids: Linux ids are 32-bit; Kubernetes and ECS take 0..2^31-1
+MAX_ID = 2**31 - 1
 
 DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -50,11 +59,10 @@ def _env_value(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$", "examples": ["10s"]}),
-]
+_DURATION_SCHEMA = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$", "examples": ["10s"]}
+Duration = Annotated[float, BeforeValidator(bounded_duration(1, MAX_HEALTH_SECONDS)), WithJsonSchema(_DURATION_SCHEMA)]
+StartPeriod = Annotated[float, BeforeValidator(bounded_duration(0, MAX_HEALTH_SECONDS)),
+                        WithJsonSchema(_DURATION_SCHEMA)]
 Memory = Annotated[
     int,
     BeforeValidator(parse_memory),
@@ -94,8 +102,8 @@ class Resources(Model):
 
 
 class Autoscale(Model):
-    min: int = Field(ge=1)
-    max: int = Field(ge=1)
+    min: int = Field(ge=1, le=MAX_REPLICAS)
+    max: int = Field(ge=1, le=MAX_REPLICAS)
     cpu_percent: int = Field(70, ge=1, le=100)
 
     @model_validator(mode="after")
@@ -123,7 +131,7 @@ class Health(Model):
     interval: Duration = 10.0
     timeout: Duration = 5.0
     retries: int = Field(3, ge=1, le=10)
-    start_period: Duration = 0.0
+    start_period: StartPeriod = 0.0
 
     @model_validator(mode="after")
     def _one_kind(self) -> Health:
@@ -135,8 +143,8 @@ class Health(Model):
 
 
 class Security(Model):
-    run_as_user: int | None = Field(None, ge=0)
-    run_as_group: int | None = Field(None, ge=0)
+    run_as_user: int | None = Field(None, ge=0, le=MAX_ID)
+    run_as_group: int | None = Field(None, ge=0, le=MAX_ID)
     read_only_root: bool = False
     drop_capabilities: bool = Field(False, description="drop every Linux capability")
 
@@ -172,7 +180,7 @@ class Sidecar(Container):
 class Service(Container):
     image_pull_secret: SecretName | None = None
     ports: list[Port] = []
-    replicas: int = Field(1, ge=0)
+    replicas: int = Field(1, ge=0, le=MAX_REPLICAS)
     autoscale: Autoscale | None = None
     health: Health | None = None
     security: Security | None = None
@@ -211,6 +219,8 @@ class App(Model):
         waves: list[list[str]] = []
         while remaining:
             ready = sorted(n for n, deps in remaining.items() if not deps)
+            if not ready:
+                raise ValueError(f"dependency cycle among {', '.join(sorted(remaining))}")
             waves.append(ready)
             for n in ready:
                 del remaining[n]

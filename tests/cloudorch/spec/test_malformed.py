@@ -58,7 +58,7 @@ def test_not_utf8(tmp_path):
     path.write_bytes("name: caf\xe9\n".encode("latin-1"))
     with pytest.raises(SpecError) as caught:
         load_spec(path, env={})
-    assert str(caught.value) == f"{path}:1:1: not UTF-8 text (byte 9)"
+    assert str(caught.value) == f"{path}:1:10: not UTF-8 text (byte 9 is 0xe9); save the file as UTF-8"
 
 
 def test_missing_file(tmp_path):
