@@ -9,7 +9,9 @@ from cloudorch.spec.models import App
 Path = tuple[str | int, ...]
 
 
-def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
+def semantic_issues(app: App, ignore: set[str] = frozenset()) -> Iterator[tuple[Path, str]]:
+    """Cross-field problems; ``ignore`` names services left out for their own errors (a
+    dependency on one of them is not reported again)."""
     for name, service in app.services.items():
         base: Path = ("services", name)
         containers = [(base, service)] + [(base + ("sidecars", i), c) for i, c in enumerate(service.sidecars)]
@@ -54,9 +56,10 @@ def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
         for i, dep in enumerate(service.depends_on):
             if dep == name:
                 yield base + ("depends_on", i), "a service cannot depend on itself"
-            elif dep not in app.services:
+            elif dep not in app.services and dep not in ignore:
                 yield base + ("depends_on", i), f"no service named {dep!r}{_suggest(dep, app.services)}"
-    cycle = find_cycle({n: [d for d in s.depends_on if d != n] for n, s in app.services.items()})
+    cycle = find_cycle({n: [d for d in s.depends_on if d != n and d in app.services]
+                        for n, s in app.services.items()})
     if cycle:
         first = cycle[0]
         index = app.services[first].depends_on.index(cycle[1])
