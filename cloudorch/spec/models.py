@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from cloudorch.spec.units import bounded_duration, parse_cpu, parse_memory
+from cloudorch.spec.units import MAX_CPU, bounded_duration, parse_cpu, parse_memory
 
 #: the most replicas of one service: Kubernetes' documented largest cluster (150,000 pods); ECS
 #: allows 5,000 tasks per service, ACI one container group per replica
@@ -72,7 +72,8 @@ Cpu = Annotated[
     float,
     BeforeValidator(parse_cpu),
     WithJsonSchema(
-        {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+m$"}]}
+        {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_CPU},
+                   {"type": "string", "pattern": r"^\d+m$"}]}
     ),
 ]
 EnvValue = Annotated[
@@ -98,7 +99,7 @@ class Resources(Model):
     """Per-replica resources. ``memory`` is held in MiB, ``cpu`` in vCPUs."""
 
     cpu: Cpu = 0.25
-    memory: Memory = 512
+    memory: Memory = Field(512, json_schema_extra={"default": "512Mi"})
 
 
 class Autoscale(Model):
@@ -128,10 +129,10 @@ class Health(Model):
     http: HttpCheck | None = None
     tcp: TcpCheck | None = None
     command: list[str] | None = Field(None, min_length=1)
-    interval: Duration = 10.0
-    timeout: Duration = 5.0
+    interval: Duration = Field(10.0, json_schema_extra={"default": "10s"})
+    timeout: Duration = Field(5.0, json_schema_extra={"default": "5s"})
     retries: int = Field(3, ge=1, le=10)
-    start_period: StartPeriod = 0.0
+    start_period: StartPeriod = Field(0.0, json_schema_extra={"default": "0s"})
 
     @model_validator(mode="after")
     def _one_kind(self) -> Health:
@@ -157,12 +158,12 @@ class Volume(Model):
 
 
 class Container(Model):
-    image: str = Field(min_length=1, max_length=512)
+    image: str = Field(min_length=1, max_length=512, json_schema_extra={"pattern": IMAGE.pattern})
     command: list[str] | None = None
     args: list[str] | None = None
     env: dict[EnvName, EnvValue] = {}
     secrets: dict[EnvName, SecretName] = Field({}, description="env var <- named secret")
-    resources: Resources = Resources()
+    resources: Resources = Field(default_factory=Resources)
 
     @field_validator("image")
     @classmethod
