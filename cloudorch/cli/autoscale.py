@@ -7,7 +7,12 @@ import click
 from cloudorch.cli import options
 
 
-@click.command(help="Autoscale SERVICE on CPU between --min and --max replicas, or --off.")
+@click.command(help="""Autoscale SERVICE on CPU between --min and --max replicas, or --off.
+
+\b
+Examples:
+  cloudorch autoscale -f webshop.yaml -p aws web --min 2 --max 10 --cpu 60
+  cloudorch autoscale -f webshop.yaml -p aws web --off""")
 @options.spec_file
 @options.provider
 @options.sandbox
@@ -29,7 +34,7 @@ def command(spec_path, provider_name, sandbox, low, high, cpu, off, service) -> 
         raise UsageError("give --min and --max (or --off)")
     if not off and low > high:
         raise UsageError(f"--min ({low}) must not exceed --max ({high})")
-    provider = open_live(spec_path, provider_name, sandbox)
+    provider = open_live(spec_path, provider_name, sandbox, start_sandbox=False)
     set_autoscale(provider, service, None if off else Autoscale(min=low, max=high, cpu_percent=cpu))
     click.echo(f"{service}: autoscaling off" if off else f"{service}: autoscaling {low}..{high} at {cpu}% CPU",
                err=True)

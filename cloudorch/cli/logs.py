@@ -7,7 +7,12 @@ import click
 from cloudorch.cli import options
 
 
-@click.command(help="Print log lines of SERVICES (all when none given), prefixed service/replica/container.")
+@click.command(help="""Print log lines of SERVICES (all when none given), prefixed service/replica/container,
+merged in time order.
+
+\b
+Example:
+  cloudorch logs -f webshop.yaml -p aws --since 10m --follow api""")
 @options.spec_file
 @options.provider
 @options.sandbox
@@ -20,7 +25,7 @@ def command(spec_path, provider_name, sandbox, since, tail, follow, services) ->
     from cloudorch.engine import follow_logs, read_logs
 
     when = parse_since(since)
-    provider = open_live(spec_path, provider_name, sandbox)
+    provider = open_live(spec_path, provider_name, sandbox, start_sandbox=False)
     lines = follow_logs(provider, services, when, tail) if follow else read_logs(provider, services, when, tail)
     for line in lines:
         click.echo(line.format())
