@@ -23,6 +23,7 @@ from cloudorch.errors import CloudorchError
 COMMANDS = {
     "validate": "validate",
     "render": "render",
+    "lint": "lint",
     "plan": "plan",
     "deploy": "deploy",
     "status": "status",
@@ -30,6 +31,7 @@ COMMANDS = {
     "autoscale": "autoscale",
     "logs": "logs",
     "destroy": "destroy",
+    "secrets": "secrets",
     "providers": "providers",
     "schema": "schema",
     "sandbox": "sandbox",
@@ -37,6 +39,7 @@ COMMANDS = {
 }
 HELP = {
     "validate": "Check a spec; with -p, report how each field maps onto that provider.",
+    "lint": "Check the spec against security and reliability rules (exit 1 on an error finding).",
     "render": "Print the native documents a spec becomes on a provider.",
     "plan": "Show what deploy would change (exit 0: nothing to do, 3: changes pending).",
     "deploy": "Create or update the app and wait until it is healthy.",
@@ -45,6 +48,7 @@ HELP = {
     "autoscale": "Turn a service's autoscaler on (--min/--max/--cpu) or off (--off).",
     "logs": "Print the services' log lines, merged in time order.",
     "destroy": "Delete every resource the app owns (and nothing else).",
+    "secrets": "Store a secret's value where the spec points (set), or list where they live (list).",
     "providers": "List installed providers and their capabilities.",
     "schema": "Print the JSON Schema of the app spec.",
     "sandbox": "Run the local cloud emulators: start | stop | status | reset.",
@@ -121,7 +125,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         if os.environ.get("CLOUDORCH_DEBUG"):
-            raise
+            import traceback
+
+            traceback.print_exc()  # the same exit code with or without the traceback
         _report([f"internal error: {type(exc).__name__}: {exc} (set CLOUDORCH_DEBUG=1 for a traceback)"], 70,
                 as_json)
     sys.exit(rc if isinstance(rc, int) else 0)
