@@ -21,8 +21,9 @@ Examples:
 @click.option("--cpu", type=click.IntRange(1, 100), default=70, show_default=True,
               help="Target average CPU utilisation, percent.")
 @click.option("--off", is_flag=True, help="Remove the autoscaler (the replica count stays as it is).")
+@options.output("text", "json", default="text")
 @click.argument("service")
-def command(spec_path, provider_name, sandbox, low, high, cpu, off, service) -> int:
+def command(spec_path, provider_name, sandbox, low, high, cpu, off, output, service) -> int:
     from cloudorch.cli.live import open_live
     from cloudorch.engine import set_autoscale
     from cloudorch.errors import UsageError
@@ -36,6 +37,11 @@ def command(spec_path, provider_name, sandbox, low, high, cpu, off, service) -> 
         raise UsageError(f"--min ({low}) must not exceed --max ({high})")
     provider = open_live(spec_path, provider_name, sandbox, start_sandbox=False)
     set_autoscale(provider, service, None if off else Autoscale(min=low, max=high, cpu_percent=cpu))
+    if output == "json":
+        import json
+
+        policy = None if off else {"min": low, "max": high, "cpu_percent": cpu}
+        click.echo(json.dumps({"service": service, "autoscale": policy}, indent=2))
     click.echo(f"{service}: autoscaling off" if off else f"{service}: autoscaling {low}..{high} at {cpu}% CPU",
                err=True)
     return 0

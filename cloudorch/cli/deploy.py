@@ -30,7 +30,7 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
     from cloudorch.cli.live import open_live, print_status
     from cloudorch.cli.progress import LiveView
     from cloudorch.deadline import Deadline
-    from cloudorch.engine import deploy
+    from cloudorch.engine import DeployFailed, deploy
     from cloudorch.provider import Fit
     from cloudorch.session import open_spec
 
@@ -49,8 +49,12 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
         plan = provider.plan()
         view.begin(plan.pending)
         view.set_phase(f"applying {len(plan.pending)} changes..." if plan.pending else "no changes; checking health...")
-        result = deploy(provider, plan, parallel=parallel, wait=not no_wait, deadline=deadline,
-                        on_change=view.on_change, on_status=view.on_status)
+        try:
+            result = deploy(provider, plan, parallel=parallel, wait=not no_wait, deadline=deadline,
+                            on_change=view.on_change, on_status=view.on_status)
+        except DeployFailed as failed:
+            failed.result.status = _whole_status(provider)  # the app's, not the last wave's
+            raise
     took = time.monotonic() - started
     summary = f"{plan.app} on {plan.provider}: applied {len(result.applied)} of {len(plan.pending)} changes in {took:.1f}s"
     if result.status is None:
@@ -66,3 +70,17 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
 
 def _unwaited(provider):
     return provider.status()
+
+
+def _whole_status(provider):
+    """Every service's status after a failure, printed as the summary table; None when even
+    that cannot be read (the error says why the deploy failed)."""
+    try:
+        status = provider.status()
+    except Exception:  # noqa: BLE001 - the deploy's own error is the one to report
+        return None
+    from cloudorch.cli.live import status_table
+    from cloudorch.cli.render_table import console
+
+    console(stderr=True).print(status_table(status))
+    return status

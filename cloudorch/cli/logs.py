@@ -19,8 +19,9 @@ Example:
 @click.option("--since", help="Only lines newer than this: a duration (10m, 1h) or an ISO time.")
 @click.option("--tail", type=click.IntRange(min=1), help="Only the last N lines (overall).")
 @click.option("--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
+@options.output("text", "json", default="text")
 @click.argument("services", nargs=-1)
-def command(spec_path, provider_name, sandbox, since, tail, follow, services) -> int:
+def command(spec_path, provider_name, sandbox, since, tail, follow, output, services) -> int:
     from cloudorch.cli.live import open_live, parse_since
     from cloudorch.engine import follow_logs, read_logs
 
@@ -28,5 +29,11 @@ def command(spec_path, provider_name, sandbox, since, tail, follow, services) ->
     provider = open_live(spec_path, provider_name, sandbox, start_sandbox=False)
     lines = follow_logs(provider, services, when, tail) if follow else read_logs(provider, services, when, tail)
     for line in lines:
-        click.echo(line.format())
+        if output == "json":  # one JSON object per line (JSON Lines), flushed as it comes
+            import json
+
+            click.echo(json.dumps({"time": line.time.isoformat(), "service": line.service, "replica": line.replica,
+                                   "container": line.container, "message": line.message}))
+        else:
+            click.echo(line.format())
     return 0
