@@ -27,8 +27,7 @@ def command(spec_path: str, provider_name: str | None, sandbox: bool, output: st
     provider = open_live(spec_path, provider_name, sandbox)
     plan = provider.plan()
     if output == "json":
-        click.echo(json.dumps({"app": plan.app, "provider": plan.provider,
-                               "changes": [c.to_dict() for c in plan.pending]}, indent=2))
+        click.echo(json.dumps({"changes": [c.to_dict() for c in plan.pending]}, indent=2))
     elif plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: no changes ({len(plan.changes)} resources up to date)")
     else:

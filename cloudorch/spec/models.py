@@ -26,8 +26,9 @@ from cloudorch.spec.units import MAX_CPU, bounded_duration, parse_cpu, parse_mem
 #: the most replicas of one service: Kubernetes' documented largest cluster (150,000 pods); ECS
 #: allows 5,000 tasks per service, ACI one container group per replica
 MAX_REPLICAS = 150_000
-#: health check timing: Kubernetes probes take whole seconds >= 1 (ECS: interval 5-300 s, timeout
-#: 2-60 s); nothing longer than an hour is a health check
+#: health check timing: more than 0 (a 0s interval or timeout can never pass; the providers round
+#: up to the cloud's minimum, e.g. Kubernetes' 1 s) and at most an hour (ECS allows 300 s interval,
+#: 60 s timeout; nothing longer is a health check)
 MAX_HEALTH_SECONDS = 3600
 #: user and group ids: Linux ids are 32-bit; Kubernetes and ECS take 0..2^31-1
 MAX_ID = 2**31 - 1
@@ -60,7 +61,8 @@ def _env_value(value: Any) -> Any:
 
 
 _DURATION_SCHEMA = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$", "examples": ["10s"]}
-Duration = Annotated[float, BeforeValidator(bounded_duration(1, MAX_HEALTH_SECONDS)), WithJsonSchema(_DURATION_SCHEMA)]
+Duration = Annotated[float, BeforeValidator(bounded_duration(0.001, MAX_HEALTH_SECONDS)),
+                     WithJsonSchema(_DURATION_SCHEMA)]
 StartPeriod = Annotated[float, BeforeValidator(bounded_duration(0, MAX_HEALTH_SECONDS)),
                         WithJsonSchema(_DURATION_SCHEMA)]
 Memory = Annotated[

@@ -43,7 +43,9 @@ def bounded_duration(low: float, high: float):
 
 
 def _words(seconds: float) -> str:
-    return f"{int(seconds) // 3600}h" if seconds and seconds % 3600 == 0 else format_duration(seconds)
+    if seconds and seconds % 3600 == 0:
+        return f"{int(seconds) // 3600}h"
+    return format_duration(seconds)
 
 
 def format_duration(seconds: float) -> str:
