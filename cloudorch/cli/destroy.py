@@ -50,10 +50,11 @@ def command(spec_path, provider_name, sandbox, dry_run, yes, timeout, output) ->
                 "not_deleted": [c.to_dict() for c in plan.pending]}
     if plan.empty:
         return _done(output, document, f"{plan.app} on {plan.provider}: nothing to delete")
-    click.echo(f"{plan.app} on {plan.provider}: {len(plan.pending)} resources to delete:", err=True)
+    to_stderr = output == "json"  # stdout holds the JSON document alone
+    click.echo(f"{plan.app} on {plan.provider}: {len(plan.pending)} resources to delete:", err=to_stderr)
     for change in plan.pending:
         click.echo(f"  delete {change.kind} {change.name}" + (f" ({change.reason})" if change.reason else ""),
-                   err=True)
+                   err=to_stderr)
     if dry_run:
         return _done(output, document, None)
     if not yes:
@@ -69,7 +70,7 @@ def command(spec_path, provider_name, sandbox, dry_run, yes, timeout, output) ->
     document["not_deleted"] = [c.to_dict() for c in result.not_applied()]
     if output == "json":
         click.echo(json.dumps(document, indent=2))
-    click.echo(f"{plan.app} on {plan.provider}: deleted {len(result.applied)} resources", err=True)
+    click.echo(f"{plan.app} on {plan.provider}: deleted {len(result.applied)} resources", err=to_stderr)
     return 0
 
 
@@ -79,5 +80,5 @@ def _done(output: str, document: dict, message: str | None) -> int:
     if output == "json":
         click.echo(json.dumps(document, indent=2))
     if message:
-        click.echo(message, err=True)
+        click.echo(message, err=output == "json")
     return 0
