@@ -56,7 +56,8 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
             failed.result.status = _whole_status(provider)  # the app's, not the last wave's
             raise
     took = time.monotonic() - started
-    summary = f"{plan.app} on {plan.provider}: applied {len(result.applied)} of {len(plan.pending)} changes in {took:.1f}s"
+    summary = (f"{plan.app} on {plan.provider}: applied {len(result.applied)} of {len(plan.pending)} changes "
+               f"in {took:.1f}s")
     if result.status is None:
         if output in ("json", "yaml"):
             print_status(_unwaited(provider), output)

@@ -62,7 +62,7 @@ def open_live(spec_path: str, provider_name: str | None, sandbox: bool, *, view=
         service.stop()
         raise
     if view is None:
-        click.echo(f"sandbox started; `cloudorch sandbox stop` stops it", err=True)
+        click.echo("sandbox started; `cloudorch sandbox stop` stops it", err=True)
     return provider
 
 

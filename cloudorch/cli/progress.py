@@ -212,11 +212,11 @@ class LiveView:
             # every column but the step keeps its width; the step gets the rest and ends in an ellipsis
             step_width = max(8, width - sum(widths) - 2 * len(heads))
             table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-            for head, w in zip(heads, widths):
+            for head, w in zip(heads, widths, strict=True):
                 table.add_column(head, justify="right" if head in ("wave", "ready", "time") else "left",
                                  no_wrap=True, overflow="ellipsis", width=w)
             table.add_column("step", no_wrap=True, overflow="ellipsis", width=step_width)
-            for row, values in zip(rows, cells):
+            for row, values in zip(rows, cells, strict=True):
                 table.add_row(values[0], Text(values[1]), Text(values[2], style=STATE_STYLE.get(row.state, "")),
                               values[3], values[4], Text(row.step))
             parts.append(table)

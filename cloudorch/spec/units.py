@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 
 # Upper bounds from the clouds' own limits (the largest any supported cloud allows; a provider's
 # validate reports its own narrower ones). CPU and memory: the largest GKE machine type a pod can be

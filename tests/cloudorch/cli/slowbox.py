@@ -53,6 +53,8 @@ class SlowBox(Provider):
             at = APPLIED.get(name)
             if at is None:
                 out.append(ServiceStatus(name, State.MISSING, desired=want))
+            elif "crash" in self.app.services[name].image:
+                out.append(ServiceStatus(name, State.FAILED, desired=want, message="exited with code 1"))
             elif now - at < 2 * DELAY:
                 out.append(ServiceStatus(name, State.PROGRESSING, desired=want, message="starting"))
             else:

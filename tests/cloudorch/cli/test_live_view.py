@@ -3,6 +3,7 @@ and an unconfirmed destroy."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -158,6 +159,25 @@ def test_without_a_terminal_plain_progress_lines(site, tmp_path):
         ["web", "api", "worker", "db"]
 
 
+def test_a_failed_deploy_prints_a_json_document_with_what_it_did(site, tmp_path):
+    (tmp_path / "cloudorch.yaml").write_text(slowbox.SPEC.replace('api: {image: "nginx:1.27.2"',
+                                                                  'api: {image: "acme/crash:1"'))
+    env = {"PYTHONPATH": f"{site}{os.pathsep}{Path(__file__).resolve().parents[3]}", "PATH": "/usr/bin:/bin",
+           "SLOWBOX_DELAY": "0.05"}
+    code = "import sys; from cloudorch.cli.main import main; main(sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, "-o", "json", "deploy", "-p", "slowbox"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode == 4, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["exit_code"] == 4 and error["message"] == "service api failed: exited with code 1"
+    assert sorted(c["name"] for c in error["applied"]) == ["api", "db", "worker"]  # api and worker: one wave
+    assert [c["name"] for c in error["not_applied"]] == ["web"]
+    # the status is the whole app's, not the last wave's
+    assert {s["name"]: s["state"] for s in error["status"]["services"]} == {
+        "web": "MISSING", "api": "FAILED", "worker": "HEALTHY", "db": "HEALTHY"}
+    assert error["status"]["state"] == "FAILED"
+
+
 # -- snapshots of the view itself, at a fixed moment -------------------------------------------
 
 def _view_at_a_moment() -> LiveView:
@@ -193,12 +213,14 @@ wave  service  state        ready  time  step
    3  web      -                -        after api
 """
 
-SNAPSHOT_160 = """\
+STEP = ("rolling out: 0 of 1 updated, 0 available; "
+        "pod api-7d9f5c6b8-x2x9q pulling image ghcr.io/acme/shop-api:2.3.1")
+SNAPSHOT_160 = f"""\
 ⠋ deploy shop on kubernetes: waiting for api to become healthy... 7s
   app-wide: created Namespace shop
 wave  service  state        ready  time  step
    1  db       HEALTHY        1/1    3s  ready
-   2  api      PROGRESSING    0/1    3s  rolling out: 0 of 1 updated, 0 available; pod api-7d9f5c6b8-x2x9q pulling image ghcr.io/acme/shop-api:2.3.1
+   2  api      PROGRESSING    0/1    3s  {STEP}
    2  worker   -                -        after db
    3  web      -                -        after api
 """
