@@ -235,3 +235,15 @@ def test_snapshot_of_the_view(width, expected):
     shown = "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
     assert shown == expected
     assert all(len(line) <= width for line in shown.splitlines())
+
+
+def test_a_sandbox_started_for_a_provider_it_cannot_emulate_is_stopped_again(site, tmp_path):
+    box = tmp_path / "box"
+    env = {"PYTHONPATH": f"{site}{os.pathsep}{Path(__file__).resolve().parents[3]}", "PATH": "/usr/bin:/bin",
+           "CLOUDORCH_SANDBOX_DIR": str(box), "HOME": str(tmp_path)}
+    code = "import sys; from cloudorch.cli.main import main; main(sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, "plan", "-p", "slowbox", "--sandbox"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180)
+    assert done.returncode == 2, done.stderr
+    assert "starting the sandbox" in done.stderr and "has no sandbox emulator" in done.stderr
+    assert not (box / "state.json").exists(), "the sandbox it started is not left running"
