@@ -24,7 +24,7 @@ Examples:
 @options.output("text", "json", default="text")
 @click.argument("service")
 def command(spec_path, provider_name, sandbox, low, high, cpu, off, output, service) -> int:
-    from cloudorch.cli.live import open_live
+    from cloudorch.cli.live import command_deadline, open_live
     from cloudorch.engine import set_autoscale
     from cloudorch.errors import UsageError
     from cloudorch.spec.models import Autoscale
@@ -36,7 +36,8 @@ def command(spec_path, provider_name, sandbox, low, high, cpu, off, output, serv
     if not off and low > high:
         raise UsageError(f"--min ({low}) must not exceed --max ({high})")
     provider = open_live(spec_path, provider_name, sandbox, start_sandbox=False)
-    set_autoscale(provider, service, None if off else Autoscale(min=low, max=high, cpu_percent=cpu))
+    set_autoscale(provider, service, None if off else Autoscale(min=low, max=high, cpu_percent=cpu),
+                  deadline=command_deadline())
     if output == "json":
         import json
 

@@ -43,10 +43,9 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
             if line.fit is Fit.UNSUPPORTED:
                 view.note(f"warning: {line.field} is not supported on {provider.name}: {line.note}")
         deadline = Deadline(timeout)
-        provider.deadline = deadline
         provider.force_conflicts = force_conflicts
         view.set_phase("planning...")
-        plan = provider.plan()
+        plan = provider.plan(deadline=deadline)
         view.begin(plan.pending)
         view.set_phase(f"applying {len(plan.pending)} changes..." if plan.pending else "no changes; checking health...")
         try:
@@ -70,14 +69,18 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
 
 
 def _unwaited(provider):
-    return provider.status()
+    from cloudorch.cli.live import command_deadline
+
+    return provider.status(deadline=command_deadline())
 
 
 def _whole_status(provider):
     """Every service's status after a failure, printed as the summary table; None when even
     that cannot be read (the error says why the deploy failed)."""
     try:
-        status = provider.status()
+        from cloudorch.cli.live import command_deadline
+
+        status = provider.status(deadline=command_deadline(60))
     except Exception:  # noqa: BLE001 - the deploy's own error is the one to report
         return None
     from cloudorch.cli.live import status_table

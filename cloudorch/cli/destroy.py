@@ -40,9 +40,8 @@ def command(spec_path, provider_name, sandbox, dry_run, yes, timeout, output) ->
             spec = open_spec(spec_path)
             view.set_app(spec.app, registry.canonical(provider_name or ""))
             provider = open_live(spec_path, provider_name, sandbox, view=view, spec=spec, start_sandbox=False)
-            provider.deadline = deadline
             view.set_phase("reading what the app owns...")
-            plan = provider.destroy_plan()
+            plan = provider.destroy_plan(deadline=deadline)
     except SandboxNotRunning as exc:
         return _done(output, {"app": exc.spec.app.name, "provider": exc.provider, "deleted": [],
                               "not_deleted": []}, "the sandbox is not running: nothing to delete")

@@ -17,6 +17,17 @@ STATE_STYLE = {
 }
 
 
+#: the deadline of live commands without a --timeout option (plan, status, logs, autoscale)
+COMMAND_TIMEOUT = 300.0
+
+
+def command_deadline(seconds: float | None = COMMAND_TIMEOUT):
+    """The command's deadline, handed to every live operation."""
+    from cloudorch.deadline import Deadline
+
+    return Deadline(seconds)
+
+
 class SandboxNotRunning(CloudorchError):
     """A read-only command found no sandbox: nothing is deployed in it."""
 

@@ -46,15 +46,14 @@ def command(spec_path, provider_name, sandbox, wait, timeout, output, pairs) -> 
         view.set_app(spec.app, registry.canonical(provider_name or ""), services=set(counts))
         provider = open_live(spec_path, provider_name, sandbox, view=view, spec=spec, start_sandbox=False)
         deadline = Deadline(timeout)
-        provider.deadline = deadline
         JOURNAL.plan("scale", [f"{name}={count}" for name, count in counts.items()])
         view.set_phase("scaling...")
-        set_replicas(provider, counts)
+        set_replicas(provider, counts, deadline=deadline)
         JOURNAL.applied = list(JOURNAL.planned)
         JOURNAL.started = list(JOURNAL.planned)
         if wait:
             wait_healthy(provider, list(counts), deadline, view.on_status)
-    status = provider.status(list(counts)) if wait or output in ("json", "yaml") else None
+    status = provider.status(list(counts), deadline=deadline) if wait or output in ("json", "yaml") else None
     if status is not None:
         print_status(status, output)
     click.echo(", ".join(f"{n}: scaled to {c}" for n, c in counts.items()), err=True)

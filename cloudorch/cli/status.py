@@ -21,7 +21,7 @@ Example:
 @options.output("table", "wide", "json", "yaml")
 @click.argument("services", nargs=-1)
 def command(spec_path, provider_name, sandbox, output, services) -> int:
-    from cloudorch.cli.live import SandboxNotRunning, open_live, print_status
+    from cloudorch.cli.live import SandboxNotRunning, command_deadline, open_live, print_status
     from cloudorch.errors import UsageError
 
     try:
@@ -35,6 +35,6 @@ def command(spec_path, provider_name, sandbox, output, services) -> int:
     unknown = [s for s in services if s not in provider.app.services]
     if unknown:
         raise UsageError(f"no service {unknown[0]!r} in {spec_path} (services: {', '.join(provider.app.services)})")
-    status = provider.status(list(services) or None)
+    status = provider.status(list(services) or None, deadline=command_deadline())
     print_status(status, output)
     return 0 if status.healthy else NOT_HEALTHY

@@ -37,15 +37,15 @@ class SlowBox(Provider):
     def validate(self):
         return [FieldReport(f"services.{n}.image", Fit.EXACT) for n in self.app.services]
 
-    def plan(self):
+    def plan(self, *, deadline=None):
         return Plan(self.app.name, self.name,
                     [Change(Action.CREATE, "Box", n, n) for n in self.app.services])
 
-    def apply(self, change):
+    def apply(self, change, *, deadline=None):
         time.sleep(DELAY)
         APPLIED[change.service] = time.monotonic()
 
-    def status(self, services=None):
+    def status(self, services=None, *, deadline=None):
         now = time.monotonic()
         out = []
         for name in services or list(self.app.services):
@@ -61,7 +61,7 @@ class SlowBox(Provider):
                 out.append(ServiceStatus(name, State.HEALTHY, desired=want, running=want, image="box:1"))
         return AppStatus(self.app.name, self.name, out)
 
-    def destroy_plan(self):
+    def destroy_plan(self, *, deadline=None):
         return Plan(self.app.name, self.name, [Change(Action.DELETE, "Box", n, n) for n in self.app.services])
 '''
 
