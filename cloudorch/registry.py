@@ -59,7 +59,10 @@ def load(name: str | None) -> type[Provider]:
                          "or set CLOUDORCH_PROVIDER")
     ep = _entry_points().get(name)
     if ep is None:
-        close = difflib.get_close_matches(name, available, n=1)
+        aliases = _aliases()
+        if name in aliases:
+            return load(aliases[name])
+        close = difflib.get_close_matches(name, available + list(aliases), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"unknown provider {name!r}{hint} (installed: {', '.join(available) or 'none'})")
     try:
@@ -78,6 +81,29 @@ def load(name: str | None) -> type[Provider]:
     if cls.name != name:
         raise ProviderUnavailable(f"provider registered as {name!r} calls itself {cls.name!r}")
     return cls
+
+
+def canonical(name: str) -> str:
+    """The registered name for ``name`` or one of its aliases (``name`` itself when unknown)."""
+    if name in _entry_points():
+        return name
+    return _aliases().get(name, name)
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    """Other names providers answer to (their ``aliases``), e.g. ``k8s``. Only read when a name is
+    not a registered one, since it imports every provider module (which import no SDK)."""
+    found: dict[str, str] = {}
+    for name, ep in _entry_points().items():
+        try:
+            cls = ep.load()
+        except Exception:  # noqa: BLE001 - a broken plugin has no aliases; `load` reports it by name
+            continue
+        for alias in getattr(cls, "aliases", ()):
+            if alias not in _entry_points():
+                found.setdefault(alias, name)
+    return found
 
 
 def _installed(module: str) -> bool:

@@ -10,7 +10,8 @@ import click
 from cloudorch.cli import options
 
 
-@click.group(help="Store the values of the spec's secrets with the cloud (set), or list where they live (list).")
+@click.group(help="Store the values of the spec's secrets with the cloud (set), or list where they live "
+                  "(list).\n\nExample: cloudorch secrets list -f app.yaml -p aws")
 def command() -> None:
     pass
 

@@ -53,7 +53,8 @@ def test_sandbox_flag_starts_it_and_deploys(tmp_path):
     try:
         deployed = cli(tmp_path, "deploy", "-f", str(spec), "-p", "aws", "--sandbox", "--timeout", "60")
         assert deployed.returncode == 0, deployed.stderr
-        assert deployed.stdout.startswith("hi on aws: HEALTHY (1 services, ")
+        assert deployed.stdout.startswith("hi on aws: HEALTHY")  # the final table lists every service
+        assert "starting the sandbox" in deployed.stderr and "hi on aws: applied " in deployed.stderr
         status = cli(tmp_path, "status", "-f", str(spec), "-p", "aws", "--sandbox", "-o", "json")
         assert status.returncode == 0 and json.loads(status.stdout)["state"] == "HEALTHY"
     finally:
