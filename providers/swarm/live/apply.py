@@ -3,7 +3,7 @@
 Deleting what is gone already succeeds (idempotent). A service update that meets a newer version
 (someone changed it between plan and apply) is retried once against the fresh version, with the
 same body. A network still holding the endpoints of tasks that are shutting down is retried until
-the deadline.
+the deadline, and its removal is waited for (Swarm removes it once those tasks have stopped).
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def _delete(kind: str):
             while True:
                 try:
                     remove(object_id)
+                    if kind == "network":
+                        _wait_gone(engine, object_id, deadline)
                     return
                 except docker.errors.NotFound:
                     return
@@ -78,6 +80,21 @@ def _delete(kind: str):
                     deadline.sleep(0.5)
 
     return delete
+
+
+def _wait_gone(engine: Engine, network_id: str, deadline: Deadline) -> None:
+    """Swarm removes an overlay network once the tasks of deleted services have let go of it (after
+    their stop grace period): wait for that, so that a destroy that returns has removed it."""
+    import docker.errors
+
+    while not deadline.expired:
+        try:
+            engine.api.inspect_network(network_id)
+        except docker.errors.NotFound:
+            return
+        deadline.sleep(0.5)
+    raise ProviderError(f"network {network_id} is still there: the tasks of its deleted services have not "
+                        "stopped yet; run destroy again")
 
 
 def _unknown(engine: Engine, step: tuple, deadline: Deadline) -> None:
