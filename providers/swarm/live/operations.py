@@ -61,7 +61,7 @@ class SwarmLiveOperations:
         from cloudorch_providers.swarm.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        live = self._read(secrets=False)
+        live = self._read()
         ids = [live.services[n]["ID"] for name in names
                for n in [service_name(self.app.name, name)] + [service_name(self.app.name, name, s.name)
                                                                 for s in self.app.services[name].sidecars]
@@ -69,7 +69,29 @@ class SwarmLiveOperations:
         tasks = read_tasks(self.engine, ids)
         public = any(p.public for name in names for p in self.app.services[name].ports)
         nodes = read_nodes(self.engine) if public and tasks else {}
-        return app_status(self.app, live, tasks, nodes, names, self.engine.host)
+        return app_status(self.app, live, tasks, nodes, names, self.engine.host, self._as_specified(live))
+
+    def _as_specified(self, live) -> frozenset[str]:
+        """The app's Swarm services whose live spec is what the spec asks for."""
+        from cloudorch_providers.swarm.convert import service_bodies
+        from cloudorch_providers.swarm.live.plan import MissingSecret, differences, resolve
+
+        found = set()
+        network_id = live.network["Id"] if live.network else None
+        for _, _, body in service_bodies(self.app, self.settings, self.markers()):
+            current = live.services.get(body["Name"])
+            if current is None:
+                continue
+            try:
+                desired = resolve(body, live, network_id)
+            except MissingSecret:
+                continue
+            force = (current["Spec"].get("TaskTemplate") or {}).get("ForceUpdate")
+            if force:
+                desired["TaskTemplate"]["ForceUpdate"] = force
+            if not differences(desired, current["Spec"]):
+                found.add(body["Name"])
+        return frozenset(found)
 
     def scale(self, service: str, replicas: int) -> None:
         from cloudorch_providers.swarm.convert import service_name
@@ -102,6 +124,38 @@ class SwarmLiveOperations:
         from cloudorch_providers.swarm.live.logs import read_logs
 
         return read_logs(self.engine, self.app, self._read(secrets=False), services, since, tail)
+
+    # -- secrets ----------------------------------------------------------------------------------
+    def store_secret(self, name: str, value: str) -> str:
+        from cloudorch_providers.swarm.live.secrets import store
+
+        return store(self.engine, self._read(), self.app.name, self.markers(), self.settings.secret_for(name), value)
+
+    def secret_locations(self) -> list:
+        from cloudorch_providers.swarm.live.secrets import locations
+
+        return locations(self._read(), self.secret_users(), self.settings.secret_for)
+
+    def restart(self, service: str) -> None:
+        """Move the service (and its sidecar services) to the newest secret versions and replace every task."""
+        from cloudorch_providers.swarm.convert import service_name
+        from cloudorch_providers.swarm.live.apply import _service_kwargs
+        from cloudorch_providers.swarm.live.clients import docker_errors
+        from cloudorch_providers.swarm.live.plan import SERVICE, not_ours
+        from cloudorch_providers.swarm.live.secrets import restart_body
+        from cloudorch_providers.swarm.live.state import labels_of, owned
+
+        live = self._read()
+        for name in [service_name(self.app.name, service)] + [service_name(self.app.name, service, s.name)
+                                                               for s in self.app.services[service].sidecars]:
+            current = live.services.get(name)
+            if current is None:
+                raise ProviderError(f"service {name} is not deployed; run `cloudorch deploy` first")
+            if not owned(labels_of(current), self.app.name):
+                raise not_ours(SERVICE, name, labels_of(current), self.app.name)
+            body = restart_body(current["Spec"], live)
+            with docker_errors(f"restarting service {name}", self.engine):
+                self.engine.api.update_service(current["ID"], current["Version"]["Index"], **_service_kwargs(body))
 
     def destroy_plan(self) -> Plan:
         from cloudorch_providers.swarm.live.plan import destroy_plan

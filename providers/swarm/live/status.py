@@ -6,7 +6,9 @@ services (if any) are folded in: the worst state wins and their problems are nam
 
 - no service: MISSING;
 - update status ``rollback_started``/``rollback_completed``/``rollback_paused``/``paused``: FAILED (the last
-  deploy's update failed and Swarm rolled it back or stopped it), with Swarm's message;
+  deploy's update failed and Swarm rolled it back or stopped it), with Swarm's message; once the app
+  spec asks for what the rollback restores (the live spec equals the wanted one), a rollback going
+  on counts as an update in progress and a completed one is history: the tasks decide;
 - 0 replicas and nothing running: STOPPED;
 - as many running as desired and no update going on: HEALTHY;
 - fewer running, and at least ``FAILURES`` tasks failed or were rejected since the service last
@@ -44,7 +46,9 @@ def _error(task: dict[str, Any]) -> str:
     return (status.get("Err") or status.get("Message") or status.get("State") or "").strip()
 
 
-def swarm_service_status(name: str, service: dict[str, Any] | None, tasks: list[dict[str, Any]]) -> ServiceStatus:
+def swarm_service_status(name: str, service: dict[str, Any] | None, tasks: list[dict[str, Any]],
+                         as_specified: bool = False) -> ServiceStatus:
+    """``as_specified``: the live spec is what the app spec asks for (a rollback is then history)."""
     if service is None:
         return ServiceStatus(name, State.MISSING, message="not deployed")
     spec = service["Spec"]
@@ -60,7 +64,8 @@ def swarm_service_status(name: str, service: dict[str, Any] | None, tasks: list[
     state_text = update.get("State", "")
     status = ServiceStatus(name, State.PENDING, desired=desired, running=len(running), pending=len(starting),
                            failed=len(failed), image=image, revision=str(service["Version"]["Index"]))
-    if state_text in ("rollback_started", "rollback_completed", "rollback_paused", "paused"):
+    if state_text in ("rollback_started", "rollback_completed", "rollback_paused", "paused") and not (
+            as_specified and state_text in ("rollback_started", "rollback_completed")):
         why = update.get("Message") or state_text
         last = f" (last task error: {_error(failed[-1])})" if failed else ""
         status.state, status.message = State.FAILED, f"update {state_text.replace('_', ' ')}: {why}{last}"
@@ -124,19 +129,21 @@ def endpoints(app: App, name: str, service: dict[str, Any], tasks: list[dict[str
 
 
 def app_status(app: App, live: Live, tasks: list[dict[str, Any]], nodes: dict[str, dict[str, Any]],
-               names: list[str], host: str) -> AppStatus:
+               names: list[str], host: str, as_specified: frozenset[str] = frozenset()) -> AppStatus:
+    """``as_specified``: the Swarm services whose live spec is what the app spec asks for."""
     status = AppStatus(app.name, "swarm")
     for name in names:
         main_name = service_name(app.name, name)
         service = live.services.get(main_name)
         if service is not None and not owned(service["Spec"].get("Labels"), app.name):
             service = None
-        main = swarm_service_status(name, service, tasks)
+        main = swarm_service_status(name, service, tasks, main_name in as_specified)
         if service is not None:
             main.endpoints = endpoints(app, name, service, tasks, nodes, host)
             main.extra["service"] = main_name
         sides = [swarm_service_status(service_name(app.name, name, side.name),
-                                      live.services.get(service_name(app.name, name, side.name)), tasks)
+                                      live.services.get(service_name(app.name, name, side.name)), tasks,
+                                      service_name(app.name, name, side.name) in as_specified)
                  for side in app.services[name].sidecars]
         status.services.append(_combine(main, sides))
     return status
