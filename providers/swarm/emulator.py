@@ -76,13 +76,18 @@ class SwarmEmulator(Emulator):
             self.engine.stop()
 
     def reset(self) -> None:
-        """Remove every service, secret, config, network and volume (the images stay)."""
+        """Remove every service, secret, config, container, network and volume (the images stay)."""
         engine = self._engine()
         for service in engine.call("GET", "/services") or []:
             engine.call("DELETE", f"/services/{service['ID']}")
         for kind in ("secrets", "configs"):
             for item in engine.call("GET", f"/{kind}") or []:
                 engine.call("DELETE", f"/{kind}/{item['ID']}")
+        for container in engine.call("GET", "/containers/json?all=1") or []:  # tasks do not get to stop gracefully
+            try:
+                engine.call("DELETE", f"/containers/{container['Id']}?force=1&v=1")
+            except EngineError:
+                pass  # removed by its task meanwhile
         _wait_no_tasks(engine)
         for network in engine.call("GET", "/networks") or []:
             if network["Name"] not in ("ingress", "docker_gwbridge", "host", "none", "bridge"):
@@ -158,7 +163,7 @@ class SwarmEmulator(Emulator):
         return stream()
 
 
-def _wait_no_tasks(engine: PrivateEngine, timeout: float = 30.0) -> None:
+def _wait_no_tasks(engine: PrivateEngine, timeout: float = 8.0) -> None:
     import time
 
     end = time.monotonic() + timeout

@@ -3,8 +3,9 @@ socket under one directory, initialised as a one-node swarm, stopped with everyt
 
 Nothing of the user's own engine is touched:
 
-- its own ``--data-root``, ``--exec-root``, ``--pidfile`` and socket, an empty ``--config-file`` (the
-  user's ``/etc/docker/daemon.json`` is not read);
+- its own ``--data-root`` (under the sandbox directory), ``--exec-root`` and socket (in a short
+  ``$TMPDIR/cloudorch-engine-<hash>``: unix socket paths are limited to 108 bytes), ``--pidfile`` and an
+  empty ``--config-file`` (the user's ``/etc/docker/daemon.json`` is not read);
 - ``--bridge none`` (no ``docker0``), ``--iptables=false --ip-forward=false --ip-masq=false``: the host's
   firewall and forwarding settings stay as they are. Published ports are served by Docker's userland
   proxy on 127.0.0.1, and services reach each other inside the overlay network's own namespace;
@@ -32,6 +33,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -118,8 +120,11 @@ class PrivateEngine:
         self.directory = Path(directory)
         self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None
-        self.socket = self.directory / "docker.sock"
         digest = hashlib.sha256(str(self.directory.resolve()).encode()).hexdigest()
+        # containerd and its shims put unix sockets (at most 108 bytes a path) under the exec root and
+        # the docker socket sits beside it: a short directory of their own, whatever the sandbox's is
+        self.run_dir = Path(tempfile.gettempdir()) / f"cloudorch-engine-{digest[:10]}"
+        self.socket = self.run_dir / "docker.sock"
         self.bridge = f"cogw{digest[:8]}"
         self._seed = int(digest[8:12], 16)
         self.address = ""  # the swarm's advertise address, a 127.x.y.z of its own
@@ -133,12 +138,10 @@ class PrivateEngine:
         binary = dockerd_path()
         if binary is None:
             raise EngineError(INSTALL_HINT)
-        if len(str(self.socket)) > 100:
-            raise EngineError(f"the sandbox directory {self.directory} is too long for a unix socket path; "
-                              "set CLOUDORCH_SANDBOX_DIR to a shorter one")
         self._clear()
-        for sub in ("data", "exec"):
-            (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        (self.directory / "data").mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "exec").mkdir(parents=True, exist_ok=True)
+        self.run_dir.chmod(0o700)
         (self.directory / "daemon.json").write_text("{}\n")
         log = open(self.directory / "dockerd.log", "ab")
         env = {**os.environ, "HTTP_PROXY": CLOSED_PROXY, "HTTPS_PROXY": CLOSED_PROXY, "NO_PROXY": "",
@@ -146,7 +149,7 @@ class PrivateEngine:
         env.pop("DOCKER_HOST", None)
         self.process = subprocess.Popen(
             [binary, "--config-file", str(self.directory / "daemon.json"),
-             "--data-root", str(self.directory / "data"), "--exec-root", str(self.directory / "exec"),
+             "--data-root", str(self.directory / "data"), "--exec-root", str(self.run_dir / "exec"),
              "--pidfile", str(self.directory / "docker.pid"), "--host", self.docker_host,
              "--bridge", "none", "--iptables=false", "--ip-forward=false", "--ip-masq=false",
              "--default-address-pool", f"base={LOCAL_POOL},size=24", "--shutdown-timeout", "5",
@@ -207,15 +210,13 @@ class PrivateEngine:
 
     def _clear(self) -> None:
         """Remove what a previous engine in this directory left (mounts first, then files)."""
-        root = str(self.directory.resolve())
+        roots = [str(self.directory.resolve()) + "/", str(self.run_dir) + "/"]
         with contextlib.suppress(OSError):
             mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
-            for mount in sorted((m for m in mounts if m.startswith(root + "/")), key=len, reverse=True):
+            for mount in sorted((m for m in mounts if m.startswith(tuple(roots))), key=len, reverse=True):
                 subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
-        for sub in ("data", "exec"):
-            shutil.rmtree(self.directory / sub, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self.socket.unlink()
+        shutil.rmtree(self.directory / "data", ignore_errors=True)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
         if Path(f"/sys/class/net/{self.bridge}").exists():
             subprocess.run(["ip", "link", "delete", self.bridge], capture_output=True, check=False)
 
