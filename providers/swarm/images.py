@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
+import struct
 import tarfile
 from pathlib import Path
 
@@ -18,14 +18,24 @@ APPLETS = ("sh", "httpd", "nc", "wget", "cat", "echo", "sleep", "ls", "mkdir", "
            "kill", "ps", "grep", "date", "hostname", "printf", "test", "[", "tail", "head", "sed")
 
 
+def is_static_elf(path: Path) -> bool:
+    """A 64-bit little-endian ELF without a PT_INTERP program header (no dynamic loader needed)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return False
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+
+
 def busybox_binary() -> Path | None:
     """The host's busybox when it is statically linked (a dynamic one would not run in the image)."""
     for candidate in (shutil.which("busybox"), "/bin/busybox", "/usr/bin/busybox"):
-        if candidate and Path(candidate).is_file():
-            out = subprocess.run(["file", "-L", candidate], capture_output=True, text=True, check=False).stdout \
-                if shutil.which("file") else ""
-            if "dynamically linked" not in out:
-                return Path(candidate)
+        if candidate and is_static_elf(Path(candidate).resolve()):
+            return Path(candidate).resolve()
     return None
 
 

@@ -31,6 +31,10 @@ def start_sandbox(directory: Path, **options):
         unavailable("dockerd is not installed (Debian/Ubuntu: apt-get install docker.io)")
     if os.geteuid() != 0:
         unavailable("dockerd needs root here")
+    from cloudorch_providers.swarm.images import busybox_available
+
+    if not busybox_available():
+        unavailable("the tests' image is built from a static busybox (Debian/Ubuntu: apt-get install busybox-static)")
     try:
         return InProcessSandbox(directory, ["swarm"], **({"swarm": options} if options else {}))
     except CloudorchError as exc:
