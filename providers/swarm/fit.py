@@ -115,7 +115,8 @@ def _health_http(app, settings, name, s) -> Verdict:
 
 
 def _health_tcp(app, settings, name, s) -> Verdict:
-    return LOSSY, f"a Docker healthcheck connecting to 127.0.0.1:{s.health.tcp.port} inside the container: needs {TCP_NEEDS}"
+    return LOSSY, (f"a Docker healthcheck connecting to 127.0.0.1:{s.health.tcp.port} inside the container: "
+                   f"needs {TCP_NEEDS}")
 
 
 def _health_command(app, settings, name, s) -> Verdict:

@@ -117,7 +117,8 @@ class SwarmLiveOperations:
                 self.engine.api.update_service(current["ID"], current["Version"]["Index"], **_service_kwargs(spec))
 
     def autoscale(self, service: str, policy: Autoscale | None) -> None:
-        raise Unsupported(f"Docker Swarm has no native autoscaler; set a fixed count with `cloudorch scale {service}=N`")
+        raise Unsupported("Docker Swarm has no native autoscaler; set a fixed count with "
+                          f"`cloudorch scale {service}=N`")
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
              tail: int | None = None) -> list[LogLine]:

@@ -54,7 +54,7 @@ def project(spec: dict[str, Any]) -> dict[str, Any]:
     out["ContainerSpec.Secrets"] = sorted(
         (s["File"]["Name"], s.get("SecretName"), s.get("SecretID"), s["File"].get("Mode")) for s in
         container.get("Secrets") or [])
-    out["ContainerSpec.Mounts"] = [(m.get("Type"), m.get("Target"), ((m.get("VolumeOptions") or {}).get("Labels") or {}))
+    out["ContainerSpec.Mounts"] = [(m.get("Type"), m.get("Target"), (m.get("VolumeOptions") or {}).get("Labels") or {})
                                    for m in container.get("Mounts") or []]
     resources = template.get("Resources") or {}
     for kind in ("Limits", "Reservations"):
@@ -121,7 +121,7 @@ class Planner:
             changes.append(Change(Action.NOOP, NETWORK, name))
         network_id = network["Id"] if network else None
         wanted = set()
-        for service, sidecar, body in service_bodies(self.app, self.settings, self.markers):
+        for service, _sidecar, body in service_bodies(self.app, self.settings, self.markers):
             wanted.add(body["Name"])
             changes.append(self.service_change(service, body, network_id))
         changes += self.orphans(wanted)

@@ -80,7 +80,10 @@ name: traffic
 services:
   web:
     image: cloudorch/busybox:local
-    command: ["/bin/sh", "-c", "mkdir -p /www && echo web answers $$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"]
+    command:
+      - /bin/sh
+      - -c
+      - mkdir -p /www && echo web answers $$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www
     ports: [{port: 80, protocol: http, public: true}]
     resources: {cpu: 0.05, memory: 16Mi}
     health: {http: {path: /, port: 80}, interval: 1s, timeout: 1s}
