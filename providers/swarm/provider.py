@@ -5,10 +5,10 @@ Offline half (this module imports no Docker SDK): ``render`` writes a Compose fi
 (:mod:`.fit`), after refusing what Docker would refuse (:mod:`.checks`). The live operations
 (:mod:`.live`) speak the Engine API through the ``docker`` SDK, imported inside them.
 
-Capabilities: replicas, logs, published ports, volumes, health checks, secrets, service discovery
-(names on the app's overlay network) and rolling updates (start-first, rollback on failure) are
-Swarm's own. Not declared: autoscale (Swarm has no autoscaler: refused plainly) and sidecars
-(Swarm has no pods: a sidecar runs as a companion service, see ``validate -p swarm``).
+Operations: scale and logs; autoscale is not declared (Swarm has no autoscaler: refused plainly).
+Published ports, volumes, health checks, secrets, service discovery (names on the app's overlay
+network) and rolling updates (start-first, rollback on failure) are Swarm's own; sidecars run as
+companion services (Swarm has no pods): ``validate -p swarm`` says so per field.
 
 Sandbox: a real private Docker engine (:mod:`.engine`) behind a counting proxy (:mod:`.emulator`).
 """
@@ -30,10 +30,7 @@ class SwarmProvider(SwarmLiveOperations, Provider):
     name = "swarm"
     extra = "swarm"
     requires = ("docker",)
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.REPLICAS, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
-        Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.SERVICE_DISCOVERY, Capability.ROLLING_UPDATE,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS})
     settings_model = SwarmSettings
     settings: SwarmSettings
 

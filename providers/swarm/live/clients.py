@@ -4,21 +4,23 @@ Which engine: the sandbox's proxy; else ``providers.swarm.host`` (TLS from ``DOC
 ``tls: true``); else the Docker context ``providers.swarm.context``; else ``DOCKER_HOST`` (with
 ``DOCKER_TLS_VERIFY``/``DOCKER_CERT_PATH``, as the docker CLI reads them); else the docker CLI's current
 context; else the local socket. The API version is pinned to 1.41 (Docker 20.10 and later), so no
-call is spent negotiating it. Each client's timeout is the command's deadline, capped at 60 s a call.
+call is spent negotiating it. Timeouts come from the command's deadline (the kit's ``budget``);
+errors are translated by the kit's error table (:func:`table`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterator
 from typing import Any
 
 from cloudorch.deadline import Deadline
-from cloudorch.errors import ProviderError, UsageError
+from cloudorch.errors import UsageError
+from cloudorch.live.errors import ErrorTable, Kind, Rule
+from cloudorch.live.timeouts import budget
 
 API_VERSION = "1.41"
-CALL_CAP = 60.0
 
 
 def target(settings, sandbox: dict[str, Any] | None) -> tuple[str, Any]:
@@ -61,28 +63,32 @@ def _ca() -> str | bool:
 
 
 class Engine:
-    """One APIClient per command; ``api`` is rebuilt with the deadline's remaining time as timeout."""
+    """One APIClient per command. ``bound(deadline)`` hands the command's (or an operation's) deadline
+    to it: each call's connect/read timeouts come from :func:`cloudorch.live.timeouts.budget`."""
 
-    def __init__(self, settings, sandbox: dict[str, Any] | None, deadline: Deadline | None):
+    def __init__(self, settings, sandbox: dict[str, Any] | None):
         self.base_url, self.tls = target(settings, sandbox)
-        self.deadline = deadline or Deadline(None)
+        self.deadline = Deadline(None)
         self._client = None
+
+    def bound(self, deadline: Deadline) -> Engine:
+        self.deadline = deadline
+        return self
 
     @property
     def api(self):
         import docker
 
-        timeout = self.deadline.remaining(CALL_CAP) or CALL_CAP
+        timeouts = budget(self.deadline)
         if self._client is None:
             self._client = docker.APIClient(base_url=self.base_url, version=API_VERSION, tls=self.tls,
-                                            timeout=max(timeout, 1.0))
-        else:
-            self._client.timeout = max(timeout, 1.0)
+                                            timeout=timeouts.read)
+        self._client.timeout = timeouts.pair
         return self._client
 
     @property
     def host(self) -> str:
-        """The engine's host name for endpoints (None-like '' for local sockets)."""
+        """The engine's host name for endpoints ('' for local sockets)."""
         from urllib.parse import urlparse
 
         if self.base_url.startswith(("tcp://", "http://", "https://", "ssh://")):
@@ -90,37 +96,47 @@ class Engine:
         return ""
 
 
-@contextlib.contextmanager
-def docker_errors(doing: str, engine: Engine) -> Iterator[None]:
-    """Engine API errors -> one-line ProviderErrors naming what was being done (the error table)."""
+def _status(exc: BaseException) -> int | None:
+    return getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+
+
+def _said(exc: BaseException) -> str:
+    return str(getattr(exc, "explanation", None) or exc)
+
+
+@functools.cache
+def table() -> ErrorTable:
+    """The Engine API's errors (docker SDK exceptions and the requests errors under them), by kind."""
     import docker.errors
     import requests.exceptions
 
-    try:
-        yield
-    except docker.errors.APIError as exc:
-        status = exc.status_code or 0
-        message = (exc.explanation or str(exc)).strip().splitlines()[0] if (exc.explanation or str(exc)) else ""
-        low = message.lower()
-        if "not a swarm manager" in low or "not part of a swarm" in low:
-            raise ProviderError(f"{doing}: the Docker engine at {engine.base_url} is not a swarm manager "
-                                f"({message}); run `docker swarm init` there or point providers.swarm.host / "
-                                "DOCKER_HOST at a manager") from None
-        if status == 409:
-            raise ProviderError(f"{doing}: conflict: {message}") from None
-        if status in (401, 403):
-            raise ProviderError(f"{doing}: refused by the engine ({status}): {message}; check the client's "
-                                "certificates (DOCKER_CERT_PATH)") from None
-        raise ProviderError(f"{doing}: Docker engine error {status}: {message}") from None
-    except docker.errors.DockerException as exc:
-        raise ProviderError(f"{doing}: {exc}; set DOCKER_HOST or providers.swarm.host to a swarm manager") from None
-    except requests.exceptions.ConnectionError as exc:
-        raise ProviderError(f"{doing}: cannot reach the Docker engine at {engine.base_url} "
-                            f"({type(exc).__name__}); is dockerd running? set DOCKER_HOST or providers.swarm.host, "
-                            "or use --sandbox") from None
-    except requests.exceptions.Timeout:
-        raise ProviderError(f"{doing}: the Docker engine at {engine.base_url} did not answer in time; "
-                            "raise --timeout") from None
+    def swarm_missing(exc: BaseException) -> bool:
+        said = _said(exc).lower()
+        return "not a swarm manager" in said or "not part of a swarm" in said
+
+    return ErrorTable("Docker", [
+        Rule(Kind.INVALID, types=(docker.errors.APIError,), when=swarm_missing,
+             hint="run `docker swarm init` there, or point providers.swarm.host / DOCKER_HOST at a manager"),
+        Rule(Kind.NOT_FOUND, types=(docker.errors.NotFound,)),
+        Rule(Kind.CONFLICT, types=(docker.errors.APIError,), codes={409}),
+        Rule(Kind.CREDENTIALS, types=(docker.errors.APIError,), codes={401},
+             hint="check the client certificates (DOCKER_CERT_PATH, providers.swarm.tls)"),
+        Rule(Kind.PERMISSION, types=(docker.errors.APIError,), codes={403}),
+        Rule(Kind.INVALID, types=(docker.errors.APIError,), codes={400}),
+        Rule(Kind.THROTTLED, types=(docker.errors.APIError,), codes={429}),
+        Rule(Kind.UNAVAILABLE, types=(docker.errors.APIError,), codes={502, 503, 504}),
+        Rule(Kind.UNREACHABLE, types=(requests.exceptions.ConnectionError, requests.exceptions.Timeout),
+             hint="is dockerd running there? set DOCKER_HOST or providers.swarm.host, or use --sandbox"),
+        Rule(Kind.OTHER, types=(docker.errors.APIError,), hint=""),
+        Rule(Kind.INVALID, types=(docker.errors.DockerException,),
+             hint="set DOCKER_HOST or providers.swarm.host to a swarm manager"),
+    ], code=_status, message=lambda exc: f"Docker engine error {_status(exc)}: {_said(exc)}"
+       if _status(exc) else _said(exc))
+
+
+def docker_errors(doing: str, engine: Engine | None = None):
+    """Engine API errors raised inside the block -> one-line CloudErrors naming what was being done."""
+    return table().translating(doing)
 
 
 def is_not_found(exc: BaseException) -> bool:

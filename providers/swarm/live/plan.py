@@ -6,11 +6,11 @@ update/rollback configs, endpoint mode and ports, labels): whatever differs is a
 updates every field in place, rolling the tasks); fields Docker fills in itself are ignored. A service
 whose last update was rolled back shows as an UPDATE too (its live spec is the previous one).
 
-Payload steps (run by :mod:`.apply`): ``("create_network", body)``, ``("create_service", body)``,
-``("update_service", id, version, body)``, ``("delete_service", id, name)``,
-``("delete_network", id, name)``, ``("delete_secret", id, name)``.
-
-A same-named service or network without this app's labels is refused, never adopted.
+Built with the kit's :class:`~cloudorch.live.plan.PlanBuilder`: each Change's payload is a list of
+:class:`~cloudorch.live.plan.Step` of the calls in :mod:`.apply`. A same-named service or network
+without this app's labels is refused, never adopted (the kit's ownership rule); the app's services the
+spec no longer has are swept. Destroy deletes the app's services and secret versions, then the network
+unless a service that is not the app's uses it.
 """
 
 from __future__ import annotations
@@ -19,10 +19,20 @@ import copy
 from typing import Any
 
 from cloudorch.errors import ProviderError
-from cloudorch.provider import Action, Change, Plan
+from cloudorch.live.ownership import Markers
+from cloudorch.live.plan import Owned, PlanBuilder, Step
+from cloudorch.provider import Change, Plan
 from cloudorch.spec.models import App
 from cloudorch_providers.swarm.convert import service_bodies
-from cloudorch_providers.swarm.live.state import OWNER, TOOL, TOOL_VALUE, Live, labels_of, owned, spec_service_of
+from cloudorch_providers.swarm.live.apply import (
+    create_network,
+    create_service,
+    delete_network,
+    delete_secret,
+    delete_service,
+    update_service,
+)
+from cloudorch_providers.swarm.live.state import Live, labels_of, owned, spec_service_of
 from cloudorch_providers.swarm.settings import SwarmSettings
 
 NETWORK, SERVICE, SECRET = "Network", "Service", "Secret"
@@ -35,12 +45,12 @@ class MissingSecret(ProviderError):
     exit_code = 2
 
 
+MARKERS = Markers()
+FIX = "rename the app or service, or remove it yourself"
+
+
 def not_ours(kind: str, name: str, labels: dict[str, str], app: str) -> ProviderError:
-    owner = (f"it belongs to cloudorch app {labels[OWNER]!r}" if labels.get(OWNER) and labels.get(OWNER) != app
-             else f"it has no {OWNER}={app} / {TOOL}={TOOL_VALUE} labels")
-    return ProviderError(f"{kind.lower()} {name} exists but is not managed by cloudorch for app {app!r} ({owner}); "
-                         f"refusing to adopt or change it: rename the app or service, or remove that {kind.lower()} "
-                         "yourself")
+    return MARKERS.not_ours(kind.lower(), name, labels, app, fix=FIX)
 
 
 def project(spec: dict[str, Any]) -> dict[str, Any]:
@@ -105,77 +115,84 @@ def resolve(body: dict[str, Any], live: Live, network_id: str | None) -> dict[st
 
 
 class Planner:
+    """The app network and every rendered Swarm service against what is live (kit PlanBuilder)."""
+
     def __init__(self, app: App, settings: SwarmSettings, markers: dict[str, str], live: Live):
         self.app, self.settings, self.markers, self.live = app, settings, markers, live
+        self.builder = PlanBuilder(app, "swarm", MARKERS)
 
     def plan(self, network_body: dict[str, Any]) -> Plan:
-        changes: list[Change] = []
         network = self.live.network
-        name = network_body["Name"]
-        if network is None:
-            changes.append(Change(Action.CREATE, NETWORK, name, reason="it does not exist",
-                                  payload=[("create_network", network_body)]))
-        elif not owned(network.get("Labels"), self.app.name):
-            raise not_ours(NETWORK, name, network.get("Labels") or {}, self.app.name)
-        else:
-            changes.append(Change(Action.NOOP, NETWORK, name))
+        self.builder.resource(NETWORK, network_body["Name"], None, live=network,
+                              tags=(network or {}).get("Labels"), create=[Step(create_network, (network_body,),
+                                                                                on=f"network {network_body['Name']}")],
+                              fields=lambda: [], update=lambda fields: [], fix=FIX,
+                              reason="" if network else "it does not exist")
         network_id = network["Id"] if network else None
-        wanted = set()
+        rendered = set()
         for service, _sidecar, body in service_bodies(self.app, self.settings, self.markers):
-            wanted.add(body["Name"])
-            changes.append(self.service_change(service, body, network_id))
-        changes += self.orphans(wanted)
-        return Plan(self.app.name, "swarm", changes)
+            rendered.add((SERVICE, body["Name"]))
+            self.service_change(service, body, network_id)
+        self.builder.sweep(owned_services(self.live, self.app.name), rendered, delete=_delete_service,
+                           reason=_orphan_reason(self.app))
+        return self.builder.build()
 
     def service_change(self, service: str, body: dict[str, Any], network_id: str | None) -> Change:
         name = body["Name"]
         live = self.live.services.get(name)
         desired = resolve(body, self.live, network_id)
-        if live is None:
-            # a new network's id is known only once it exists: created with the network's name
-            return Change(Action.CREATE, SERVICE, name, service, payload=[("create_service", desired)])
-        if not owned(labels_of(live), self.app.name):
-            raise not_ours(SERVICE, name, labels_of(live), self.app.name)
-        force = ((live["Spec"].get("TaskTemplate") or {}).get("ForceUpdate"))
-        if force:  # kept: a restart's counter, not something the spec sets
-            desired["TaskTemplate"]["ForceUpdate"] = force
-        paths = differences(desired, live["Spec"])
-        state = (live.get("UpdateStatus") or {}).get("State", "")
-        if paths:
-            reason = f"its last update was rolled back ({state})" if state.startswith("rollback") else ""
-            return Change(Action.UPDATE, SERVICE, name, service, _field_names(paths), reason,
-                          payload=[("update_service", live["ID"], live["Version"]["Index"], desired)])
-        if state == "paused":
-            return Change(Action.UPDATE, SERVICE, name, service, ["update"], "its update is paused",
-                          payload=[("update_service", live["ID"], live["Version"]["Index"], desired)])
-        return Change(Action.NOOP, SERVICE, name, service)
+        if live is not None:
+            force = (live["Spec"].get("TaskTemplate") or {}).get("ForceUpdate")
+            if force:  # kept: a restart's counter, not something the spec sets
+                desired["TaskTemplate"]["ForceUpdate"] = force
+        state = ((live or {}).get("UpdateStatus") or {}).get("State", "")
 
-    def orphans(self, wanted: set[str]) -> list[Change]:
-        changes = []
-        for name, live in sorted(self.live.owned_services(self.app.name).items()):
-            if name in wanted:
-                continue
-            service, sidecar = spec_service_of(live)
-            reason = (f"sidecar {sidecar} is no longer in the spec" if sidecar and service in self.app.services
-                      else f"service {service} is no longer in the spec")
-            changes.append(Change(Action.DELETE, SERVICE, name, service, reason=reason,
-                                  payload=[("delete_service", live["ID"], name)]))
-        return changes
+        def fields() -> list[str]:
+            paths = differences(desired, live["Spec"])
+            return _field_names(paths) if paths else (["update"] if state == "paused" else [])
+
+        def update(changed: list[str]) -> list[Step]:
+            return [Step(update_service, (live["ID"], live["Version"]["Index"], desired), on=f"service {name}")]
+
+        reason = (f"its last update was rolled back ({state})" if state.startswith("rollback") else
+                  "its update is paused" if state == "paused" else "")
+        # a new network's id is known only once it exists: the service is created with its name
+        return self.builder.resource(SERVICE, name, service, live=live, tags=labels_of(live) if live else None,
+                                     create=[Step(create_service, (desired,), on=f"service {name}")],
+                                     fields=fields, update=update, fix=FIX, reason=reason)
 
 
-def destroy_plan(app: str, live: Live) -> Plan:
-    """Every service, the network and the secret versions carrying the app's labels, by exact id."""
-    changes = []
-    for name, service in sorted(live.owned_services(app).items()):
-        changes.append(Change(Action.DELETE, SERVICE, name, spec_service_of(service)[0],
-                              payload=[("delete_service", service["ID"], name)]))
-    for secret in sorted(live.secrets, key=lambda s: s["Spec"]["Name"]):
-        if owned(labels_of(secret), app):
-            changes.append(Change(Action.DELETE, SECRET, secret["Spec"]["Name"],
-                                  reason="a secret version stored by cloudorch for this app",
-                                  payload=[("delete_secret", secret["ID"], secret["Spec"]["Name"])]))
+def _delete_service(owned: Owned) -> list[Step]:
+    return [Step(delete_service, (owned.obj["ID"], owned.name), on=f"service {owned.name}")]
+
+
+def _orphan_reason(app: App):
+    def reason(owned: Owned) -> str:
+        _, sidecar = spec_service_of(owned.obj)
+        return f"sidecar {sidecar} is no longer in the spec" if sidecar else ""
+
+    return reason
+
+
+def owned_services(live: Live, app: str) -> list[Owned]:
+    return [Owned(SERVICE, name, spec_service_of(service)[0], service)
+            for name, service in sorted(live.owned_services(app).items())]
+
+
+def destroy_plan(app: App, live: Live) -> Plan:
+    """Every service and secret version carrying the app's labels (by exact id), then the network when
+    it is ours and no service that is not the app's uses it."""
+    builder = PlanBuilder(app, "swarm", MARKERS)
+    builder.sweep(owned_services(live, app.name), (), delete=_delete_service, destroying=True)
+    secrets = [Owned(SECRET, s["Spec"]["Name"], None, s) for s in live.secrets if owned(labels_of(s), app.name)]
+    builder.sweep(sorted(secrets, key=lambda o: o.name), (), destroying=True,
+                  delete=lambda o: [Step(delete_secret, (o.obj["ID"], o.name), on=f"secret {o.name}")])
     network = live.network
-    if network is not None and owned(network.get("Labels"), app):
-        changes.append(Change(Action.DELETE, NETWORK, network["Name"],
-                              payload=[("delete_network", network["Id"], network["Name"])]))
-    return Plan(app, "swarm", changes)
+    if network is not None:
+        others = sorted(name for name, service in live.services.items()
+                        if not owned(labels_of(service), app.name) and network["Id"] in {
+                            n.get("Target") for n in (service["Spec"].get("TaskTemplate") or {}).get("Networks") or []})
+        builder.container(NETWORK, network["Name"], tags=network.get("Labels"), others=others, holds="services",
+                          delete=[Step(delete_network, (network["Id"], network["Name"]),
+                                       on=f"network {network['Name']}")])
+    return builder.build()

@@ -11,18 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch.errors import ProviderError
+from cloudorch.live.ownership import Markers
 from cloudorch_providers.swarm.convert import SERVICE_LABEL, SIDECAR_LABEL
 from cloudorch_providers.swarm.live.clients import Engine, docker_errors
 
-OWNER, TOOL, TOOL_VALUE = "cloudorch-app", "managed-by", "cloudorch"
 SECRET_BASE = "cloudorch.secret"  # the Docker secret name a version belongs to
 SECRET_VERSION = "cloudorch.secret-version"
 _VERSIONED = re.compile(r"^(?P<base>.+)\.v(?P<n>\d+)$")
 
 
 def owned(labels: dict[str, str] | None, app: str) -> bool:
-    labels = labels or {}
-    return labels.get(OWNER) == app and labels.get(TOOL) == TOOL_VALUE
+    """Whether Docker labels carry ``app``'s ownership markers (the kit's rule)."""
+    return Markers().owns(labels, app)
 
 
 def labels_of(obj: dict[str, Any]) -> dict[str, str]:

@@ -1,20 +1,19 @@
-"""Service state from Swarm's own facts: the service's replica count and update status, and its tasks.
+"""Service state from Swarm's own facts, classified by the kit (:mod:`cloudorch.live.health`).
 
-A task counts as running when Swarm wants it running and it is (a task with a healthcheck is in state
-``starting`` until the check passes, so running means healthy). Per spec service, its sidecar
-services (if any) are folded in: the worst state wins and their problems are named.
+What Swarm says, as :class:`~cloudorch.live.health.Facts`:
 
-- no service: MISSING;
-- update status ``rollback_started``/``rollback_completed``/``rollback_paused``/``paused``: FAILED (the last
-  deploy's update failed and Swarm rolled it back or stopped it), with Swarm's message; once the app
-  spec asks for what the rollback restores (the live spec equals the wanted one), a rollback going
-  on counts as an update in progress and a completed one is history: the tasks decide;
-- 0 replicas and nothing running: STOPPED;
-- as many running as desired and no update going on: HEALTHY;
-- fewer running, and at least ``FAILURES`` tasks failed or were rejected since the service last
-  changed: FAILED, with the newest task error (e.g. ``No such image``, a non-zero exit, unhealthy);
-- an update going on, or some running: PROGRESSING; none yet: PENDING (with the pending task's reason,
-  e.g. ``no suitable node (insufficient resources on 1 node)``).
+- ``running``: tasks Swarm wants running that run the service's current container spec (a task with a
+  healthcheck is ``starting`` until the check passes, so running means healthy); running tasks of an
+  older spec mean a rollout is under way (``rolling``), as does update status ``updating``;
+- ``failures``: at least ``FAILURES`` tasks failed or were rejected since the service last changed
+  while fewer than desired run (``No such image``, a non-zero exit, unhealthy);
+- ``gave_up``: update status ``rollback_started``/``rollback_completed``/``rollback_paused``/``paused``:
+  the deploy's update failed and Swarm rolled it back or stopped it. Once the app spec asks for what the
+  rollback restores (the live spec equals the wanted one), a rollback going on is a rollout and a
+  completed one is history;
+- ``waiting``: the newest pending task's reason (``no suitable node (insufficient resources on 1 node)``).
+
+Per spec service, its sidecar services are folded in: the worst state wins and is named.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from cloudorch.live.health import WORST_FIRST, Facts, service_status
 from cloudorch.provider import AppStatus, ServiceStatus, State
 from cloudorch.spec.models import App
 from cloudorch_providers.swarm.convert import service_name
@@ -30,7 +30,7 @@ from cloudorch_providers.swarm.live.state import Live, owned
 FAILURES = 2
 _FAILED = ("failed", "rejected")
 _STARTING = ("new", "pending", "assigned", "accepted", "preparing", "ready", "starting")
-_WORST = [State.FAILED, State.MISSING, State.DEGRADED, State.PENDING, State.PROGRESSING, State.STOPPED, State.HEALTHY]
+_WORST = [*WORST_FIRST[:-1], State.STOPPED, State.HEALTHY]
 
 
 def _time(text: str | None) -> dt.datetime:
@@ -46,45 +46,51 @@ def _error(task: dict[str, Any]) -> str:
     return (status.get("Err") or status.get("Message") or status.get("State") or "").strip()
 
 
-def swarm_service_status(name: str, service: dict[str, Any] | None, tasks: list[dict[str, Any]],
-                         as_specified: bool = False) -> ServiceStatus:
-    """``as_specified``: the live spec is what the app spec asks for (a rollback is then history)."""
-    if service is None:
-        return ServiceStatus(name, State.MISSING, message="not deployed")
+def facts(service: dict[str, Any], tasks: list[dict[str, Any]], as_specified: bool = False) -> Facts:
+    """What Swarm says about one service, in the kit's terms (``as_specified``: the live spec is what the
+    app spec asks for, so a rollback going on restores it and a completed one is history)."""
     spec = service["Spec"]
     desired = ((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas", 0)
-    image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
+    template = spec.get("TaskTemplate") or {}
     mine = [t for t in tasks if t.get("ServiceID") == service["ID"]]
-    running = [t for t in mine if t.get("DesiredState") == "running" and t["Status"]["State"] == "running"]
-    starting = [t for t in mine if t.get("DesiredState") == "running" and t["Status"]["State"] in _STARTING]
+    wanted = [t for t in mine if t.get("DesiredState") == "running"]
+    running = [t for t in wanted if t["Status"]["State"] == "running"]
+    current = [t for t in running if _current(t, template)]
+    starting = [t for t in wanted if t["Status"]["State"] in _STARTING]
     since = _time(service.get("UpdatedAt"))
     failed = sorted((t for t in mine if t["Status"]["State"] in _FAILED and _time(t.get("CreatedAt")) >= since),
                     key=lambda t: _time(t["Status"].get("Timestamp")))
     update = service.get("UpdateStatus") or {}
-    state_text = update.get("State", "")
-    status = ServiceStatus(name, State.PENDING, desired=desired, running=len(running), pending=len(starting),
-                           failed=len(failed), image=image, revision=str(service["Version"]["Index"]))
-    if state_text in ("rollback_started", "rollback_completed", "rollback_paused", "paused") and not (
-            as_specified and state_text in ("rollback_started", "rollback_completed")):
-        why = update.get("Message") or state_text
+    state = update.get("State", "")
+    gave_up = ""
+    if state in ("rollback_started", "rollback_completed", "rollback_paused", "paused") and not (
+            as_specified and state in ("rollback_started", "rollback_completed")):
         last = f" (last task error: {_error(failed[-1])})" if failed else ""
-        status.state, status.message = State.FAILED, f"update {state_text.replace('_', ' ')}: {why}{last}"
-        return status
-    updating = state_text in ("updating", "rollback_started")
-    if desired == 0 and not running:
-        status.state = State.STOPPED
-    elif len(running) >= desired and not updating:
-        status.state = State.HEALTHY
-    elif len(failed) >= FAILURES:
-        status.state, status.message = State.FAILED, _error(failed[-1])
-    elif updating or running:
-        status.state = State.PROGRESSING
-        status.message = f"update {state_text}" if updating else ""
-    else:
-        status.state = State.PENDING
-        waiting = sorted(starting, key=lambda t: _time(t["Status"].get("Timestamp")))
-        status.message = _error(waiting[-1]) if waiting else ""
-    return status
+        gave_up = f"update {state.replace('_', ' ')}: {update.get('Message') or state}{last}"
+    failures = [_error(failed[-1])] if len(failed) >= FAILURES and len(current) < desired else []
+    rolling = state in ("updating", "rollback_started") or len(current) < len(running)
+    waiting = sorted(starting, key=lambda t: _time(t["Status"].get("Timestamp")))
+    return Facts(desired=desired, running=len(current), pending=len(starting), failed=len(failed),
+                 failures=failures, gave_up=gave_up, rolling=rolling, present=len(running) + len(starting),
+                 progress=f"update {state}: {len(current)} of {desired} running the new spec" if rolling else "",
+                 waiting=_error(waiting[-1]) if waiting else "")
+
+
+def _current(task: dict[str, Any], template: dict[str, Any]) -> bool:
+    """Whether a task runs the service's current task template (not an old one an update replaces)."""
+    spec = task.get("Spec") or {}
+    return (spec.get("ContainerSpec") == template.get("ContainerSpec")
+            and (spec.get("ForceUpdate") or 0) == (template.get("ForceUpdate") or 0))
+
+
+def swarm_service_status(name: str, service: dict[str, Any] | None, tasks: list[dict[str, Any]],
+                         as_specified: bool = False) -> ServiceStatus:
+    if service is None:
+        return service_status(name, None)
+    spec = service["Spec"]
+    return service_status(name, facts(service, tasks, as_specified),
+                          image=spec["TaskTemplate"]["ContainerSpec"]["Image"],
+                          revision=str(service["Version"]["Index"]))
 
 
 def _combine(main: ServiceStatus, sidecars: list[ServiceStatus]) -> ServiceStatus:

@@ -147,7 +147,7 @@ def test_unowned_network_is_refused(swarm_box, engine, tmp_path):
     path = spec(tmp_path, "theirs", 18505)
     swarm_box.clear_requests("swarm")
     code, output = run(swarm_box, "deploy", path, "--timeout", "60")
-    assert code == 1 and "network theirs_default exists but is not managed by cloudorch" in output
+    assert code == 1 and "Network theirs_default exists but is not managed by cloudorch" in output
     assert mutating(swarm_box) == []
     engine.remove_network("theirs_default")
 
