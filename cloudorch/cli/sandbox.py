@@ -92,6 +92,8 @@ def _print(state: dict) -> None:
     click.echo(f"sandbox running (pid {state['pid']})")
     for name, config in state["emulators"].items():
         click.echo(f"  {name:<12} {config['url']}")
+        for variable, value in config.get("env", {}).items():
+            click.echo(f"  {'':<12} {variable}={value}")
         for filename, path in config.get("files", {}).items():
             click.echo(f"  {'':<12} {filename}: {path}")
     for name, reason in state.get("unavailable", {}).items():
