@@ -3,12 +3,16 @@ Docker engine (the swarm sandbox), with out-of-band operations done by the docke
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from swarm_support import create_secret, engine_client, start_sandbox
 
 from cloudorch.testing import ConformanceHooks, ProviderConformance
-from cloudorch.testing.conformance import EXAMPLES
 from cloudorch.testing.traffic import RealTrafficConformance, TrafficHooks
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
+BUSYBOX = "cloudorch/busybox:local"
 
 OWNER = "cloudorch-app"
 
@@ -46,6 +50,10 @@ class SwarmHooks(ConformanceHooks, TrafficHooks):
         return self.api.containers(filters={"label": f"com.docker.swarm.service.name={app}_{service}",
                                             "status": "running"})
 
+    def running_images(self, app: str, service: str) -> list[str]:
+        return [c["Image"] for c in self._containers(app, service)
+                if c["Labels"].get("com.docker.swarm.task.name", "").startswith(f"{app}_{service}.")]
+
     def running_replicas(self, app: str, service: str) -> set[str]:
         return {c["Id"] for c in self._containers(app, service)}
 
@@ -58,7 +66,14 @@ class SwarmHooks(ConformanceHooks, TrafficHooks):
 class TestSwarmConformance(ProviderConformance):
     provider = "swarm"
     timeout = 120.0
-    example = EXAMPLES / "swarm-shop.yaml"
+    example = EXAMPLES / "swarm-shop.yaml"  # one local image, no registry
+    images = {"good": BUSYBOX, "update": BUSYBOX, "crashing": "ghcr.io/acme/crashloop:1.0.0"}
+    service_fields = {"command": ["/bin/sh", "-c", "exec httpd -f -p 80 -h /"]}
+    status_read = "GET /tasks"
+    known_gaps = {
+        "test_missing_secret_fails_the_deploy_naming_it":
+            "a missing Docker secret is refused while planning (exit 2, nothing deployed), not with exit 4",
+    }
 
     @pytest.fixture(scope="class")
     @classmethod
