@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from click.testing import CliRunner
+from cloudorch_providers.swarm.convert import service_bodies
+from cloudorch_providers.swarm.fit import _HANDLERS
+from cloudorch_providers.swarm.provider import SwarmProvider
 
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.spec import load_spec
 from cloudorch.spec.fields import FEATURE_KEYS
 from cloudorch.spec.probes import shell_test, tcp_probe
-from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
-from cloudorch_providers.swarm.convert import service_bodies
-from cloudorch_providers.swarm.fit import _HANDLERS
-from cloudorch_providers.swarm.provider import SwarmProvider
+from cloudorch.testing.harness import SPEC_ENV
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
 
 
 def provider(name: str = "swarm-shop", text: str | None = None, tmp_path=None) -> SwarmProvider:
