@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from click.testing import CliRunner
-from cloudorch_providers.swarm.convert import service_bodies
-from cloudorch_providers.swarm.fit import _HANDLERS
-from cloudorch_providers.swarm.provider import SwarmProvider
 
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.spec import load_spec
 from cloudorch.spec.fields import FEATURE_KEYS
 from cloudorch.spec.probes import shell_test, tcp_probe
-from cloudorch.testing.harness import SPEC_ENV
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
+from swarm_support import EXAMPLES, SPEC_ENV
+from cloudorch_providers.swarm.convert import service_bodies
+from cloudorch_providers.swarm.fit import _HANDLERS
+from cloudorch_providers.swarm.provider import SwarmProvider
 
 
 def provider(name: str = "swarm-shop", text: str | None = None, tmp_path=None) -> SwarmProvider:
@@ -143,7 +139,7 @@ def test_the_stack_file_is_yaml_the_docker_cli_reads(tmp_path):
     from cloudorch.cli.main import cli
 
     result = CliRunner().invoke(cli, ["render", "-f", str(EXAMPLES / "swarm-shop.yaml"), "-p", "swarm",
-                                      "-o", str(tmp_path)], env=SPEC_ENV)
+                                      "-d", str(tmp_path)], env=SPEC_ENV)
     assert result.exit_code == 0, result.output
     [path] = tmp_path.glob("*.yaml")
     assert yaml.safe_load(path.read_text())["services"]["web"]["image"] == "cloudorch/busybox:local"
