@@ -42,6 +42,7 @@ from cloudorch_providers.azure.emulation.state import (
     ResourceGroup,
     State,
 )
+from cloudorch_providers.azure.emulation.updates import check_update
 from cloudorch_providers.azure.emulation.validation import (
     check_container_group,
     check_group_name,
@@ -211,6 +212,8 @@ def put_container_group(state: State, request: Request, sub: str, rg: str, name:
             f"'{resource_group.name}'. A resource with the same name cannot be created in location "
             f"'{accepted['location']}'. Please select a new resource name.",
         )
+    if existing is not None:
+        check_update(name, existing.properties, accepted["properties"])
     group = ContainerGroup(
         subscription=sub if existing is None else existing.subscription,
         resource_group=resource_group.name,

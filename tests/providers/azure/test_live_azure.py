@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 import pytest
+from azure.core.exceptions import HttpResponseError
 from live_support import RG, SUBSCRIPTION, Harness, spec_text, stranger
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
@@ -103,6 +104,11 @@ def test_a_resources_change_is_a_replacement_because_aci_cannot_resize_in_place(
     plan = live.provider(replicas=1, cpu=2).plan()
     [change] = plan.pending
     assert change.action is Action.REPLACE and "resources" in change.reason
+    resized = live.aci.container_groups.get(RG, "demo-web-0")
+    resized.containers[0].resources.requests.cpu = 2
+    with pytest.raises(HttpResponseError) as refused:  # what a plain update would meet
+        live.aci.container_groups.begin_create_or_update(RG, "demo-web-0", resized)
+    assert refused.value.error.code == "InvalidContainerGroupUpdate"
     admin.clear_requests()
     live.deploy(live.provider(replicas=1, cpu=2))
     assert mutating(admin) == ["DELETE containerGroups", "PUT containerGroups"]
