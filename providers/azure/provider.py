@@ -66,11 +66,16 @@ class AzureProvider(AzureLiveOperations, Provider):
         if found:
             raise SpecError(found)
 
-    def render(self) -> list[Document]:
-        from cloudorch_providers.azure.convert import container_groups
+    def render(self, subscription: str | None = None) -> list[Document]:
+        """The app's network resources (when it runs in its private network), then its container
+        groups; ``subscription`` (known at deploy time) completes the resource ids."""
+        from cloudorch_providers.azure.convert import SUBSCRIPTION_PLACEHOLDER, container_groups
+        from cloudorch_providers.azure.network import documents
 
         self.check()
-        return container_groups(self.app, self.settings, self.markers())
+        subscription = subscription or self.settings.subscription or SUBSCRIPTION_PLACEHOLDER
+        return (documents(self.app, self.settings, self.markers(), subscription)
+                + container_groups(self.app, self.settings, self.markers(), subscription))
 
     def validate(self) -> list[FieldReport]:
         from cloudorch_providers.azure.fit import fit_function
