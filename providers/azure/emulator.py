@@ -1,6 +1,8 @@
 """An Azure Resource Manager emulator for Azure Container Instances, over real HTTPS.
 
-It speaks the REST API that azure-mgmt-containerinstance 10.1 (api-version 2023-05-01) and
+It speaks the REST API that azure-mgmt-containerinstance 10.1 (api-version 2023-05-01),
+azure-mgmt-network 33 and azure-mgmt-privatedns 2 (virtual networks, public IPs, application gateways,
+private DNS zones, their links and A record sets: ``cloudorch_providers.azure.emulation.network``) and
 azure-mgmt-resource's ResourceManagementClient send: container groups (PUT/GET/PATCH/DELETE, lists with
 paging, start/stop/restart, container logs, ``Azure-AsyncOperation`` polling), resource groups
 (PUT/GET/HEAD/PATCH/DELETE with ``Location`` polling, list) and the generic list of a resource group's
@@ -23,7 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from cloudorch_providers.azure.emulation import handlers, routes
+from cloudorch_providers.azure.emulation import handlers, network, routes
 from cloudorch_providers.azure.emulation.arm import JSON, ArmError, error_body, error_response, new_id
 from cloudorch_providers.azure.emulation.lifecycle import Timing
 from cloudorch_providers.azure.emulation.state import State
@@ -50,6 +52,14 @@ _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("container_group_action", "POST"): handlers.container_group_action,
     ("logs", "GET"): handlers.get_logs,
     ("operation", "GET"): handlers.get_operation,
+    ("network_resources", "GET"): network.list_resources,
+    ("network_resource", "PUT"): network.put_resource,
+    ("network_resource", "GET"): network.get_resource,
+    ("network_resource", "DELETE"): network.delete_resource,
+    ("dns_children", "GET"): network.list_children,
+    ("dns_child", "PUT"): network.put_child,
+    ("dns_child", "GET"): network.get_child,
+    ("dns_child", "DELETE"): network.delete_child,
 }
 
 
@@ -93,6 +103,15 @@ class AzureEmulator(Emulator):
 
     def reset(self) -> None:
         self.state.reset()
+
+    def resolve(self, resource_group: str, group: str, host: str, subscription: str | None = None) -> list[str]:
+        """What ``host`` resolves to inside container group ``group`` (its A records; [] when nothing
+        answers), as Azure's DNS would answer there: see :func:`.emulation.network.resolve`."""
+        with self.state.lock:
+            if subscription is None:
+                subscription = next((k[0] for k in self.state.container_groups
+                                     if k[1:] == (resource_group.lower(), group)), "")
+            return network.resolve(self.state, subscription, resource_group, group, host)
 
     def client_config(self, url: str, ca_cert: str | None) -> dict[str, Any]:
         return {"url": url, "ca_cert": ca_cert}

@@ -42,6 +42,7 @@ from cloudorch_providers.azure.emulation.state import (
     ResourceGroup,
     State,
 )
+from cloudorch_providers.azure.emulation.network_checks import join_network
 from cloudorch_providers.azure.emulation.updates import check_update
 from cloudorch_providers.azure.emulation.validation import (
     check_container_group,
@@ -174,7 +175,8 @@ def list_resource_groups(state: State, request: Request, sub: str) -> Response:
 
 def list_resources(state: State, request: Request, sub: str, rg: str) -> Response:
     """Resources - List By Resource Group: the generic view (id, name, type, location, tags) of every
-    resource in the group; the emulator holds container groups only."""
+    resource in the group: container groups, then network resources (private DNS record sets are parts
+    of their zone, not resources)."""
     _live_resource_group(state, sub, rg)
     wanted = state.rg_key(sub, rg)
     items = []
@@ -183,6 +185,13 @@ def list_resources(state: State, request: Request, sub: str, rg: str) -> Respons
             item = {"id": group.id, "name": group.name, "type": CG_TYPE, "location": group.location}
             if group.tags:
                 item["tags"] = dict(group.tags)
+            items.append(item)
+    for key, resource in sorted(state.network.items()):
+        if key[:2] == wanted and not resource.type.lower().endswith("/a"):  # record sets are no resources
+            item = {"id": resource.id, "name": resource.name, "type": resource.type,
+                    "location": resource.body.get("location")}
+            if resource.body.get("tags"):
+                item["tags"] = dict(resource.body["tags"])
             items.append(item)
     return json_response(200, _page(request, items, state.page_size))
 
@@ -226,6 +235,7 @@ def put_container_group(state: State, request: Request, sub: str, rg: str, name:
         run=_new_run(state, "create" if existing is None else "update", now),
         created=now if existing is None else existing.created,
     )
+    join_network(state, group, existing)
     state.container_groups[(*state.rg_key(sub, rg), name)] = group
     headers = _begin_operation(state, request, group)
     return json_response(201 if existing is None else 200, render_container_group(group, state.timing, now), headers)
