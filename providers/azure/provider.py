@@ -38,7 +38,8 @@ class AzureProvider(AzureLiveOperations, Provider):
 
     name = "azure"
     extra = "azure"
-    requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource")
+    requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource", "azure.mgmt.network",
+                "azure.mgmt.privatedns")
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.REPLICAS, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
         Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS,

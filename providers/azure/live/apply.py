@@ -14,6 +14,7 @@ from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Change
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
+from cloudorch_providers.azure.live.network import apply_step, is_network_step
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders, substitute
 from cloudorch_providers.azure.live.state import other_resources
 
@@ -24,7 +25,9 @@ def apply_change(az: Clients, resource_group: str, app: str, change: Change, sec
                  deadline: Deadline) -> None:
     for step in change.payload or []:
         operation, target = step[0], step[1]
-        if operation == "create_rg":
+        if is_network_step(step):
+            apply_step(az, resource_group, app, step, deadline)
+        elif operation == "create_rg":
             _create_resource_group(az, target, deadline)
         elif operation == "delete_rg":
             _delete_resource_group(az, target, app, deadline)

@@ -116,6 +116,10 @@ class Clients:
             if kind not in self._clients:
                 if kind == "aci":
                     from azure.mgmt.containerinstance import ContainerInstanceManagementClient as Client
+                elif kind == "network":
+                    from azure.mgmt.network import NetworkManagementClient as Client
+                elif kind == "dns":
+                    from azure.mgmt.privatedns import PrivateDnsManagementClient as Client
                 else:
                     from azure.mgmt.resource.resources import ResourceManagementClient as Client
                 self._clients[kind] = Client(self.credential(), self.subscription, **self._options())
@@ -125,6 +129,16 @@ class Clients:
     def aci(self):
         """azure-mgmt-containerinstance's ContainerInstanceManagementClient."""
         return self._client("aci")
+
+    @property
+    def network(self):
+        """azure-mgmt-network's NetworkManagementClient (virtual networks, public IPs, gateways)."""
+        return self._client("network")
+
+    @property
+    def dns(self):
+        """azure-mgmt-privatedns's PrivateDnsManagementClient (zones, links, record sets)."""
+        return self._client("dns")
 
     @property
     def resources(self):

@@ -60,12 +60,40 @@ class AzureLiveOperations:
         return read_live(self.az, self.resource_group, self.app.name, **kwargs)
 
     # -- the interface ----------------------------------------------------------------------------
+    @cached_property
+    def _names(self):
+        from cloudorch_providers.azure.network import Names
+
+        return Names(self.app, self.settings, self.az.subscription)
+
+    @property
+    def _private(self) -> bool:
+        from cloudorch_providers.azure.network import is_private
+
+        return is_private(self.app, self.settings)
+
+    def _network(self, live):
+        """The app's network resources and records as they are (nothing when the resource group is missing)."""
+        from cloudorch_providers.azure.live.network import NetworkLive, read_network
+
+        return NetworkLive() if live.resource_group is None else read_network(self.az, self._names, self.app.name)
+
     def plan(self) -> Plan:
+        from cloudorch_providers.azure.convert import KIND
+        from cloudorch_providers.azure.live.network import network_changes, record_changes, service_records
         from cloudorch_providers.azure.live.plan import Planner
 
-        docs = self.render()
-        live = self._read(wanted=[d.name for d in docs])
-        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live).plan(docs)
+        docs = self.render(self.az.subscription)
+        groups = [d for d in docs if d.kind == KIND]
+        live = self._read(wanted=[d.name for d in groups])
+        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live).plan(groups)
+        network = self._network(live)
+        infra = network_changes(self.app.name, self.resource_group, [d for d in docs if d.kind != KIND], network)
+        counts = service_records(self.app.services) if self._private else {}
+        records = record_changes(self.app.name, self._names, self.markers(), counts, plan.changes, live, network)
+        keep = [c for c in infra if c.action is not Action.DELETE]
+        plan.changes = (plan.changes[:1] + keep + plan.changes[1:] + records
+                        + [c for c in infra if c.action is Action.DELETE])
         self._remember_secrets(plan.pending)
         return plan
 
@@ -80,7 +108,21 @@ class AzureLiveOperations:
         from cloudorch_providers.azure.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self.app, self._read(services=names), names)
+        live = self._read(services=names)
+        return app_status(self.app, live, names, self._network_view(live, names))
+
+    def _network_view(self, live, names: list[str]):
+        """What status needs of the private network: the gateway's endpoints and the A records."""
+        from cloudorch_providers.azure.live.network import read, read_records
+        from cloudorch_providers.azure.live.status import NetworkView
+        from cloudorch_providers.azure.network import public_services
+
+        if not self._private or live.resource_group is None:
+            return None
+        view = NetworkView(self._names.zone, read_records(self.az, self.resource_group, self._names.zone))
+        if set(public_services(self.app)) & set(names):
+            view.gateway = read(self.az, self.resource_group, "publicIPAddresses", self._names.public_ip)
+        return view
 
     def scale(self, service: str, replicas: int) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -101,13 +143,18 @@ class AzureLiveOperations:
             changes.insert(0, Change(Action.CREATE, "ResourceGroup", self.resource_group, payload=[
                 ("create_rg", {"name": self.resource_group, "location": self.settings.location,
                                "tags": dict(self.markers())})]))
+        if self._private and self.app.services[service].ports:
+            changes.append(Change(Action.UPDATE, "DnsRecord", self._names.fqdn(service), service, ["aRecords"],
+                                  payload=[("dns_sync", self._names.zone, service, replicas, dict(self.markers()))]))
         self._remember_secrets(changes)
         first = [c for c in changes if c.kind == "ResourceGroup"]
         growing = [c for c in changes if c.kind != "ResourceGroup" and c.action is not Action.DELETE]
         shrinking = [c for c in changes if c.action is Action.DELETE]
         for change in first:
             self.apply(change)
-        for batch in (growing, shrinking):
+        records = [c for c in growing if c.kind == "DnsRecord"]
+        growing = [c for c in growing if c.kind != "DnsRecord"]
+        for batch in (growing, shrinking, records):  # the record once the groups are in place
             if batch:
                 with ThreadPoolExecutor(max_workers=min(4, len(batch))) as pool:
                     list(pool.map(self.apply, batch))
@@ -127,8 +174,12 @@ class AzureLiveOperations:
         from cloudorch_providers.azure.live.plan import destroy_plan
         from cloudorch_providers.azure.live.state import other_resources, owned
 
+        from cloudorch_providers.azure.live.network import destroy_changes
+
         live = self._read(details=False)
         rg = live.resource_group
         others = other_resources(self.az, self.resource_group, self.app.name) \
             if rg is not None and owned(rg.get("tags"), self.app.name) else []
-        return destroy_plan(self.app.name, self.resource_group, live, others)
+        network = destroy_changes(self.app.name, self._names, self._network(live))
+        others += [f"{c.kind}/{c.name}" for c in network if c.action is Action.NOOP]  # kept, so the group stays
+        return destroy_plan(self.app.name, self.resource_group, live, others, network)

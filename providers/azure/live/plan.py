@@ -143,13 +143,16 @@ class Planner:
                                        payload=[("delete", name)]))
 
 
-def destroy_plan(app: str, resource_group: str, live: Live, others: list[str]) -> Plan:
-    """DELETE every container group carrying the app's markers (by its exact name), then the
-    resource group when cloudorch created it for this app and nothing else is in it."""
+def destroy_plan(app: str, resource_group: str, live: Live, others: list[str],
+                 network: list[Change] | None = None) -> Plan:
+    """DELETE every container group carrying the app's markers (by its exact name), then the app's
+    network resources (``network``, dependants first), then the resource group when cloudorch created
+    it for this app and nothing else is in it."""
     changes = []
     groups = live.owned_groups(app)
     for name, group in sorted(groups.items(), key=lambda item: (service_of(item[1]) or "", -replica_of(item[1]))):
         changes.append(Change(Action.DELETE, GROUP, name, service_of(group), payload=[("delete", name)]))
+    changes += network or []
     rg = live.resource_group
     if rg is not None and owned(rg.get("tags"), app):
         if others:

@@ -12,11 +12,15 @@ anything else is *pending*. Per service:
   PROGRESSING while a group is being created or updated; DEGRADED when some run; else PENDING;
 - image: the main container's (named after the service); revision: a short hash of the group's
   managed body (:func:`providers.azure.live.compare.revision`), comma-separated when replicas differ;
-- endpoints: ``ip:port`` and ``fqdn:port`` of each running group's public ports.
+- endpoints: ``ip:port`` and ``fqdn:port`` of each running group's public ports; in the app's private
+  network, the Application Gateway's public IP and DNS name with the service's public ports;
+- in the private network, a HEALTHY service whose A record set does not list exactly its running
+  groups' IPs is DEGRADED (its name would not reach every replica); ``extra["dns"]`` shows the record.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch.provider import AppStatus, ServiceStatus, State
@@ -128,8 +132,47 @@ def service_status(app: App, name: str, groups: list[dict[str, Any]]) -> Service
     return status
 
 
-def app_status(app: App, live: Live, names: list[str]) -> AppStatus:
+@dataclass
+class NetworkView:
+    """The private network as status sees it: the zone's A records and the gateway's public IP."""
+
+    zone: str
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gateway: dict[str, Any] | None = None
+
+
+def _network_checks(app: App, status: ServiceStatus, groups: list[dict[str, Any]], view: NetworkView) -> None:
+    """Public endpoints through the gateway; a service's name must resolve to its running groups."""
+    spec = app.services.get(status.name)
+    if spec is None:
+        return
+    public = [p.port for p in spec.ports if p.public]
+    address = props(view.gateway or {})
+    if public and address.get("ipAddress"):
+        fqdn = (address.get("dnsSettings") or {}).get("fqdn")
+        status.endpoints = [e for port in public for e in (f"{address['ipAddress']}:{port}",
+                                                            *([f"{fqdn}:{port}"] if fqdn else []))]
+    if not spec.ports or status.state is not State.HEALTHY:
+        return
+    running = sorted((props(g).get("ipAddress") or {}).get("ip") or "" for g in groups if group_phase(g)[0] == "running")
+    record = view.records.get(status.name)
+    listed = sorted(r.get("ipv4Address") for r in props(record or {}).get("aRecords") or [])
+    fqdn = f"{status.name}.{view.zone}"
+    status.extra["dns"] = {fqdn: listed}
+    if listed != running:
+        status.state = State.DEGRADED
+        status.message = (f"{fqdn} resolves to {', '.join(listed) or 'nothing'} but the running groups have "
+                          f"{', '.join(running)}: run deploy to bring the record in step")
+
+
+def app_status(app: App, live: Live, names: list[str], view: NetworkView | None = None) -> AppStatus:
     by_service: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     for group in live.owned_groups(app.name, names).values():
         by_service.setdefault(service_of(group) or "", []).append(group)
-    return AppStatus(app.name, "azure", [service_status(app, n, by_service[n]) for n in names])
+    statuses = []
+    for name in names:
+        status = service_status(app, name, by_service[name])
+        if view is not None:
+            _network_checks(app, status, by_service[name], view)
+        statuses.append(status)
+    return AppStatus(app.name, "azure", statuses)

@@ -1,0 +1,244 @@
+"""The app's private network, live: planning, applying and destroying the virtual network, private
+DNS zone, its link, the gateway's public IP and the Application Gateway (see
+``cloudorch_providers.azure.network``), and keeping each service's A record set in step with the
+private IPs of its container groups.
+
+Each resource is read by its exact name; one without this app's markers is refused, never adopted
+or changed. A resource is written only when it differs from the desired body (desired-as-subset),
+so an unchanged redeploy sends nothing. A record set is rewritten from the groups' IPs after the
+service's groups changed (deploy, scale), and only when the IPs differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudorch.diff import differences, top_fields
+from cloudorch.errors import ProviderError
+from cloudorch.provider import Action, Change, Document
+from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
+from cloudorch_providers.azure.live.state import Live, owned, props, replica_of, tags_of
+from cloudorch_providers.azure.network import Names, record_body
+
+#: rendered kind -> (Change kind, ARM type)
+KINDS = {
+    "virtualNetworks": ("VirtualNetwork", "Microsoft.Network/virtualNetworks"),
+    "privateDnsZones": ("PrivateDnsZone", "Microsoft.Network/privateDnsZones"),
+    "virtualNetworkLinks": ("DnsZoneLink", "Microsoft.Network/privateDnsZones/virtualNetworkLinks"),
+    "publicIPAddresses": ("PublicIP", "Microsoft.Network/publicIPAddresses"),
+    "applicationGateways": ("ApplicationGateway", "Microsoft.Network/applicationGateways"),
+}
+DELETE_ORDER = ("applicationGateways", "publicIPAddresses", "virtualNetworkLinks", "privateDnsZones", "virtualNetworks")
+RECORD = "DnsRecord"
+
+
+def _operations(az: Clients, kind: str):
+    return {"virtualNetworks": lambda: az.network.virtual_networks,
+            "publicIPAddresses": lambda: az.network.public_ip_addresses,
+            "applicationGateways": lambda: az.network.application_gateways,
+            "privateDnsZones": lambda: az.dns.private_zones,
+            "virtualNetworkLinks": lambda: az.dns.virtual_network_links}[kind]()
+
+
+def _args(name: str) -> tuple[str, ...]:
+    return tuple(name.split("/"))  # a link is named zone/link
+
+
+def read(az: Clients, resource_group: str, kind: str, name: str) -> dict[str, Any] | None:
+    from azure.core.exceptions import HttpResponseError
+
+    with azure_errors(f"reading {KINDS[kind][0]} {name} in resource group {resource_group}"):
+        try:
+            return _operations(az, kind).get(resource_group, *_args(name)).as_dict()
+        except HttpResponseError as exc:
+            if is_not_found(exc):
+                return None
+            raise
+
+
+def read_records(az: Clients, resource_group: str, zone: str) -> dict[str, dict[str, Any]]:
+    from azure.core.exceptions import HttpResponseError
+
+    with azure_errors(f"listing the A records of private DNS zone {zone}"):
+        try:
+            return {r.name: r.as_dict() for r in az.dns.record_sets.list_by_type(resource_group, zone, "A")}
+        except HttpResponseError as exc:
+            if is_not_found(exc):
+                return {}
+            raise
+
+
+def record_ips(record: dict[str, Any] | None) -> list[str]:
+    return sorted(r.get("ipv4Address") for r in props(record or {}).get("aRecords") or [])
+
+
+@dataclass
+class NetworkLive:
+    resources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (kind, name) -> ARM JSON
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # record name -> ARM JSON
+
+
+def read_network(az: Clients, names: Names, app: str) -> NetworkLive:
+    """The app's network resources that exist (found by name), and the A records of its zone."""
+    live = NetworkLive()
+    wanted = {"virtualNetworks": names.vnet, "privateDnsZones": names.zone,
+              "virtualNetworkLinks": f"{names.zone}/{names.link}", "publicIPAddresses": names.public_ip,
+              "applicationGateways": names.gateway}
+    for kind, name in wanted.items():
+        found = read(az, names.resource_group, kind, name)
+        if found is not None:
+            live.resources[(kind, name)] = found
+    zone = live.resources.get(("privateDnsZones", names.zone))
+    if zone is not None and owned(tags_of(zone), app):
+        live.records = read_records(az, names.resource_group, names.zone)
+    return live
+
+
+def _refuse(kind: str, name: str, resource_group: str, app: str) -> ProviderError:
+    return ProviderError(f"{KINDS[kind][0]} {name} in resource group {resource_group} exists but is not managed by "
+                         f"cloudorch for app {app!r}; refusing to adopt or change it: remove it, or set "
+                         "providers.azure.network / dns_zone / address_space to avoid it")
+
+
+def network_changes(app: str, resource_group: str, docs: list[Document], live: NetworkLive) -> list[Change]:
+    """Create/update the desired network resources; delete the app's ones no longer desired."""
+    changes = []
+    wanted = {(d.kind, d.name) for d in docs}
+    for doc in docs:
+        label = KINDS[doc.kind][0]
+        found = live.resources.get((doc.kind, doc.name))
+        step = [("net_put", doc.kind, doc.name, doc.body)]
+        if found is None:
+            changes.append(Change(Action.CREATE, label, doc.name, payload=step))
+            continue
+        if not owned(tags_of(found), app):
+            raise _refuse(doc.kind, doc.name, resource_group, app)
+        paths = differences(doc.body, found)
+        changes.append(Change(Action.UPDATE, label, doc.name, fields=top_fields(paths), payload=step) if paths
+                       else Change(Action.NOOP, label, doc.name))
+    for kind in DELETE_ORDER:
+        for (found_kind, name), found in live.resources.items():
+            if found_kind == kind and (kind, name) not in wanted and owned(tags_of(found), app):
+                changes.append(Change(Action.DELETE, KINDS[kind][0], name, reason="the app no longer needs it",
+                                      payload=[("net_delete", kind, name)]))
+    return changes
+
+
+def group_ips(live: Live, app: str, service: str, count: int) -> list[str]:
+    """Private IPs of the service's groups that serve (replica index below ``count``)."""
+    ips = []
+    for group in live.owned_groups(app, [service]).values():
+        ip = (props(group).get("ipAddress") or {}).get("ip")
+        if ip and replica_of(group) < count and (props(group).get("instanceView") or {}).get("state") != "Stopped":
+            ips.append(ip)
+    return sorted(ips)
+
+
+def record_changes(app: str, names: Names, markers: dict[str, str], counts: dict[str, int],
+                   group_changes: list[Change], live: Live, network: NetworkLive) -> list[Change]:
+    """One change per service with ports whose A record set is missing or out of step (or whose groups
+    change now); a DELETE for the app's record sets of services that no longer have one."""
+    changes = []
+    moving = {c.service for c in group_changes if c.action is not Action.NOOP}
+    for service, count in counts.items():
+        record = network.records.get(service)
+        fqdn = names.fqdn(service)
+        step = [("dns_sync", names.zone, service, count, dict(markers))]
+        if record is not None and not owned(dict(props(record).get("metadata") or {}), app):
+            raise ProviderError(f"A record set {fqdn} exists but is not managed by cloudorch for app {app!r}; "
+                                "refusing to change it: remove it or choose another providers.azure.dns_zone")
+        action = Action.CREATE if record is None else Action.UPDATE
+        if service in moving:
+            changes.append(Change(action, RECORD, fqdn, service, ["aRecords"],
+                                  "kept in step with the groups' private IPs once they are deployed", payload=step))
+        elif record is None or record_ips(record) != group_ips(live, app, service, count):
+            changes.append(Change(action, RECORD, fqdn, service, ["aRecords"],
+                                  f"the groups' IPs are {', '.join(group_ips(live, app, service, count)) or 'none'}",
+                                  payload=step))
+        else:
+            changes.append(Change(Action.NOOP, RECORD, fqdn, service))
+    for name, record in network.records.items():
+        if name not in counts and owned(dict(props(record).get("metadata") or {}), app):
+            changes.append(Change(Action.DELETE, RECORD, names.fqdn(name), name if name in counts else None,
+                                  reason=f"service {name} has no ports or is gone",
+                                  payload=[("dns_delete", names.zone, name)]))
+    return changes
+
+
+def apply_step(az: Clients, resource_group: str, app: str, step: tuple, deadline) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    operation = step[0]
+    if operation == "net_put":
+        _, kind, name, body = step
+        doing = f"writing {KINDS[kind][0]} {name} in resource group {resource_group}"
+        with azure_errors(doing):
+            deadline.check(doing)
+            az.wait(_operations(az, kind).begin_create_or_update(resource_group, *_args(name), body), doing, deadline)
+    elif operation == "net_delete":
+        _, kind, name = step
+        doing = f"deleting {KINDS[kind][0]} {name} in resource group {resource_group}"
+        with azure_errors(doing):
+            deadline.check(doing)
+            try:
+                az.wait(_operations(az, kind).begin_delete(resource_group, *_args(name)), doing, deadline)
+            except HttpResponseError as exc:
+                if not is_not_found(exc):
+                    raise
+    elif operation == "dns_sync":
+        _, zone, service, count, markers = step
+        sync_record(az, resource_group, app, zone, service, count, markers)
+    elif operation == "dns_delete":
+        _, zone, name = step
+        with azure_errors(f"deleting A record set {name}.{zone}"):
+            az.dns.record_sets.delete(resource_group, zone, "A", name)
+
+
+def sync_record(az: Clients, resource_group: str, app: str, zone: str, service: str, count: int,
+                markers: dict[str, str]) -> None:
+    """Write the service's A record set from its groups' private IPs, when they differ."""
+    from azure.core.exceptions import HttpResponseError
+
+    from cloudorch_providers.azure.live.state import read_live
+
+    live = read_live(az, resource_group, app, services=[service], details=False)
+    ips = group_ips(live, app, service, count)
+    doing = f"writing A record set {service}.{zone}"
+    with azure_errors(doing):
+        try:
+            current = az.dns.record_sets.get(resource_group, zone, "A", service).as_dict()
+        except HttpResponseError as exc:
+            if not is_not_found(exc):
+                raise
+            current = None
+        if current is not None and record_ips(current) == ips:
+            return
+        az.dns.record_sets.create_or_update(resource_group, zone, "A", service, record_body(ips, markers))
+
+
+def destroy_changes(app: str, names: Names, network: NetworkLive) -> list[Change]:
+    """Delete the app's network resources, dependants first; a zone holding records that are not the
+    app's is kept (with them)."""
+    foreign = [n for n, r in network.records.items() if not owned(dict(props(r).get("metadata") or {}), app)]
+    changes = []
+    for kind in DELETE_ORDER:
+        for (found_kind, name), found in network.resources.items():
+            if found_kind != kind or not owned(tags_of(found), app):
+                continue
+            if kind == "privateDnsZones" and foreign:
+                changes.append(Change(Action.NOOP, KINDS[kind][0], name,
+                                      reason=f"kept: it holds A records not managed by app {app!r} ({', '.join(foreign[:3])})"))
+                continue
+            changes.append(Change(Action.DELETE, KINDS[kind][0], name, payload=[("net_delete", kind, name)]))
+    return changes
+
+
+def is_network_step(step: tuple) -> bool:
+    return step[0] in ("net_put", "net_delete", "dns_sync", "dns_delete")
+
+
+def service_records(app_services: dict[str, Any]) -> dict[str, int]:
+    """service -> replica count, for the services that get an A record set (those with ports)."""
+    return {name: s.desired_replicas for name, s in app_services.items() if s.ports}
+
