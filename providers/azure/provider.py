@@ -7,9 +7,10 @@ feature maps (``cloudorch_providers.azure.fit``), after refusing what ACI would 
 
 Capabilities: logs, public IPs, scratch volumes, sidecars, health checks and secrets are native.
 Replicas are declared too, though ACI has none: the adapter runs one container group per replica
-and scales by adding or deleting groups. Not declared, so the engine refuses them before any API
-call: autoscale (ACI has no autoscaler), service discovery (groups do not resolve each other's
-names without a VNet) and rolling updates (an ACI update restarts every container of a group).
+and scales by adding or deleting groups. Service discovery: when services name each other the app
+runs in a private network of its own (``cloudorch_providers.azure.network``). Not declared, so the
+engine refuses them before any API call: autoscale (ACI has no autoscaler) and rolling updates (an
+ACI update restarts every container of a group).
 
 Live half: :mod:`cloudorch_providers.azure.live` (``AzureLiveOperations``), which imports the Azure SDK
 inside its functions only.
@@ -42,7 +43,7 @@ class AzureProvider(AzureLiveOperations, Provider):
                 "azure.mgmt.privatedns")
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.REPLICAS, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
-        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS,
+        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.SERVICE_DISCOVERY,
     })
     settings_model = AzureSettings
     settings: AzureSettings
