@@ -15,7 +15,8 @@ container-instances-resource-and-quota-limits, revision of 2025-11-17):
 
 Names (``providers.azure.naming``): the group name of the highest replica index the service can
 reach (``replicas``, or ``autoscale.max``), every container name, and public DNS labels. ARM
-allows at most 50 tags per resource (4 are ours, the rest are the app's labels).
+allows at most 50 tags per resource (6 are ours: markers, service, replica, replica count,
+secret hash; the rest are the app's labels).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ MAX_CONTAINERS = 60
 MAX_VOLUMES = 20
 MAX_PORTS_PER_IP = 5
 MAX_TAGS = 50
-OUR_TAGS = 5
+OUR_TAGS = 6
 MIN_GROUP_CPU = 1.0
 MIN_GROUP_MEMORY_GB = 1.0
 

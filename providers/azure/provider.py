@@ -26,6 +26,7 @@ from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
 from cloudorch_providers.azure.live.operations import AzureLiveOperations
+from cloudorch_providers.azure.live.secrets import AzureSecretOperations
 from cloudorch_providers.azure.settings import AzureSettings
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 EMULATOR_MODULE = "cloudorch_providers.azure.emulator"
 
 
-class AzureProvider(AzureLiveOperations, Provider):
+class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
     """Azure Container Instances: one container group per service replica."""
 
     name = "azure"

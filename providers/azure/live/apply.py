@@ -15,6 +15,8 @@ from cloudorch.errors import ProviderError
 from cloudorch.provider import Change
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
 from cloudorch_providers.azure.live.network import apply_step, is_network_step
+from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
+from cloudorch_providers.azure.live.secret_hash import tag_value
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders, substitute
 from cloudorch_providers.azure.live.state import other_resources
 
@@ -43,6 +45,8 @@ def _put(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, d
 
     _, name, body = step
     values = secrets.resolve(placeholders(body))
+    if values:  # a keyed hash of the values, so the next plan sees a changed one (never the values)
+        body = {**body, "tags": {**body.get("tags", {}), SECRET_TAG: tag_value(values, body.get("tags", {}).get(SECRET_TAG))}}
     model = ContainerGroup.deserialize(substitute(body, values))
     with azure_errors(doing, secrets.known()):
         poller = az.aci.container_groups.begin_create_or_update(resource_group, name, model)

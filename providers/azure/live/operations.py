@@ -5,8 +5,11 @@ Replicas: ACI has none, so a service with N replicas is N container groups ``{ap
 The spec stays the source of truth: ``plan`` shows a scaled service as drift and the next deploy
 restores the spec's count. Autoscale is refused by the engine (no native autoscaler).
 
-Secrets are read from their sources once per command, on the first ``apply`` (every value the
-plan's container groups need, so that a missing one fails before anything changes).
+Secrets are read from their sources once per command: before the first app-wide change every value
+the plan needs (so a missing one fails before anything changes when the resource group or network is
+created), and before a service's first change every value of that service; the error names the
+secret and the services that use it. ``plan`` reads the values it can to see changed ones
+(:mod:`.secret_hash`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class AzureLiveOperations:
         from cloudorch_providers.azure.live.secret_values import SecretValues
         from cloudorch_providers.azure.secret_refs import refs
 
-        return SecretValues(refs(self.app, self.settings))
+        return SecretValues(refs(self.app, self.settings), self.secret_users())
 
     @staticmethod
     def _placeholders(changes: list[Change]) -> frozenset[str]:
@@ -51,8 +54,12 @@ class AzureLiveOperations:
                          for p in placeholders(step[2]))
 
     def _remember_secrets(self, changes: list[Change]) -> None:
-        """Called by plan/scale (one thread): what the next applies need."""
-        self._needed_secrets = self._placeholders(changes)
+        """Called by plan/scale (one thread): what the next applies need, per service (None: all)."""
+        needed: dict[str | None, frozenset[str]] = {None: self._placeholders(changes)}
+        for change in changes:
+            if change.service is not None:
+                needed[change.service] = needed.get(change.service, frozenset()) | self._placeholders([change])
+        self._needed_secrets = needed
 
     def _read(self, **kwargs: Any):
         from cloudorch_providers.azure.live.state import read_live
@@ -86,7 +93,8 @@ class AzureLiveOperations:
         docs = self.render(self.az.subscription)
         groups = [d for d in docs if d.kind == KIND]
         live = self._read(wanted=[d.name for d in groups])
-        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live).plan(groups)
+        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live,
+                       self._secrets).plan(groups)
         network = self._network(live)
         infra = network_changes(self.app.name, self.resource_group, [d for d in docs if d.kind != KIND], network)
         counts = service_records(self.app.services) if self._private else {}
@@ -100,8 +108,10 @@ class AzureLiveOperations:
     def apply(self, change: Change) -> None:
         from cloudorch_providers.azure.live.apply import apply_change
 
-        # every value the plan needs, before its first change (read once; thread-safe)
-        self._secrets.resolve(getattr(self, "_needed_secrets", frozenset()) | self._placeholders([change]))
+        # before the first change of the app (app-wide) or of a service, every value it will need (read
+        # once; thread-safe): a missing one fails before that change, naming the services that use it
+        needed = getattr(self, "_needed_secrets", {})
+        self._secrets.resolve(needed.get(change.service, frozenset()) | self._placeholders([change]))
         apply_change(self.az, self.resource_group, self.app.name, change, self._secrets, self._deadline)
 
     def status(self, services: Sequence[str] | None = None) -> AppStatus:

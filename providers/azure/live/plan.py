@@ -23,6 +23,9 @@ from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
+from cloudorch_providers.azure.live.secret_hash import matches
+from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders
 from cloudorch_providers.azure.live.state import (
     OWNER,
     REPLICAS_TAG,
@@ -57,7 +60,7 @@ def with_replicas(body: dict[str, Any], replicas: int) -> dict[str, Any]:
     body["tags"] = {**body.get("tags", {}), REPLICAS_TAG: str(replicas)}
     if len(body["tags"]) > MAX_TAGS:
         raise ProviderError(f"container group tags: {len(body['tags'])} tags (the app's labels plus cloudorch's "
-                            f"5); ARM allows {MAX_TAGS}: remove some labels")
+                            f"6); ARM allows {MAX_TAGS}: remove some labels")
     return body
 
 
@@ -75,8 +78,9 @@ def failure_reason(group: dict[str, Any]) -> str:
 
 
 def group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
-                 live: dict[str, Any] | None) -> Change:
-    """The change that makes group ``name`` match ``body``."""
+                 live: dict[str, Any] | None, secrets_changed: str = "") -> Change:
+    """The change that makes group ``name`` match ``body`` (``secrets_changed``: why the values of its
+    secrets differ from the live ones, which ARM never shows: see :mod:`.secret_hash`)."""
     if live is None:
         return Change(Action.CREATE, GROUP, name, service, payload=[("put", name, body)])
     if not owned(tags_of(live), app):
@@ -91,9 +95,10 @@ def group_change(app: str, resource_group: str, name: str, service: str, body: d
         return Change(Action.REPLACE, GROUP, name, service, top_fields(paths),
                       f"ACI cannot change {', '.join(sorted(set(fixed)))} in place",
                       payload=[("delete", name), ("put", name, body)])
-    if paths:
-        return Change(Action.UPDATE, GROUP, name, service, top_fields(paths),
-                      "a full PUT: ACI restarts every container of the group", payload=[("put", name, body)])
+    if paths or secrets_changed:
+        reason = "; ".join(filter(None, [secrets_changed, "a full PUT: ACI restarts every container of the group"]))
+        fields = top_fields(paths) + (["secrets"] if secrets_changed else [])
+        return Change(Action.UPDATE, GROUP, name, service, fields, reason, payload=[("put", name, body)])
     steps: list[tuple] = []
     fields: list[str] = []
     if is_stopped(live):
@@ -109,10 +114,24 @@ def group_change(app: str, resource_group: str, name: str, service: str, body: d
 
 
 class Planner:
-    def __init__(self, app: App, resource_group: str, location: str, markers: dict[str, str], live: Live):
+    def __init__(self, app: App, resource_group: str, location: str, markers: dict[str, str], live: Live,
+                 secrets: SecretValues | None = None):
         self.app, self.resource_group, self.location = app, resource_group, location
-        self.markers, self.live = markers, live
+        self.markers, self.live, self.secrets = markers, live, secrets
         self.changes: list[Change] = []
+
+    def secret_state(self, body: dict[str, Any], live: dict[str, Any] | None) -> str:
+        """Carry the live group's secret tag (its salt) into ``body``; why the values differ, or ""."""
+        wanted = placeholders(body)
+        if not wanted or live is None:
+            return ""
+        tag = tags_of(live).get(SECRET_TAG)
+        if tag:
+            body["tags"][SECRET_TAG] = tag
+        values = self.secrets.available(wanted) if self.secrets is not None else None
+        if values is None or matches(values, tag):
+            return ""  # unchanged, or the values cannot be read now (deploy reads them and fails then)
+        return "a secret value changed" if tag else "the group's secret values are not on record"
 
     def plan(self, docs: list[Document]) -> Plan:
         if self.live.resource_group is None:
@@ -124,8 +143,10 @@ class Planner:
             self.changes.append(Change(Action.NOOP, RESOURCE_GROUP, self.resource_group))
         for doc in docs:
             body = with_replicas(doc.body, self.app.services[doc.service].desired_replicas)
+            live = self.live.groups.get(doc.name)
+            changed = self.secret_state(body, live)
             self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
-                                             self.live.groups.get(doc.name)))
+                                             live, changed))
         self.orphans({d.name for d in docs})
         return Plan(self.app.name, "azure", self.changes)
 
