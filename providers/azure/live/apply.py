@@ -48,9 +48,11 @@ def _put(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, d
     if values:  # a keyed hash of the values, so the next plan sees a changed one (never the values)
         body = {**body, "tags": {**body.get("tags", {}), SECRET_TAG: tag_value(values, body.get("tags", {}).get(SECRET_TAG))}}
     model = ContainerGroup.deserialize(substitute(body, values))
+    groups = az.aci.container_groups
     with azure_errors(doing, secrets.known()):
-        poller = az.aci.container_groups.begin_create_or_update(resource_group, name, model)
-        az.wait(poller, doing, deadline)
+        poller = groups.begin_create_or_update(resource_group, name, model)
+        az.wait(poller, doing, deadline, resume=lambda token: groups.begin_create_or_update(
+            resource_group, name, model, continuation_token=token))
 
 
 def _delete(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, deadline: Deadline,
@@ -75,8 +77,10 @@ def _tags(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, 
 
 def _start(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, deadline: Deadline,
            doing: str) -> None:
+    groups = az.aci.container_groups
     with azure_errors(doing):
-        az.wait(az.aci.container_groups.begin_start(resource_group, step[1]), doing, deadline)
+        az.wait(groups.begin_start(resource_group, step[1]), doing, deadline,
+                resume=lambda token: groups.begin_start(resource_group, step[1], continuation_token=token))
 
 
 def _stop(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, deadline: Deadline,

@@ -145,15 +145,53 @@ class Clients:
         """azure-mgmt-resource's ResourceManagementClient."""
         return self._client("resources")
 
-    def wait(self, poller, doing: str, deadline: Deadline | None = None):
+    def wait(self, poller, doing: str, deadline: Deadline | None = None, resume=None):
         """The result of a long-running operation, waiting at most until the deadline (never
-        azure-core's unbounded wait)."""
+        azure-core's unbounded wait). With ``resume`` (continuation token -> a new poller of the same
+        operation), a transient reply while polling (:mod:`.transient`) resumes the poll instead of
+        failing, until the deadline."""
+        from cloudorch_providers.azure.live.transient import patiently
+
         deadline = deadline or self.deadline
-        poller.wait(deadline.remaining())
-        if not poller.done():
-            raise DeadlineExceeded(f"timed out after {deadline.seconds:g}s while {doing}; ARM is still "
-                                   "working on it: raise --timeout, then run the command again")
-        return poller.result()
+        token = poller.continuation_token() if resume is not None else None
+        current = [poller]
+
+        def finish():
+            try:
+                current[0].wait(deadline.remaining())
+            except Exception:
+                if resume is not None:  # the next try polls the same operation afresh
+                    current[0] = _Resumed(resume, token)
+                raise
+            if not current[0].done():
+                raise DeadlineExceeded(f"timed out after {deadline.seconds:g}s while {doing}; ARM is still "
+                                       "working on it: raise --timeout, then run the command again")
+            return current[0].result()
+
+        if resume is None:
+            return finish()
+        return patiently(finish, deadline, self.polling_interval or 0.1)
+
+
+class _Resumed:
+    """A poller made from a continuation token only when first waited on."""
+
+    def __init__(self, resume, token: str):
+        self._resume, self._token, self._poller = resume, token, None
+
+    def _get(self):
+        if self._poller is None:
+            self._poller = self._resume(self._token)
+        return self._poller
+
+    def wait(self, timeout):
+        return self._get().wait(timeout)
+
+    def done(self):
+        return self._get().done()
+
+    def result(self):
+        return self._get().result()
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -221,7 +259,9 @@ def azure_errors(doing: str, secrets: Iterable[str] = ()) -> Iterator[None]:
         raise ProviderError(one_line(f"{doing}: {code}: {redact(message, secrets)}{_HINTS.get(code, '')}")) from None
     except ax.HttpResponseError as exc:
         code, message = error_code(exc)
-        raise ProviderError(one_line(f"{doing}: {code}: {redact(message, secrets)}{_HINTS.get(code, '')}")) from None
+        error = ProviderError(one_line(f"{doing}: {code}: {redact(message, secrets)}{_HINTS.get(code, '')}"))
+        error.transient = getattr(exc, "status_code", None) in (408, 429, 500, 502, 503, 504)
+        raise error from None
     except (ax.ServiceRequestError, ax.ServiceResponseError) as exc:
         where = "the sandbox (is it running? cloudorch sandbox status)" if "127.0.0.1" in str(exc) else "Azure"
         raise ProviderError(one_line(f"{doing}: cannot reach {where}: {redact(str(exc), secrets)}")) from None

@@ -175,7 +175,10 @@ def apply_step(az: Clients, resource_group: str, app: str, step: tuple, deadline
         doing = f"writing {KINDS[kind][0]} {name} in resource group {resource_group}"
         with azure_errors(doing):
             deadline.check(doing)
-            az.wait(_operations(az, kind).begin_create_or_update(resource_group, *_args(name), body), doing, deadline)
+            operations = _operations(az, kind)
+            az.wait(operations.begin_create_or_update(resource_group, *_args(name), body), doing, deadline,
+                    resume=lambda token: operations.begin_create_or_update(resource_group, *_args(name), body,
+                                                                           continuation_token=token))
     elif operation == "net_delete":
         _, kind, name = step
         doing = f"deleting {KINDS[kind][0]} {name} in resource group {resource_group}"

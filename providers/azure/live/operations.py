@@ -117,9 +117,15 @@ class AzureLiveOperations:
     def status(self, services: Sequence[str] | None = None) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
 
+        from cloudorch_providers.azure.live.transient import patiently
+
         names = list(services) if services else list(self.app.services)
-        live = self._read(services=names)
-        return app_status(self.app, live, names, self._network_view(live, names))
+
+        def read():  # throttling or a 5xx while polling is waited out until the deadline
+            live = self._read(services=names)
+            return app_status(self.app, live, names, self._network_view(live, names))
+
+        return patiently(read, self._deadline, self.az.polling_interval)
 
     def _network_view(self, live, names: list[str]):
         """What status needs of the private network: the gateway's endpoints and the A records."""
