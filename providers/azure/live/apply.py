@@ -15,6 +15,7 @@ from cloudorch.errors import ProviderError
 from cloudorch.provider import Change
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
 from cloudorch_providers.azure.live.network import apply_step, is_network_step
+from cloudorch_providers.azure.live.resource_group import owners, retag
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import tag_value
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders, substitute
@@ -33,6 +34,8 @@ def apply_change(az: Clients, resource_group: str, app: str, change: Change, sec
             _create_resource_group(az, target, deadline)
         elif operation == "delete_rg":
             _delete_resource_group(az, target, app, deadline)
+        elif operation == "rg_tags":
+            retag(az, target, step[2], step[3])
         else:
             doing = f"{_VERBS[operation]} container group {target} in resource group {resource_group}"
             deadline.check(doing)
@@ -105,6 +108,12 @@ def _create_resource_group(az: Clients, body: dict[str, Any], deadline: Deadline
 def _delete_resource_group(az: Clients, name: str, app: str, deadline: Deadline) -> None:
     from azure.core.exceptions import HttpResponseError
 
+    tags = dict(az.resources.resource_groups.get(name).tags or {}) if az.resources.resource_groups.check_existence(
+        name) else {}
+    sharing = [o for o in owners(tags) if o != app]
+    if sharing:  # another app joined since the plan: it keeps the group
+        retag(az, name, app, "release")
+        return
     others = other_resources(az, name, app)
     if others:
         raise ProviderError(f"kept resource group {name}: it now holds {len(others)} resources not managed by app "

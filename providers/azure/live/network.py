@@ -160,7 +160,7 @@ def record_changes(app: str, names: Names, markers: dict[str, str], counts: dict
             changes.append(Change(Action.NOOP, RECORD, fqdn, service))
     for name, record in network.records.items():
         if name not in counts and owned(dict(props(record).get("metadata") or {}), app):
-            changes.append(Change(Action.DELETE, RECORD, names.fqdn(name), name if name in counts else None,
+            changes.append(Change(Action.DELETE, RECORD, names.fqdn(name), None,
                                   reason=f"service {name} has no ports or is gone",
                                   payload=[("dns_delete", names.zone, name)]))
     return changes

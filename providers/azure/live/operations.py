@@ -188,14 +188,15 @@ class AzureLiveOperations:
 
     def destroy_plan(self) -> Plan:
         from cloudorch_providers.azure.live.plan import destroy_plan
-        from cloudorch_providers.azure.live.state import other_resources, owned
+        from cloudorch_providers.azure.live.resource_group import owners
+        from cloudorch_providers.azure.live.state import other_resources
 
         from cloudorch_providers.azure.live.network import destroy_changes
 
         live = self._read(details=False)
         rg = live.resource_group
         others = other_resources(self.az, self.resource_group, self.app.name) \
-            if rg is not None and owned(rg.get("tags"), self.app.name) else []
+            if rg is not None and self.app.name in owners(rg.get("tags")) else []
         network = destroy_changes(self.app.name, self._names, self._network(live))
         others += [f"{c.kind}/{c.name}" for c in network if c.action is Action.NOOP]  # kept, so the group stays
         return destroy_plan(self.app.name, self.resource_group, live, others, network)

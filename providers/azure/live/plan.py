@@ -2,7 +2,8 @@
 
 A Change's payload is a list of steps that :mod:`.apply` runs in order:
 
-- ``("create_rg", {"name", "location", "tags"})`` / ``("delete_rg", name)``
+- ``("create_rg", {"name", "location", "tags"})`` / ``("delete_rg", name)`` / ``("rg_tags", name, app,
+  "join" | "release")`` (see :mod:`.resource_group`)
 - ``("put", name, body)``: create or update (a full PUT; ACI restarts every container of the group,
   so it is planned only when the live group differs from the desired one);
 - ``("delete", name)``, ``("start", name)``, ``("stop", name)``;
@@ -22,6 +23,7 @@ from cloudorch.diff import top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch.spec.models import App
+from cloudorch_providers.azure.live.resource_group import RESOURCE_GROUP, deploy_change, destroy_change
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches
@@ -40,7 +42,7 @@ from cloudorch_providers.azure.live.state import (
     tags_of,
 )
 
-GROUP, RESOURCE_GROUP = "ContainerGroup", "ResourceGroup"
+GROUP = "ContainerGroup"
 MAX_TAGS = 50
 
 
@@ -134,13 +136,8 @@ class Planner:
         return "a secret value changed" if tag else "the group's secret values are not on record"
 
     def plan(self, docs: list[Document]) -> Plan:
-        if self.live.resource_group is None:
-            self.changes.append(Change(
-                Action.CREATE, RESOURCE_GROUP, self.resource_group, None, reason="it does not exist",
-                payload=[("create_rg", {"name": self.resource_group, "location": self.location,
-                                        "tags": dict(self.markers)})]))
-        else:
-            self.changes.append(Change(Action.NOOP, RESOURCE_GROUP, self.resource_group))
+        self.changes.append(deploy_change(self.app.name, self.resource_group, self.location, self.markers,
+                                          self.live.resource_group))
         for doc in docs:
             body = with_replicas(doc.body, self.app.services[doc.service].desired_replicas)
             live = self.live.groups.get(doc.name)
@@ -174,19 +171,9 @@ def destroy_plan(app: str, resource_group: str, live: Live, others: list[str],
     for name, group in sorted(groups.items(), key=lambda item: (service_of(item[1]) or "", -replica_of(item[1]))):
         changes.append(Change(Action.DELETE, GROUP, name, service_of(group), payload=[("delete", name)]))
     changes += network or []
-    rg = live.resource_group
-    if rg is not None and owned(rg.get("tags"), app):
-        if others:
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            changes.append(Change(Action.NOOP, RESOURCE_GROUP, resource_group,
-                                  reason=f"kept: it also holds {len(others)} resources not managed by app "
-                                         f"{app!r} ({shown})"))
-        else:
-            changes.append(Change(Action.DELETE, RESOURCE_GROUP, resource_group,
-                                  reason="created by cloudorch for this app and empty once its groups are gone",
-                                  payload=[("delete_rg", resource_group)]))
-    elif rg is not None:
-        changes.append(Change(Action.NOOP, RESOURCE_GROUP, resource_group, reason="kept: not created by cloudorch"))
+    rg_change = destroy_change(app, resource_group, live.resource_group, others)
+    if rg_change is not None:
+        changes.append(rg_change)
     return Plan(app, "azure", changes)
 
 

@@ -291,3 +291,30 @@ def test_log_lines_are_parsed_with_their_timestamps(text, expected, message):
     fallback = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     when, rest = parse_line(text, fallback)
     assert (when, rest) == (expected or fallback, message)
+
+
+def test_a_resource_group_shared_by_two_apps_is_deleted_only_by_the_last_owner(live, admin):
+    first = spec_text(replicas=1)
+    second = first.replace("name: demo", "name: other")
+    live.deploy(live.provider(first))
+    plan = live.provider(second).plan()
+    joining = next(c for c in plan.changes if c.kind == "ResourceGroup")
+    assert joining.action is Action.UPDATE and "co-owner" in joining.reason
+    live.deploy(live.provider(second))
+    tags = live.rm.resource_groups.get(RG).tags
+    assert tags["cloudorch-app"] == "demo" and tags["cloudorch-app.other"] == "owner"
+    assert live.provider(second).plan().empty  # joined once
+
+    provider = live.provider(first)  # the creator leaves first: only its ownership goes
+    plan = provider.destroy_plan()
+    assert [(str(c.action), c.kind) for c in plan.pending][-1] == ("update", "ResourceGroup")
+    provider.destroy(plan)
+    assert live.rm.resource_groups.get(RG).tags == {"cloudorch-app": "other", "managed-by": "cloudorch"}
+    assert live.group_names() == ["other-web-0"]
+
+    provider = live.provider(second)  # the last owner deletes it
+    plan = provider.destroy_plan()
+    assert pending(plan)[-1] == ("delete", "ResourceGroup", RG)
+    provider.destroy(plan)
+    assert not live.rm.resource_groups.check_existence(RG) or live.rm.resource_groups.get(RG).properties \
+        .provisioning_state == "Deleting"
