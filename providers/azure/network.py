@@ -177,7 +177,8 @@ def gateway_body(app: App, names: Names, location: str, markers: dict[str, str])
                 tcp["listeners"].append({"name": key, "properties": {**listener, "protocol": "Tcp"}})
                 tcp["routingRules"].append({"name": key, "properties": {
                     "ruleType": "Basic", "priority": priority, "listener": names.gateway_part("listeners", key),
-                    "backendAddressPool": pool, "backendSettings": names.gateway_part("backendSettingsCollection", key)}})
+                    "backendAddressPool": pool,
+                    "backendSettings": names.gateway_part("backendSettingsCollection", key)}})
             priority += 10
     props.update({k: v for k, v in {**http, **tcp}.items() if v})
     return {"location": location, "tags": dict(markers), "properties": props}

@@ -61,7 +61,8 @@ def _resource_group(state: State, sub: str, rg: str, writing: bool = False):
         raise group_not_found(rg)
     if writing and group.deleting_until is not None:
         raise ArmError(409, "ResourceGroupBeingDeleted",
-                       f"The resource group '{group.name}' is in deprovisioning state and cannot perform this operation.")
+                       f"The resource group '{group.name}' is in deprovisioning state and cannot perform this "
+                       "operation.")
     return group
 
 
@@ -86,10 +87,10 @@ def _render(state: State, resource: NetworkResource) -> dict:
             props["dnsSettings"]["fqdn"] = f"{label}.{resource.body['location']}.cloudapp.azure.com"
     elif kind.endswith("/privatednszones"):
         prefix = resource.path + "/"
-        props["numberOfRecordSets"] = 1 + sum(1 for k in state.network
-                                              if k[:2] == _key(resource.subscription, resource.resource_group, "")[:2]
-                                              and k[2].startswith(prefix + "a/"))
-        props["numberOfVirtualNetworkLinks"] = sum(1 for k in state.network if k[2].startswith(prefix + "virtualnetworklinks/"))
+        mine = [k[2] for k in state.network if k[:2] == _key(resource.subscription, resource.resource_group, "")[:2]]
+        props["numberOfRecordSets"] = 1 + sum(1 for path in mine if path.startswith(prefix + "a/"))  # + SOA
+        props["numberOfVirtualNetworkLinks"] = sum(1 for path in mine
+                                                   if path.startswith(prefix + "virtualnetworklinks/"))
     elif kind.endswith("/virtualnetworklinks"):
         props["virtualNetworkLinkState"] = "Completed"
     elif kind.endswith("/a"):
@@ -132,7 +133,8 @@ def _accepted(request: Request, kind: str) -> dict:
             try:
                 ipaddress.IPv4Address(record.get("ipv4Address") or "")
             except ValueError:
-                raise ArmError(400, "BadRequest", f"The IPv4 address '{record.get('ipv4Address')}' is invalid.") from None
+                raise ArmError(400, "BadRequest",
+                               f"The IPv4 address '{record.get('ipv4Address')}' is invalid.") from None
         return body
     location = body.get("location")
     if not isinstance(location, str) or not location:

@@ -142,7 +142,7 @@ def check_public_ip_delete(state: State, address: NetworkResource) -> None:
 
 def check_gateway(state: State, resource_id: str, body: dict) -> None:
     props = body["properties"]
-    if not str(((props.get("sku") or {}).get("tier") or "")).lower().endswith("_v2"):
+    if not str((props.get("sku") or {}).get("tier") or "").lower().endswith("_v2"):
         raise invalid_content("The emulator serves Application Gateway v2 SKUs only (Standard_v2, WAF_v2).")
     configs = props.get("gatewayIPConfigurations") or []
     if len(configs) != 1:

@@ -49,7 +49,8 @@ def _put(az: Clients, resource_group: str, step: tuple, secrets: SecretValues, d
     _, name, body = step
     values = secrets.resolve(placeholders(body))
     if values:  # a keyed hash of the values, so the next plan sees a changed one (never the values)
-        body = {**body, "tags": {**body.get("tags", {}), SECRET_TAG: tag_value(values, body.get("tags", {}).get(SECRET_TAG))}}
+        tags = body.get("tags", {})
+        body = {**body, "tags": {**tags, SECRET_TAG: tag_value(values, tags.get(SECRET_TAG))}}
     model = ContainerGroup.deserialize(substitute(body, values))
     groups = az.aci.container_groups
     with azure_errors(doing, secrets.known()):

@@ -231,7 +231,8 @@ def destroy_changes(app: str, names: Names, network: NetworkLive) -> list[Change
                 continue
             if kind == "privateDnsZones" and foreign:
                 changes.append(Change(Action.NOOP, KINDS[kind][0], name,
-                                      reason=f"kept: it holds A records not managed by app {app!r} ({', '.join(foreign[:3])})"))
+                                      reason=f"kept: it holds A records not managed by app {app!r} "
+                                             f"({', '.join(foreign[:3])})"))
                 continue
             changes.append(Change(Action.DELETE, KINDS[kind][0], name, payload=[("net_delete", kind, name)]))
     return changes

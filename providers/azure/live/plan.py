@@ -23,7 +23,7 @@ from cloudorch.diff import top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch.spec.models import App
-from cloudorch_providers.azure.live.resource_group import RESOURCE_GROUP, deploy_change, destroy_change
+from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches

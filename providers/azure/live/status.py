@@ -154,7 +154,8 @@ def _network_checks(app: App, status: ServiceStatus, groups: list[dict[str, Any]
                                                             *([f"{fqdn}:{port}"] if fqdn else []))]
     if not spec.ports or status.state is not State.HEALTHY:
         return
-    running = sorted((props(g).get("ipAddress") or {}).get("ip") or "" for g in groups if group_phase(g)[0] == "running")
+    running = sorted((props(g).get("ipAddress") or {}).get("ip") or ""
+                     for g in groups if group_phase(g)[0] == "running")
     record = view.records.get(status.name)
     listed = sorted(r.get("ipv4Address") for r in props(record or {}).get("aRecords") or [])
     fqdn = f"{status.name}.{view.zone}"
