@@ -20,13 +20,15 @@ service names another), cloudorch creates, all tagged with the ownership markers
   Gateway ``{app}-gateway`` (Standard_v2, autoscaling 0-2 instances) on a public IP
   ``{app}-gateway-ip`` (Standard, static, DNS label): an ``http`` port gets an HTTP listener, a
   ``tcp`` port a TCP listener (Application Gateway's TCP proxy); the backend of a service is its
-  record's name (``web.{zone}``), which the gateway resolves to the groups' IPs. ``udp`` cannot be
+  record's name (``web.{zone}``), which the gateway resolves to the groups' IPs; the service's
+  ``health.http`` check on that port becomes the gateway's probe. ``udp`` cannot be
   public there (Application Gateway has no UDP), and each public port number serves one service.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 
 from cloudorch.spec.models import App
@@ -151,7 +153,8 @@ def gateway_body(app: App, names: Names, location: str, markers: dict[str, str])
             "publicIPAddress": {"id": names.id("publicIPAddresses", names.public_ip)}}}],
         "frontendPorts": [], "backendAddressPools": [],
     }
-    http: dict[str, list] = {"backendHttpSettingsCollection": [], "httpListeners": [], "requestRoutingRules": []}
+    http: dict[str, list] = {"probes": [], "backendHttpSettingsCollection": [], "httpListeners": [],
+                             "requestRoutingRules": []}
     tcp: dict[str, list] = {"backendSettingsCollection": [], "listeners": [], "routingRules": []}
     priority = 100
     for name in public_services(app):
@@ -164,8 +167,13 @@ def gateway_body(app: App, names: Names, location: str, markers: dict[str, str])
                         "frontendPort": names.gateway_part("frontendPorts", f"port-{port.port}")}
             pool = names.gateway_part("backendAddressPools", name)
             if port.protocol == "http":
-                http["backendHttpSettingsCollection"].append({"name": key, "properties": {
-                    "port": port.port, "protocol": "Http", "requestTimeout": 30}})
+                settings_body = {"port": port.port, "protocol": "Http", "requestTimeout": 30,
+                                 "pickHostNameFromBackendAddress": True}
+                probe = _probe(app.services[name].health, port.port)
+                if probe is not None:
+                    http["probes"].append({"name": key, "properties": probe})
+                    settings_body["probe"] = names.gateway_part("probes", key)
+                http["backendHttpSettingsCollection"].append({"name": key, "properties": settings_body})
                 http["httpListeners"].append({"name": key, "properties": {**listener, "protocol": "Http"}})
                 http["requestRoutingRules"].append({"name": key, "properties": {
                     "ruleType": "Basic", "priority": priority,
@@ -182,6 +190,16 @@ def gateway_body(app: App, names: Names, location: str, markers: dict[str, str])
             priority += 10
     props.update({k: v for k, v in {**http, **tcp}.items() if v})
     return {"location": location, "tags": dict(markers), "properties": props}
+
+
+def _probe(health, port: int) -> dict | None:
+    """The gateway's health probe of a backend: the service's own http check when it is on this port
+    (else the gateway's default probe: GET / expecting 200-399)."""
+    if health is None or health.http is None or health.http.port != port:
+        return None
+    return {"protocol": "Http", "path": health.http.path, "interval": max(1, math.ceil(health.interval)),
+            "timeout": max(1, math.ceil(health.timeout)), "unhealthyThreshold": health.retries,
+            "pickHostNameFromBackendHttpSettings": True, "match": {"statusCodes": ["200-399"]}}
 
 
 def group_network(names: Names, ports: list[dict]) -> dict:

@@ -164,11 +164,12 @@ def check_gateway(state: State, resource_id: str, body: dict) -> None:
             raise ArmError(400, "InvalidResourceReference",
                            f"Resource {address} referenced by resource {resource_id} was not found.")
     own = {f"{resource_id}/{collection}/{item.get('name')}".lower()
-           for collection in ("frontendIPConfigurations", "frontendPorts", "backendAddressPools",
+           for collection in ("frontendIPConfigurations", "frontendPorts", "backendAddressPools", "probes",
                               "backendHttpSettingsCollection", "httpListeners", "backendSettingsCollection",
                               "listeners")
            for item in props.get(collection) or []}
-    for collection in ("httpListeners", "listeners", "requestRoutingRules", "routingRules"):
+    for collection in ("backendHttpSettingsCollection", "backendSettingsCollection", "httpListeners", "listeners",
+                       "requestRoutingRules", "routingRules"):
         for item in props.get(collection) or []:
             for ref in (item.get("properties") or {}).values():
                 if isinstance(ref, dict) and "id" in ref and ref["id"].lower().startswith(resource_id.lower() + "/") \

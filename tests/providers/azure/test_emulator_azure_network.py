@@ -139,3 +139,20 @@ def test_a_gateway_needs_a_subnet_of_its_own_and_rules_with_priorities(net, rg, 
     with pytest.raises(HttpResponseError) as caught:
         network_client.application_gateways.begin_create_or_update(rg, "gw", gateway)
     assert caught.value.error.code == "ApplicationGatewaySubnetCannotBeUsedByOtherResources"
+
+
+def test_a_gateway_reference_to_a_missing_part_is_refused(net, rg, location, subscription):
+    network_client, _ = net
+    body = vnet_body(location)
+    body["properties"]["subnets"].append({"name": "gateway", "properties": {"addressPrefix": "10.1.1.0/24"}})
+    network_client.virtual_networks.begin_create_or_update(rg, "app-vnet", body).result()
+    gateway_id = f"/subscriptions/{subscription}/resourceGroups/{rg}/providers/Microsoft.Network/applicationGateways/gw"
+    gateway = {"location": location, "properties": {
+        "sku": {"name": "Standard_v2", "tier": "Standard_v2"},
+        "gatewayIPConfigurations": [{"name": "gw", "properties": {"subnet": {
+            "id": subnet_id(subscription, rg).replace("/containers", "/gateway")}}}],
+        "backendHttpSettingsCollection": [{"name": "s", "properties": {
+            "port": 80, "protocol": "Http", "probe": {"id": f"{gateway_id}/probes/missing"}}}]}}
+    with pytest.raises(HttpResponseError) as caught:
+        network_client.application_gateways.begin_create_or_update(rg, "gw", gateway)
+    assert caught.value.error.code == "InvalidResourceReference" and "probes/missing" in caught.value.error.message

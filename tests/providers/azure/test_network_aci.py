@@ -100,3 +100,14 @@ def test_a_public_udp_port_and_a_port_published_twice_are_refused():
 def test_address_spaces_must_be_private_16_to_22(space):
     with pytest.raises(SpecError, match="address_space"):
         provider(settings=f", address_space: {space}").validate()
+
+
+def test_the_http_health_check_becomes_the_gateways_probe(load_example):
+    docs = {d.name: d.body for d in AzureProvider(load_example("webshop")).render()}
+    gateway = docs["webshop-gateway"]["properties"]
+    [probe] = gateway["probes"]
+    assert probe["properties"] == {"protocol": "Http", "path": "/", "interval": 10, "timeout": 2,
+                                        "unhealthyThreshold": 3, "pickHostNameFromBackendHttpSettings": True,
+                                        "match": {"statusCodes": ["200-399"]}}
+    [settings] = gateway["backendHttpSettingsCollection"]
+    assert settings["properties"]["probe"]["id"].endswith("/applicationGateways/webshop-gateway/probes/web-80")
