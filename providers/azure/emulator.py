@@ -25,7 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from cloudorch_providers.azure.emulation import handlers, network, routes
+from cloudorch_providers.azure.emulation import handlers, network, resource_groups, routes
 from cloudorch_providers.azure.emulation.arm import JSON, ArmError, error_body, error_response, new_id
 from cloudorch_providers.azure.emulation.lifecycle import Timing
 from cloudorch_providers.azure.emulation.state import State
@@ -36,14 +36,14 @@ _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha)?$")
 _ACI_ENDPOINTS = frozenset({"container_groups", "container_group", "container_group_action", "logs"})
 
 _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
-    ("resource_groups", "GET"): handlers.list_resource_groups,
-    ("resource_group", "PUT"): handlers.put_resource_group,
-    ("resource_group", "GET"): handlers.get_resource_group,
-    ("resource_group", "HEAD"): handlers.head_resource_group,
-    ("resource_group", "PATCH"): handlers.patch_resource_group,
-    ("resource_group", "DELETE"): handlers.delete_resource_group,
-    ("resources", "GET"): handlers.list_resources,
-    ("operation_result", "GET"): handlers.get_operation_result,
+    ("resource_groups", "GET"): resource_groups.list_resource_groups,
+    ("resource_group", "PUT"): resource_groups.put_resource_group,
+    ("resource_group", "GET"): resource_groups.get_resource_group,
+    ("resource_group", "HEAD"): resource_groups.head_resource_group,
+    ("resource_group", "PATCH"): resource_groups.patch_resource_group,
+    ("resource_group", "DELETE"): resource_groups.delete_resource_group,
+    ("resources", "GET"): resource_groups.list_resources,
+    ("operation_result", "GET"): resource_groups.get_operation_result,
     ("container_groups", "GET"): handlers.list_container_groups,
     ("container_group", "PUT"): handlers.put_container_group,
     ("container_group", "GET"): handlers.get_container_group,
