@@ -42,10 +42,7 @@ class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
     extra = "azure"
     requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource", "azure.mgmt.network",
                 "azure.mgmt.privatedns")
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.REPLICAS, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
-        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.SERVICE_DISCOVERY,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS})
     settings_model = AzureSettings
     settings: AzureSettings
 

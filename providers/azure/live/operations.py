@@ -26,18 +26,18 @@ from cloudorch.spec.models import Autoscale
 
 
 class AzureLiveOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.deadline``, ``self.markers()``,
-    ``self.render()`` and ``self.resource_group``."""
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.markers()``, ``self.render()``
+    and ``self.resource_group``. Each operation works through ``self._az(deadline)``: the ARM clients
+    under that operation's deadline."""
 
     @cached_property
-    def az(self):
-        from cloudorch_providers.azure.live.clients import Clients
+    def _session(self):
+        from cloudorch_providers.azure.live.clients import AzureSession
 
-        return Clients(self.settings.subscription, self.sandbox, self.deadline)
+        return AzureSession(self.settings.subscription, self.sandbox)
 
-    @property
-    def _deadline(self) -> Deadline:
-        return self.deadline or Deadline(None)
+    def _az(self, deadline: Deadline):
+        return self._session.bound(deadline)
 
     @cached_property
     def _secrets(self):
@@ -61,17 +61,17 @@ class AzureLiveOperations:
                 needed[change.service] = needed.get(change.service, frozenset()) | self._placeholders([change])
         self._needed_secrets = needed
 
-    def _read(self, **kwargs: Any):
+    def _read(self, az, **kwargs: Any):
         from cloudorch_providers.azure.live.state import read_live
 
-        return read_live(self.az, self.resource_group, self.app.name, **kwargs)
+        return read_live(az, self.resource_group, self.app.name, **kwargs)
 
     # -- the interface ----------------------------------------------------------------------------
     @cached_property
     def _names(self):
         from cloudorch_providers.azure.network import Names
 
-        return Names(self.app, self.settings, self.az.subscription)
+        return Names(self.app, self.settings, self._session.subscription)
 
     @property
     def _private(self) -> bool:
@@ -79,23 +79,24 @@ class AzureLiveOperations:
 
         return is_private(self.app, self.settings)
 
-    def _network(self, live):
+    def _network(self, az, live):
         """The app's network resources and records as they are (nothing when the resource group is missing)."""
         from cloudorch_providers.azure.live.network import NetworkLive, read_network
 
-        return NetworkLive() if live.resource_group is None else read_network(self.az, self._names, self.app.name)
+        return NetworkLive() if live.resource_group is None else read_network(az, self._names, self.app.name)
 
-    def plan(self) -> Plan:
+    def plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.convert import KIND
         from cloudorch_providers.azure.live.network import network_changes, record_changes, service_records
         from cloudorch_providers.azure.live.plan import Planner
 
-        docs = self.render(self.az.subscription)
+        az = self._az(deadline)
+        docs = self.render(az.subscription)
         groups = [d for d in docs if d.kind == KIND]
-        live = self._read(wanted=[d.name for d in groups])
+        live = self._read(az, wanted=[d.name for d in groups])
         plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live,
                        self._secrets).plan(groups)
-        network = self._network(live)
+        network = self._network(az, live)
         infra = network_changes(self.app.name, self.resource_group, [d for d in docs if d.kind != KIND], network)
         counts = service_records(self.app.services) if self._private else {}
         records = record_changes(self.app.name, self._names, self.markers(), counts, plan.changes, live, network)
@@ -105,29 +106,31 @@ class AzureLiveOperations:
         self._remember_secrets(plan.pending)
         return plan
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
         from cloudorch_providers.azure.live.apply import apply_change
 
         # before the first change of the app (app-wide) or of a service, every value it will need (read
         # once; thread-safe): a missing one fails before that change, naming the services that use it
         needed = getattr(self, "_needed_secrets", {})
         self._secrets.resolve(needed.get(change.service, frozenset()) | self._placeholders([change]))
-        apply_change(self.az, self.resource_group, self.app.name, change, self._secrets, self._deadline)
+        apply_change(self._az(deadline), self.resource_group, self.app.name, change, self._secrets, deadline)
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
 
         from cloudorch_providers.azure.live.transient import patiently
 
         names = list(services) if services else list(self.app.services)
 
+        az = self._az(deadline)
+
         def read():  # throttling or a 5xx while polling is waited out until the deadline
-            live = self._read(services=names)
-            return app_status(self.app, live, names, self._network_view(live, names))
+            live = self._read(az, services=names)
+            return app_status(self.app, live, names, self._network_view(az, live, names))
 
-        return patiently(read, self._deadline, self.az.polling_interval)
+        return patiently(read, deadline, az.session.polling_interval)
 
-    def _network_view(self, live, names: list[str]):
+    def _network_view(self, az, live, names: list[str]):
         """What status needs of the private network: the gateway's endpoints and the A records."""
         from cloudorch_providers.azure.live.network import read, read_records
         from cloudorch_providers.azure.live.status import NetworkView
@@ -135,12 +138,12 @@ class AzureLiveOperations:
 
         if not self._private or live.resource_group is None:
             return None
-        view = NetworkView(self._names.zone, read_records(self.az, self.resource_group, self._names.zone))
+        view = NetworkView(self._names.zone, read_records(az, self.resource_group, self._names.zone))
         if set(public_services(self.app)) & set(names):
-            view.gateway = read(self.az, self.resource_group, "publicIPAddresses", self._names.public_ip)
+            view.gateway = read(az, self.resource_group, "publicIPAddresses", self._names.public_ip)
         return view
 
-    def scale(self, service: str, replicas: int) -> None:
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         from cloudorch_providers.azure.convert import group_body
@@ -149,7 +152,7 @@ class AzureLiveOperations:
 
         self.check()
         names = [group_name(self.app.name, service, i) for i in range(max(replicas, 1))]
-        live = self._read(wanted=names, services=[service])
+        live = self._read(self._az(deadline), wanted=names, services=[service])
 
         def body_for(index: int) -> tuple[str, dict]:
             return names[index], group_body(self.app, service, index, self.settings, self.markers())
@@ -167,36 +170,38 @@ class AzureLiveOperations:
         growing = [c for c in changes if c.kind != "ResourceGroup" and c.action is not Action.DELETE]
         shrinking = [c for c in changes if c.action is Action.DELETE]
         for change in first:
-            self.apply(change)
+            self.apply(change, deadline=deadline)
         records = [c for c in growing if c.kind == "DnsRecord"]
         growing = [c for c in growing if c.kind != "DnsRecord"]
         for batch in (growing, shrinking, records):  # the record once the groups are in place
             if batch:
                 with ThreadPoolExecutor(max_workers=min(4, len(batch))) as pool:
-                    list(pool.map(self.apply, batch))
+                    list(pool.map(lambda c: self.apply(c, deadline=deadline), batch))
 
-    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+    def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
         raise Unsupported("Azure Container Instances has no native autoscaler; set a fixed count with "
                           f"`cloudorch scale {service}=N`")
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
         from cloudorch_providers.azure.live.logs import read_logs
 
-        live = self._read(services=list(services), details=False)
-        return read_logs(self.az, self.resource_group, self.app.name, live, services, since, tail)
+        az = self._az(deadline)
+        live = self._read(az, services=list(services), details=False)
+        return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.live.plan import destroy_plan
         from cloudorch_providers.azure.live.resource_group import owners
         from cloudorch_providers.azure.live.state import other_resources
 
         from cloudorch_providers.azure.live.network import destroy_changes
 
-        live = self._read(details=False)
+        az = self._az(deadline)
+        live = self._read(az, details=False)
         rg = live.resource_group
-        others = other_resources(self.az, self.resource_group, self.app.name) \
+        others = other_resources(az, self.resource_group, self.app.name) \
             if rg is not None and self.app.name in owners(rg.get("tags")) else []
-        network = destroy_changes(self.app.name, self._names, self._network(live))
+        network = destroy_changes(self.app.name, self._names, self._network(az, live))
         others += [f"{c.kind}/{c.name}" for c in network if c.action is Action.NOOP]  # kept, so the group stays
         return destroy_plan(self.app.name, self.resource_group, live, others, network)

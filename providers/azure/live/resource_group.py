@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudorch.provider import Action, Change, Provider
 
-OWNER, TOOL, TOOL_VALUE = Provider.OWNER_KEY, Provider.TOOL_KEY, Provider.TOOL_VALUE
+OWNER, TOOL, TOOL_VALUE = Provider.ownership.owner_key, Provider.ownership.tool_key, Provider.ownership.tool_value
 CO_OWNER_PREFIX = f"{OWNER}."
 RESOURCE_GROUP = "ResourceGroup"
 

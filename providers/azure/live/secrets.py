@@ -14,15 +14,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
 from cloudorch.provider import SecretLocation
 
 
 class AzureSecretOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.secret_users()``, ``self.az``, ``self._deadline``,
+    """Needs ``self.app``, ``self.settings``, ``self.secret_users()``, ``self._az(deadline)``,
     ``self.resource_group`` and ``self._read``."""
 
-    def store_secret(self, name: str, value: str) -> str:
+    def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
         source = self.settings.source(name)
         error = ProviderError(
             f"Azure Container Instances has no secret store: secret {name} is read at deploy time from "
@@ -31,7 +32,7 @@ class AzureSecretOperations:
         error.exit_code = 2
         raise error
 
-    def secret_locations(self) -> list[SecretLocation]:
+    def secret_locations(self, *, deadline: Deadline) -> list[SecretLocation]:
         found = []
         for name, services in self.secret_users().items():
             source = self.settings.source(name)
@@ -42,13 +43,14 @@ class AzureSecretOperations:
             found.append(SecretLocation(name, f"{source.describe()}, read at deploy time", exists, services))
         return found
 
-    def restart(self, service: str) -> None:
+    def restart(self, service: str, *, deadline: Deadline) -> None:
         from cloudorch_providers.azure.live.clients import azure_errors
         from cloudorch_providers.azure.live.state import replica_of
 
         if service not in self.app.services:
             raise ProviderError(f"no service {service!r} in the spec")
-        groups = sorted(self._read(services=[service], details=False).owned_groups(self.app.name, [service]).items(),
+        az = self._az(deadline)
+        groups = sorted(self._read(az, services=[service], details=False).owned_groups(self.app.name, [service]).items(),
                         key=lambda item: replica_of(item[1]))
         if not groups:
             raise ProviderError(f"service {service} has no container groups in resource group {self.resource_group}; "
@@ -56,7 +58,7 @@ class AzureSecretOperations:
         for index, (name, _) in enumerate(groups):
             doing = f"restarting container group {name} in resource group {self.resource_group}"
             with azure_errors(doing):
-                self._deadline.check(doing)
-                poller = self.az.aci.container_groups.begin_restart(self.resource_group, name)
+                deadline.check(doing)
+                poller = az.aci.container_groups.begin_restart(self.resource_group, name)
                 if index < len(groups) - 1:  # one at a time: the others keep serving
-                    self.az.wait(poller, doing, self._deadline)
+                    az.wait(poller, doing, deadline)

@@ -9,6 +9,7 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from live_support import LOCATION, RG, SUBSCRIPTION, Harness, Token
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine import set_replicas
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, State
@@ -67,7 +68,7 @@ def ip_of(live, name: str) -> str:
 def test_services_resolve_each_other_by_name_and_the_public_one_is_reached_through_the_gateway(
         live, running, admin, sdk):
     net, dns = sdk
-    plan = live.provider(shop()).plan()
+    plan = live.provider(shop()).plan(deadline=Deadline(60))
     kinds = [(str(c.action), c.kind, c.name) for c in plan.pending]
     assert kinds[:6] == [("create", "ResourceGroup", RG), ("create", "VirtualNetwork", "shop-vnet"),
                          ("create", "PrivateDnsZone", "shop.internal"),
@@ -96,18 +97,18 @@ def test_services_resolve_each_other_by_name_and_the_public_one_is_reached_throu
 
     admin.clear_requests()
     again = live.provider(shop())
-    assert again.plan().empty
+    assert again.plan(deadline=Deadline(60)).empty
     live.deploy(again)
     assert mutating(admin) == []  # an unchanged redeploy writes nothing
 
 
 def test_scale_keeps_the_record_in_step(live, running):
     live.deploy(live.provider(shop()))
-    set_replicas(live.provider(shop()), {"api": 3})
+    set_replicas(live.provider(shop()), {"api": 3}, deadline=Deadline(60))
     assert len(running.emulator.resolve(RG, "shop-web-0", "api")) == 3
-    set_replicas(live.provider(shop()), {"api": 1})
+    set_replicas(live.provider(shop()), {"api": 1}, deadline=Deadline(60))
     assert running.emulator.resolve(RG, "shop-web-0", "api") == [ip_of(live, "shop-api-0")]
-    plan = live.provider(shop()).plan()  # the spec says 2: drift, and the record follows on deploy
+    plan = live.provider(shop()).plan(deadline=Deadline(60))  # the spec says 2: drift, and the record follows on deploy
     assert ("create", "ContainerGroup", "shop-api-1") in [(str(c.action), c.kind, c.name) for c in plan.pending]
     live.deploy(live.provider(shop()))
     assert len(running.emulator.resolve(RG, "shop-web-0", "api")) == 2
@@ -119,21 +120,21 @@ def test_a_record_out_of_step_shows_in_status_and_plan(live, sdk):
     dns.record_sets.create_or_update(RG, "shop.internal", "A", "api", {"properties": {
         "ttl": 10, "metadata": {"cloudorch-app": "shop", "managed-by": "cloudorch"},
         "aRecords": [{"ipv4Address": "10.42.0.99"}]}})
-    api = next(s for s in live.provider(shop()).status().services if s.name == "api")
+    api = next(s for s in live.provider(shop()).status(deadline=Deadline(60)).services if s.name == "api")
     assert api.state is State.DEGRADED and "api.shop.internal resolves to 10.42.0.99" in api.message
-    [change] = live.provider(shop()).plan().pending
+    [change] = live.provider(shop()).plan(deadline=Deadline(60)).pending
     assert (change.action, change.kind, change.name) == (Action.UPDATE, "DnsRecord", "api.shop.internal")
     live.deploy(live.provider(shop()))
-    assert live.provider(shop()).status().healthy
+    assert live.provider(shop()).status(deadline=Deadline(60)).healthy
 
 
 def test_destroy_deletes_the_network_in_dependency_order_and_keeps_strangers(live, admin, sdk):
     net, _ = sdk
     live.deploy(live.provider(shop()))
     provider = live.provider(shop())
-    plan = provider.destroy_plan()
+    plan = provider.destroy_plan(deadline=Deadline(60))
     admin.clear_requests()
-    provider.destroy(plan)
+    provider.destroy(plan, deadline=Deadline(60))
     deletes = [a for a in mutating(admin) if a.startswith("DELETE")]
     assert deletes[-6:] == ["DELETE applicationGateways", "DELETE publicIPAddresses",
                             "DELETE privateDnsZones/virtualNetworkLinks", "DELETE privateDnsZones",
@@ -146,8 +147,8 @@ def test_an_unowned_network_of_the_same_name_is_refused_and_left_alone(live, sdk
     net.virtual_networks.begin_create_or_update(RG, "shop-vnet", {"location": LOCATION, "properties": {
         "addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}}).result()
     with pytest.raises(ProviderError, match="VirtualNetwork shop-vnet .* not managed by cloudorch"):
-        live.provider(shop()).plan()
-    live.provider(shop()).destroy(live.provider(shop()).destroy_plan())
+        live.provider(shop()).plan(deadline=Deadline(60))
+    live.provider(shop()).destroy(live.provider(shop()).destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
     assert net.virtual_networks.get(RG, "shop-vnet").address_space.address_prefixes == ["10.9.0.0/16"]
 
 
@@ -155,10 +156,10 @@ def test_switching_to_the_public_network_replaces_the_groups_and_removes_the_net
     net, _ = sdk
     live.deploy(live.provider(shop()))
     public = live.provider(shop(extra=", network: public"))
-    plan = public.plan()
+    plan = public.plan(deadline=Deadline(60))
     actions = {(str(c.action), c.kind) for c in plan.pending}
     assert ("replace", "ContainerGroup") in actions and ("delete", "VirtualNetwork") in actions
     live.deploy(public)
     assert [v.name for v in net.virtual_networks.list(RG)] == []
     assert live.aci.container_groups.get(RG, "shop-web-0").ip_address.type == "Public"
-    assert live.provider(shop(extra=", network: public")).plan().empty
+    assert live.provider(shop(extra=", network: public")).plan(deadline=Deadline(60)).empty

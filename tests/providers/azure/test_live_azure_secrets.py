@@ -37,7 +37,7 @@ def stored_env(running, name: str) -> list[dict]:
 
 def test_the_value_is_sent_as_a_secure_value_and_never_shown(live, running):
     provider = live.provider()
-    plan = provider.plan()
+    plan = provider.plan(deadline=Deadline(60))
     assert SECRET not in repr(plan) and SECRET not in json.dumps(plan.to_dict())
     assert SECRET not in repr([c.payload for c in plan.changes])  # placeholders only, even in payloads
     result = live.deploy(provider)
@@ -45,8 +45,8 @@ def test_the_value_is_sent_as_a_secure_value_and_never_shown(live, running):
 
     assert SECRET not in json.dumps(result.status.to_dict())
     assert SECRET not in json.dumps(live.aci.container_groups.get(RG, "demo-web-0").serialize(keep_readonly=True))
-    assert all(SECRET not in line.format() for line in read_logs(live.provider(), ["web"]))
-    assert live.provider().plan().empty  # compared by name: the unseen value is no difference
+    assert all(SECRET not in line.format() for line in read_logs(live.provider(), ["web"], deadline=Deadline(60)))
+    assert live.provider().plan(deadline=Deadline(60)).empty  # compared by name: the unseen value is no difference
 
 
 def test_a_missing_environment_variable_fails_before_any_change(live, admin, monkeypatch):
@@ -113,19 +113,19 @@ def test_a_changed_value_is_seen_by_plan_and_reaches_the_app(live, running, admi
     assert [r for r in admin.requests() if r["mutating"]] == []  # same value: nothing sent
 
     monkeypatch.setenv("DEMO_SESSION_KEY", "rotated-value-0452")
-    [change] = live.provider(replicas=1).plan().pending
+    [change] = live.provider(replicas=1).plan(deadline=Deadline(60)).pending
     assert change.fields == ["secrets"] and "a secret value changed" in change.reason
     assert "rotated-value-0452" not in repr(change.payload)
     live.deploy(live.provider(replicas=1))
     assert {"name": "SESSION_KEY", "secureValue": "rotated-value-0452"} in stored_env(running, "demo-web-0")
     assert live.aci.container_groups.get(RG, "demo-web-0").tags[SECRET_TAG].split(":")[1] == tag.split(":")[1]
-    assert live.provider(replicas=1).plan().empty
+    assert live.provider(replicas=1).plan(deadline=Deadline(60)).empty
 
 
 def test_plan_without_the_value_changes_nothing_and_deploy_names_the_secret(live, monkeypatch):
     live.deploy(live.provider(replicas=1))
     monkeypatch.delenv("DEMO_SESSION_KEY")
-    assert live.provider(replicas=1).plan().empty  # cannot tell: the value is read at deploy time
+    assert live.provider(replicas=1).plan(deadline=Deadline(60)).empty  # cannot tell: the value is read at deploy time
 
 
 def test_a_missing_value_names_the_secret_and_the_service_that_uses_it(live, admin, monkeypatch):
@@ -143,16 +143,16 @@ def test_a_missing_value_names_the_secret_and_the_service_that_uses_it(live, adm
 
 def test_store_secret_is_refused_with_where_azure_reads_it(live):
     with pytest.raises(ProviderError) as caught:
-        live.provider().store_secret("session-key", "anything")
+        live.provider().store_secret("session-key", "anything", deadline=Deadline(60))
     assert caught.value.exit_code == 2 and "env DEMO_SESSION_KEY" in str(caught.value)
     assert "anything" not in str(caught.value)
 
 
 def test_secret_locations_never_read_values(live, monkeypatch, tmp_path):
     text = spec_text().replace("{env: DEMO_SESSION_KEY}", f"{{file: {tmp_path / 'missing'}}}")
-    [location] = live.provider(text).secret_locations()
+    [location] = live.provider(text).secret_locations(deadline=Deadline(60))
     assert (location.name, location.exists, location.services) == ("session-key", False, ["web"])
-    [location] = live.provider().secret_locations()
+    [location] = live.provider().secret_locations(deadline=Deadline(60))
     assert location.exists is True and location.where == "env DEMO_SESSION_KEY, read at deploy time"
 
 
@@ -160,7 +160,7 @@ def test_restart_restarts_the_groups_one_after_another(live, admin):
     live.deploy(live.provider())
     admin.clear_requests()
     provider = live.provider()
-    provider.restart("web")
+    provider.restart("web", deadline=Deadline(60))
     restarts = [r for r in admin.requests() if r["action"] == "POST containerGroups/restart"]
     assert [r["path"].split("/")[-2] for r in restarts] == ["demo-web-0", "demo-web-1"]
     assert wait_healthy(provider, ["web"], Deadline(20), interval=0.05).healthy

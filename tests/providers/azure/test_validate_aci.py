@@ -216,11 +216,8 @@ def test_capabilities_and_metadata():
     assert AzureProvider.name == "azure" and AzureProvider.extra == "azure"
     assert AzureProvider.requires == ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource",
                                       "azure.mgmt.network", "azure.mgmt.privatedns")
-    assert AzureProvider.capabilities == {
-        Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES, Capability.SIDECARS,
-        Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.REPLICAS, Capability.SERVICE_DISCOVERY}
-    for missing in (Capability.AUTOSCALE, Capability.ROLLING_UPDATE):
-        assert missing not in AzureProvider.capabilities
+    assert AzureProvider.capabilities == {Capability.LOGS, Capability.REPLICAS}
+    assert Capability.AUTOSCALE not in AzureProvider.capabilities
 
 
 def test_emulator_when_installed(monkeypatch):
