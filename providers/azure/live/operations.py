@@ -118,17 +118,10 @@ class AzureLiveOperations:
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
 
-        from cloudorch_providers.azure.live.transient import patiently
-
         names = list(services) if services else list(self.app.services)
-
         az = self._az(deadline)
-
-        def read():  # throttling or a 5xx while polling is waited out until the deadline
-            live = self._read(az, services=names)
-            return app_status(self.app, live, names, self._network_view(az, live, names))
-
-        return patiently(read, deadline, az.session.polling_interval)
+        live = self._read(az, services=names)
+        return app_status(self.app, live, names, self._network_view(az, live, names))
 
     def _network_view(self, az, live, names: list[str]):
         """What status needs of the private network: the gateway's endpoints and the A records."""

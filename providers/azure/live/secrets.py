@@ -50,8 +50,8 @@ class AzureSecretOperations:
         if service not in self.app.services:
             raise ProviderError(f"no service {service!r} in the spec")
         az = self._az(deadline)
-        groups = sorted(self._read(az, services=[service], details=False).owned_groups(self.app.name, [service]).items(),
-                        key=lambda item: replica_of(item[1]))
+        live = self._read(az, services=[service], details=False)
+        groups = sorted(live.owned_groups(self.app.name, [service]).items(), key=lambda item: replica_of(item[1]))
         if not groups:
             raise ProviderError(f"service {service} has no container groups in resource group {self.resource_group}; "
                                 "deploy it first")

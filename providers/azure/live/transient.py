@@ -1,11 +1,11 @@
-"""Transient ARM replies while polling: waited out until the deadline, never a failed deploy.
+"""Transient ARM replies while polling a long-running operation: waited out until the deadline.
 
 azure-core's RetryPolicy already retries 408/429/5xx a few times (Retry-After honoured). While
-polling (a long-running operation, or status during ``deploy``'s wait) ARM can keep throttling
-longer than that, or answer 404 for an operation or resource it has just accepted (its caches are
-eventually consistent). Those replies are transient here: the poll is tried again with backoff
-(resuming a long-running operation from its continuation token) until the command's deadline, and
-only then does the last error surface. Any other error surfaces at once.
+polling an operation ARM can keep throttling longer than that, or answer 404 for an operation it
+has just accepted (its caches are eventually consistent). Those replies are transient here: the
+poll is resumed from the operation's continuation token with backoff until the command's deadline,
+and only then does the last error surface; any other error surfaces at once. (Status reads while
+``deploy`` waits are retried by the engine: the error table marks their transient kinds.)
 """
 
 from __future__ import annotations
@@ -14,26 +14,21 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from cloudorch.deadline import Deadline
+from cloudorch.live.errors import TRANSIENT, transient
 
-TRANSIENT_STATUS = frozenset({404, 408, 429, 500, 502, 503, 504})
 #: tries when the command has no deadline (status without --timeout): a bounded wait all the same
 UNBOUNDED_TRIES = 5
 T = TypeVar("T")
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A reply worth polling again: throttling, a server error, a not-found while polling, or a
-    transport error; also a ProviderError made from one (``transient`` attribute)."""
-    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+    """A reply worth polling again: a transient kind by the error table (throttling, a server error,
+    a transport error), or a not-found while polling an operation ARM has just accepted."""
+    from cloudorch_providers.azure.live.errors import status_of, table
 
-    if getattr(exc, "transient", False):
+    if transient(exc):
         return True
-    if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
-        return True
-    if isinstance(exc, HttpResponseError):
-        status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
-        return status in TRANSIENT_STATUS
-    return False
+    return table().kind(exc) in TRANSIENT or status_of(exc) == 404
 
 
 def patiently(call: Callable[[], T], deadline: Deadline, first_delay: float = 0.1,
