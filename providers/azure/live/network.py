@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudorch.diff import differences, top_fields
 from cloudorch.errors import ProviderError
-from cloudorch.provider import Action, Change, Document
+from cloudorch.provider import Action, Change, Document, Provider
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
 from cloudorch_providers.azure.live.state import Live, owned, props, replica_of, tags_of
 from cloudorch_providers.azure.network import Names, record_body
@@ -95,10 +95,10 @@ def read_network(az: Clients, names: Names, app: str) -> NetworkLive:
     return live
 
 
-def _refuse(kind: str, name: str, resource_group: str, app: str) -> ProviderError:
-    return ProviderError(f"{KINDS[kind][0]} {name} in resource group {resource_group} exists but is not managed by "
-                         f"cloudorch for app {app!r}; refusing to adopt or change it: remove it, or set "
-                         "providers.azure.network / dns_zone / address_space to avoid it")
+def _refuse(kind: str, name: str, tags: dict[str, str], resource_group: str, app: str) -> ProviderError:
+    return Provider.ownership.not_ours(KINDS[kind][0], name, tags, app, where=f"in resource group {resource_group}",
+                                       fix="remove it, or set providers.azure.network / dns_zone / address_space "
+                                           "to avoid it")
 
 
 def network_changes(app: str, resource_group: str, docs: list[Document], live: NetworkLive) -> list[Change]:
@@ -113,7 +113,7 @@ def network_changes(app: str, resource_group: str, docs: list[Document], live: N
             changes.append(Change(Action.CREATE, label, doc.name, payload=step))
             continue
         if not owned(tags_of(found), app):
-            raise _refuse(doc.kind, doc.name, resource_group, app)
+            raise _refuse(doc.kind, doc.name, tags_of(found), resource_group, app)
         paths = differences(doc.body, found)
         changes.append(Change(Action.UPDATE, label, doc.name, fields=top_fields(paths), payload=step) if paths
                        else Change(Action.NOOP, label, doc.name))
@@ -146,8 +146,8 @@ def record_changes(app: str, names: Names, markers: dict[str, str], counts: dict
         fqdn = names.fqdn(service)
         step = [("dns_sync", names.zone, service, count, dict(markers))]
         if record is not None and not owned(dict(props(record).get("metadata") or {}), app):
-            raise ProviderError(f"A record set {fqdn} exists but is not managed by cloudorch for app {app!r}; "
-                                "refusing to change it: remove it or choose another providers.azure.dns_zone")
+            raise Provider.ownership.not_ours("A record set", fqdn, dict(props(record).get("metadata") or {}), app,
+                                              fix="remove it or choose another providers.azure.dns_zone")
         action = Action.CREATE if record is None else Action.UPDATE
         if service in moving:
             changes.append(Change(action, RECORD, fqdn, service, ["aRecords"],

@@ -21,7 +21,7 @@ from typing import Any
 
 from cloudorch.diff import top_fields
 from cloudorch.errors import ProviderError
-from cloudorch.provider import Action, Change, Document, Plan
+from cloudorch.provider import Action, Change, Document, Plan, Provider
 from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
@@ -29,10 +29,7 @@ from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders
 from cloudorch_providers.azure.live.state import (
-    OWNER,
     REPLICAS_TAG,
-    TOOL,
-    TOOL_VALUE,
     Live,
     is_stopped,
     owned,
@@ -47,13 +44,8 @@ MAX_TAGS = 50
 
 
 def not_ours(name: str, resource_group: str, tags: dict[str, str], app: str) -> ProviderError:
-    owner = f"it belongs to cloudorch app {tags[OWNER]!r}" if tags.get(OWNER) and tags.get(OWNER) != app \
-        else f"it has no {OWNER}={app} / {TOOL}={TOOL_VALUE} tags"
-    return ProviderError(
-        f"container group {name} in resource group {resource_group} exists but is not managed by cloudorch for "
-        f"app {app!r} ({owner}); refusing to adopt or change it: rename the app or service, or remove that "
-        "container group yourself"
-    )
+    return Provider.ownership.not_ours("container group", name, tags, app, where=f"in resource group {resource_group}",
+                                       fix="rename the app or service, or remove that container group yourself")
 
 
 def with_replicas(body: dict[str, Any], replicas: int) -> dict[str, Any]:

@@ -24,8 +24,8 @@ CG_TYPE = "microsoft.containerinstance/containergroups"
 
 
 def owned(tags: dict[str, str] | None, app: str) -> bool:
-    tags = tags or {}
-    return tags.get(OWNER) == app and tags.get(TOOL) == TOOL_VALUE
+    """Whether a resource with these tags is ``app``'s (the kit's ownership markers)."""
+    return Provider.ownership.owns(tags, app)
 
 
 def tags_of(resource: dict[str, Any] | None) -> dict[str, str]:
