@@ -119,9 +119,10 @@ def test_a_record_out_of_step_shows_in_status_and_plan(live, sdk):
     live.deploy(live.provider(shop()))
     dns.record_sets.create_or_update(RG, "shop.internal", "A", "api", {"properties": {
         "ttl": 10, "metadata": {"cloudorch-app": "shop", "managed-by": "cloudorch"},
-        "aRecords": [{"ipv4Address": "10.42.0.99"}]}})
+        "aRecords": [{"ipv4Address": ip_of(live, "shop-api-0")}, {"ipv4Address": "10.42.0.99"}]}})
     api = next(s for s in live.provider(shop()).status(deadline=Deadline(60)).services if s.name == "api")
-    assert api.state is State.DEGRADED and "api.shop.internal resolves to 10.42.0.99" in api.message
+    assert api.state is State.DEGRADED and api.running == 1  # replica 1 is not reached by the name
+    assert f"api.shop.internal resolves to {ip_of(live, 'shop-api-0')}, 10.42.0.99" in api.message
     [change] = live.provider(shop()).plan(deadline=Deadline(60)).pending
     assert (change.action, change.kind, change.name) == (Action.UPDATE, "DnsRecord", "api.shop.internal")
     live.deploy(live.provider(shop()))
