@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudorch.diff import differences, top_fields
 from cloudorch.errors import ProviderError
+from cloudorch.live.plan import Step
 from cloudorch.provider import Action, Change, Document, Provider
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
 from cloudorch_providers.azure.live.state import Live, owned, props, replica_of, tags_of
@@ -108,7 +109,7 @@ def network_changes(app: str, resource_group: str, docs: list[Document], live: N
     for doc in docs:
         label = KINDS[doc.kind][0]
         found = live.resources.get((doc.kind, doc.name))
-        step = [("net_put", doc.kind, doc.name, doc.body)]
+        step = [Step(put_network, (doc.kind, doc.name, doc.body), on=f"{label} {doc.name}")]
         if found is None:
             changes.append(Change(Action.CREATE, label, doc.name, payload=step))
             continue
@@ -121,7 +122,7 @@ def network_changes(app: str, resource_group: str, docs: list[Document], live: N
         for (found_kind, name), found in live.resources.items():
             if found_kind == kind and (kind, name) not in wanted and owned(tags_of(found), app):
                 changes.append(Change(Action.DELETE, KINDS[kind][0], name, reason="the app no longer needs it",
-                                      payload=[("net_delete", kind, name)]))
+                                      payload=[delete_step(kind, name)]))
     return changes
 
 
@@ -144,7 +145,7 @@ def record_changes(app: str, names: Names, markers: dict[str, str], counts: dict
     for service, count in counts.items():
         record = network.records.get(service)
         fqdn = names.fqdn(service)
-        step = [("dns_sync", names.zone, service, count, dict(markers))]
+        step = [sync_step(names.zone, service, count, markers)]
         if record is not None and not owned(dict(props(record).get("metadata") or {}), app):
             raise Provider.ownership.not_ours("A record set", fqdn, dict(props(record).get("metadata") or {}), app,
                                               fix="remove it or choose another providers.azure.dns_zone")
@@ -162,49 +163,54 @@ def record_changes(app: str, names: Names, markers: dict[str, str], counts: dict
         if name not in counts and owned(dict(props(record).get("metadata") or {}), app):
             changes.append(Change(Action.DELETE, RECORD, names.fqdn(name), None,
                                   reason=f"service {name} has no ports or is gone",
-                                  payload=[("dns_delete", names.zone, name)]))
+                                  payload=[Step(delete_record, (names.zone, name),
+                                                on=f"A record set {names.fqdn(name)}")]))
     return changes
 
 
-def apply_step(az: Clients, resource_group: str, app: str, step: tuple, deadline) -> None:
+def delete_step(kind: str, name: str) -> Step:
+    return Step(delete_network, (kind, name), on=f"{KINDS[kind][0]} {name}")
+
+
+def sync_step(zone: str, service: str, count: int, markers: dict[str, str]) -> Step:
+    return Step(sync_record, (zone, service, count, dict(markers)), on=f"A record set {service}.{zone}")
+
+
+def put_network(ctx, kind: str, name: str, body: dict) -> None:
+    doing = f"writing {KINDS[kind][0]} {name} in resource group {ctx.resource_group}"
+    with azure_errors(doing):
+        ctx.deadline.check(doing)
+        operations = _operations(ctx.az, kind)
+        ctx.az.wait(operations.begin_create_or_update(ctx.resource_group, *_args(name), body), doing, ctx.deadline,
+                    resume=lambda token: operations.begin_create_or_update(ctx.resource_group, *_args(name), body,
+                                                                           continuation_token=token))
+
+
+def delete_network(ctx, kind: str, name: str) -> None:
     from azure.core.exceptions import HttpResponseError
 
-    operation = step[0]
-    if operation == "net_put":
-        _, kind, name, body = step
-        doing = f"writing {KINDS[kind][0]} {name} in resource group {resource_group}"
-        with azure_errors(doing):
-            deadline.check(doing)
-            operations = _operations(az, kind)
-            az.wait(operations.begin_create_or_update(resource_group, *_args(name), body), doing, deadline,
-                    resume=lambda token: operations.begin_create_or_update(resource_group, *_args(name), body,
-                                                                           continuation_token=token))
-    elif operation == "net_delete":
-        _, kind, name = step
-        doing = f"deleting {KINDS[kind][0]} {name} in resource group {resource_group}"
-        with azure_errors(doing):
-            deadline.check(doing)
-            try:
-                az.wait(_operations(az, kind).begin_delete(resource_group, *_args(name)), doing, deadline)
-            except HttpResponseError as exc:
-                if not is_not_found(exc):
-                    raise
-    elif operation == "dns_sync":
-        _, zone, service, count, markers = step
-        sync_record(az, resource_group, app, zone, service, count, markers)
-    elif operation == "dns_delete":
-        _, zone, name = step
-        with azure_errors(f"deleting A record set {name}.{zone}"):
-            az.dns.record_sets.delete(resource_group, zone, "A", name)
+    doing = f"deleting {KINDS[kind][0]} {name} in resource group {ctx.resource_group}"
+    with azure_errors(doing):
+        ctx.deadline.check(doing)
+        try:
+            ctx.az.wait(_operations(ctx.az, kind).begin_delete(ctx.resource_group, *_args(name)), doing, ctx.deadline)
+        except HttpResponseError as exc:
+            if not is_not_found(exc):
+                raise
 
 
-def sync_record(az: Clients, resource_group: str, app: str, zone: str, service: str, count: int,
-                markers: dict[str, str]) -> None:
+def delete_record(ctx, zone: str, name: str) -> None:
+    with azure_errors(f"deleting A record set {name}.{zone}"):
+        ctx.az.dns.record_sets.delete(ctx.resource_group, zone, "A", name)
+
+
+def sync_record(ctx, zone: str, service: str, count: int, markers: dict[str, str]) -> None:
     """Write the service's A record set from its groups' private IPs, when they differ."""
     from azure.core.exceptions import HttpResponseError
 
     from cloudorch_providers.azure.live.state import read_live
 
+    az, resource_group, app = ctx.az, ctx.resource_group, ctx.app
     live = read_live(az, resource_group, app, services=[service], details=False)
     ips = group_ips(live, app, service, count)
     doing = f"writing A record set {service}.{zone}"
@@ -234,12 +240,8 @@ def destroy_changes(app: str, names: Names, network: NetworkLive) -> list[Change
                                       reason=f"kept: it holds A records not managed by app {app!r} "
                                              f"({', '.join(foreign[:3])})"))
                 continue
-            changes.append(Change(Action.DELETE, KINDS[kind][0], name, payload=[("net_delete", kind, name)]))
+            changes.append(Change(Action.DELETE, KINDS[kind][0], name, payload=[delete_step(kind, name)]))
     return changes
-
-
-def is_network_step(step: tuple) -> bool:
-    return step[0] in ("net_put", "net_delete", "dns_sync", "dns_delete")
 
 
 def service_records(app_services: dict[str, Any]) -> dict[str, int]:

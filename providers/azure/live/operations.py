@@ -50,8 +50,10 @@ class AzureLiveOperations:
     def _placeholders(changes: list[Change]) -> frozenset[str]:
         from cloudorch_providers.azure.live.secret_values import placeholders
 
-        return frozenset(p for change in changes for step in change.payload or [] if step[0] == "put"
-                         for p in placeholders(step[2]))
+        from cloudorch_providers.azure.live.apply import put_group
+
+        return frozenset(p for change in changes for step in change.payload or [] if step.call is put_group
+                         for p in placeholders(step.args[1]))
 
     def _remember_secrets(self, changes: list[Change]) -> None:
         """Called by plan/scale (one thread): what the next applies need, per service (None: all)."""
@@ -107,13 +109,13 @@ class AzureLiveOperations:
         return plan
 
     def apply(self, change: Change, *, deadline: Deadline) -> None:
-        from cloudorch_providers.azure.live.apply import apply_change
+        from cloudorch_providers.azure.live.apply import Context, apply_change
 
         # before the first change of the app (app-wide) or of a service, every value it will need (read
         # once; thread-safe): a missing one fails before that change, naming the services that use it
         needed = getattr(self, "_needed_secrets", {})
         self._secrets.resolve(needed.get(change.service, frozenset()) | self._placeholders([change]))
-        apply_change(self._az(deadline), self.resource_group, self.app.name, change, self._secrets, deadline)
+        apply_change(Context(self._az(deadline), self.resource_group, self.app.name, self._secrets, deadline), change)
 
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
@@ -140,7 +142,9 @@ class AzureLiveOperations:
         from concurrent.futures import ThreadPoolExecutor
 
         from cloudorch_providers.azure.convert import group_body
+        from cloudorch_providers.azure.live.network import sync_step
         from cloudorch_providers.azure.live.plan import scale_changes
+        from cloudorch_providers.azure.live.resource_group import create_step
         from cloudorch_providers.azure.naming import group_name
 
         self.check()
@@ -148,16 +152,16 @@ class AzureLiveOperations:
         live = self._read(self._az(deadline), wanted=names, services=[service])
 
         def body_for(index: int) -> tuple[str, dict]:
-            return names[index], group_body(self.app, service, index, self.settings, self.markers())
+            return names[index], group_body(self.app, service, index, self.settings, self.markers(),
+                                            self._session.subscription)
 
         changes = scale_changes(self.app, self.resource_group, service, replicas, live, body_for)
         if live.resource_group is None and any(c.action is Action.CREATE for c in changes):
             changes.insert(0, Change(Action.CREATE, "ResourceGroup", self.resource_group, payload=[
-                ("create_rg", {"name": self.resource_group, "location": self.settings.location,
-                               "tags": dict(self.markers())})]))
+                create_step(self.resource_group, self.settings.location, self.markers())]))
         if self._private and self.app.services[service].ports:
             changes.append(Change(Action.UPDATE, "DnsRecord", self._names.fqdn(service), service, ["aRecords"],
-                                  payload=[("dns_sync", self._names.zone, service, replicas, dict(self.markers()))]))
+                                  payload=[sync_step(self._names.zone, service, replicas, self.markers())]))
         self._remember_secrets(changes)
         first = [c for c in changes if c.kind == "ResourceGroup"]
         growing = [c for c in changes if c.kind != "ResourceGroup" and c.action is not Action.DELETE]

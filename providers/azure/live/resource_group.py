@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudorch.errors import ProviderError
+from cloudorch.live.plan import Step
 from cloudorch.provider import Action, Change, Provider
 
 OWNER, TOOL, TOOL_VALUE = Provider.ownership.owner_key, Provider.ownership.tool_key, Provider.ownership.tool_value
@@ -49,12 +51,12 @@ def deploy_change(app: str, name: str, location: str, markers: dict[str, str],
                   group: dict[str, Any] | None) -> Change:
     if group is None:
         return Change(Action.CREATE, RESOURCE_GROUP, name, reason="it does not exist",
-                      payload=[("create_rg", {"name": name, "location": location, "tags": dict(markers)})])
+                      payload=[create_step(name, location, markers)])
     tags = group.get("tags") or {}
     if tags.get(TOOL) == TOOL_VALUE and app not in owners(tags):
         return Change(Action.UPDATE, RESOURCE_GROUP, name, fields=["tags"],
                       reason=f"shared with cloudorch app(s) {', '.join(owners(tags))}: this app becomes a co-owner",
-                      payload=[("rg_tags", name, app, "join")])
+                      payload=[Step(retag, (name, app, "join"), on=f"resource group {name}")])
     return Change(Action.NOOP, RESOURCE_GROUP, name)
 
 
@@ -69,24 +71,66 @@ def destroy_change(app: str, name: str, group: dict[str, Any] | None, others: li
     if co_owners:
         return Change(Action.UPDATE, RESOURCE_GROUP, name, fields=["tags"],
                       reason=f"kept: also owned by cloudorch app(s) {', '.join(co_owners)}; only this app's ownership "
-                      "tag is removed", payload=[("rg_tags", name, app, "release")])
+                      "tag is removed", payload=[Step(retag, (name, app, "release"), on=f"resource group {name}")])
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         return Change(Action.NOOP, RESOURCE_GROUP, name,
                       reason=f"kept: it also holds {len(others)} resources not managed by app {app!r} ({shown})")
     return Change(Action.DELETE, RESOURCE_GROUP, name,
                   reason="created by cloudorch for this app and empty once its groups are gone",
-                  payload=[("delete_rg", name)])
+                  payload=[Step(delete_resource_group, (name,), on=f"resource group {name}")])
 
 
-def retag(az, name: str, app: str, how: str) -> None:
+def create_step(name: str, location: str, markers: dict[str, str]) -> Step:
+    return Step(create_resource_group, (name, location, dict(markers)), on=f"resource group {name}")
+
+
+def retag(ctx, name: str, app: str, how: str) -> None:
     """Join or release ``app``'s ownership, on the group's tags as they are now (PATCH of tags only)."""
     from cloudorch_providers.azure.live.clients import azure_errors
 
     with azure_errors(f"tagging resource group {name}"):
-        groups = az.resources.resource_groups
+        groups = ctx.az.resources.resource_groups
         tags = dict(groups.get(name).tags or {})
         if how == "join" and app not in owners(tags):
             groups.update(name, {"tags": joined(tags, app)})
         elif how == "release" and app in owners(tags) and len(owners(tags)) > 1:
             groups.update(name, {"tags": released(tags, app)})
+
+
+def create_resource_group(ctx, name: str, location: str, tags: dict[str, str]) -> None:
+    from cloudorch_providers.azure.live.clients import azure_errors
+
+    with azure_errors(f"creating resource group {name}"):
+        ctx.deadline.check(f"creating resource group {name}")
+        groups = ctx.az.resources.resource_groups
+        if groups.check_existence(name):
+            return  # created meanwhile (by someone else, perhaps): never retag it
+        groups.create_or_update(name, {"location": location, "tags": tags})
+
+
+def delete_resource_group(ctx, name: str) -> None:
+    """Delete the group, after checking again that no other app owns it and nothing else is in it."""
+    from azure.core.exceptions import HttpResponseError
+
+    from cloudorch_providers.azure.live.clients import azure_errors, is_not_found
+    from cloudorch_providers.azure.live.state import other_resources, read_resource_group
+
+    found = read_resource_group(ctx.az, name)
+    if found is None:
+        return
+    if [o for o in owners(found["tags"]) if o != ctx.app]:  # another app joined since the plan: it keeps it
+        retag(ctx, name, ctx.app, "release")
+        return
+    others = other_resources(ctx.az, name, ctx.app)
+    if others:
+        raise ProviderError(f"kept resource group {name}: it now holds {len(others)} resources not managed by app "
+                            f"{ctx.app!r} ({', '.join(others[:3])}); delete them first or keep the group")
+    doing = f"deleting resource group {name}"
+    with azure_errors(doing):
+        ctx.deadline.check(doing)
+        try:
+            ctx.az.wait(ctx.az.resources.resource_groups.begin_delete(name), doing, ctx.deadline)
+        except HttpResponseError as exc:
+            if not is_not_found(exc):
+                raise
