@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch.diff import differences, top_fields
-from cloudorch.errors import ProviderError
-from cloudorch.live.plan import Step
+from cloudorch.live.plan import Owned, PlanBuilder, Step
 from cloudorch.provider import Action, Change, Document, Provider
+from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, is_not_found
 from cloudorch_providers.azure.live.state import Live, owned, props, replica_of, tags_of
 from cloudorch_providers.azure.network import Names, record_body
@@ -96,34 +96,24 @@ def read_network(az: Clients, names: Names, app: str) -> NetworkLive:
     return live
 
 
-def _refuse(kind: str, name: str, tags: dict[str, str], resource_group: str, app: str) -> ProviderError:
-    return Provider.ownership.not_ours(KINDS[kind][0], name, tags, app, where=f"in resource group {resource_group}",
-                                       fix="remove it, or set providers.azure.network / dns_zone / address_space "
-                                           "to avoid it")
-
-
-def network_changes(app: str, resource_group: str, docs: list[Document], live: NetworkLive) -> list[Change]:
-    """Create/update the desired network resources; delete the app's ones no longer desired."""
-    changes = []
-    wanted = {(d.kind, d.name) for d in docs}
+def network_changes(app: App, resource_group: str, docs: list[Document], live: NetworkLive) -> list[Change]:
+    """Create/update the desired network resources (the kit's create / update / no-op decision and
+    ownership refusal); delete the app's ones no longer desired, dependants first (its sweep)."""
+    builder = PlanBuilder(app, "azure", Provider.ownership)
     for doc in docs:
-        label = KINDS[doc.kind][0]
-        found = live.resources.get((doc.kind, doc.name))
+        label, found = KINDS[doc.kind][0], live.resources.get((doc.kind, doc.name))
         step = [Step(put_network, (doc.kind, doc.name, doc.body), on=f"{label} {doc.name}")]
-        if found is None:
-            changes.append(Change(Action.CREATE, label, doc.name, payload=step))
-            continue
-        if not owned(tags_of(found), app):
-            raise _refuse(doc.kind, doc.name, tags_of(found), resource_group, app)
-        paths = differences(doc.body, found)
-        changes.append(Change(Action.UPDATE, label, doc.name, fields=top_fields(paths), payload=step) if paths
-                       else Change(Action.NOOP, label, doc.name))
-    for kind in DELETE_ORDER:
-        for (found_kind, name), found in live.resources.items():
-            if found_kind == kind and (kind, name) not in wanted and owned(tags_of(found), app):
-                changes.append(Change(Action.DELETE, KINDS[kind][0], name, reason="the app no longer needs it",
-                                      payload=[delete_step(kind, name)]))
-    return changes
+        builder.resource(label, doc.name, None, live=found, tags=tags_of(found), create=step,
+                         fields=lambda doc=doc, found=found: top_fields(differences(doc.body, found)),
+                         update=lambda fields, step=step: step, where=f"in resource group {resource_group}",
+                         fix="remove it, or set providers.azure.network / dns_zone / address_space to avoid it")
+    rendered = {(KINDS[d.kind][0], d.name) for d in docs}
+    for kind in DELETE_ORDER:  # one sweep per kind: app-wide orphans go dependants first
+        mine = [Owned(KINDS[kind][0], name, None, kind) for (found_kind, name), found in live.resources.items()
+                if found_kind == kind and owned(tags_of(found), app.name)]
+        builder.sweep(mine, rendered, delete=lambda o: [delete_step(o.obj, o.name)],
+                      reason=lambda o: "the app no longer needs it")
+    return builder.changes
 
 
 def group_ips(live: Live, app: str, service: str, count: int) -> list[str]:

@@ -99,7 +99,7 @@ class AzureLiveOperations:
         plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live,
                        self._secrets).plan(groups)
         network = self._network(az, live)
-        infra = network_changes(self.app.name, self.resource_group, [d for d in docs if d.kind != KIND], network)
+        infra = network_changes(self.app, self.resource_group, [d for d in docs if d.kind != KIND], network)
         counts = service_records(self.app.services) if self._private else {}
         records = record_changes(self.app.name, self._names, self.markers(), counts, plan.changes, live, network)
         keep = [c for c in infra if c.action is not Action.DELETE]
