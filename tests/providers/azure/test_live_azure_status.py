@@ -36,7 +36,7 @@ def test_being_provisioned_and_degraded():
     rolling = service_status(APP, "web", [group(0), group(1, provisioning="Creating", state="Waiting")])
     assert (rolling.state, rolling.message) == (State.PROGRESSING, "1 of 2 replicas running; 1 being provisioned")
     degraded = service_status(APP, "web", [group(0), group(1, state="Waiting")])
-    assert (degraded.state, degraded.message) == (State.DEGRADED, "1 of 2 replicas running")
+    assert (degraded.state, degraded.message) == (State.DEGRADED, "1 of 2 replicas not running")
 
 
 def test_surplus_groups_are_a_rollout_not_healthy():
