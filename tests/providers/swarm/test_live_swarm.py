@@ -153,7 +153,7 @@ def test_unowned_network_is_refused(swarm_box, engine, tmp_path):
 
 
 def test_rendered_stack_file_is_taken_by_docker_stack_deploy(swarm_box, engine, tmp_path):
-    from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
+    from swarm_support import EXAMPLES, SPEC_ENV
 
     code, output = cli(swarm_box, "render", "-f", str(EXAMPLES / "swarm-shop.yaml"), "-p", "swarm",
                        "-d", str(tmp_path / "out"))
