@@ -8,6 +8,8 @@ import pytest
 from cloudorch.testing import ConformanceHooks, ProviderConformance
 
 OWNER, TOOL = "cloudorch.io/app", "app.kubernetes.io/managed-by"
+#: the web shop's secrets (the cluster refuses to start its pods without them)
+WEBSHOP_SECRETS = {"session-key": "conformance-session-key", "database-url": "postgres://conformance@db/shop"}
 
 
 class KubeHooks(ConformanceHooks):
@@ -24,6 +26,21 @@ class KubeHooks(ConformanceHooks):
     @staticmethod
     def namespace(app: str) -> str:
         return app  # the specs' namespaces are their apps' names (webshop sets namespace: webshop)
+
+    def create_secret(self, app: str, name: str, value: str) -> None:
+        """The web shop's secrets are keys of the Secret shop-secrets in its namespace."""
+        c, ns = self.client, self.namespace(app)
+        try:
+            self.core.read_namespace(ns)
+        except c.ApiException as exc:
+            assert exc.status == 404
+            self.core.create_namespace(c.V1Namespace(metadata=c.V1ObjectMeta(name=ns)))
+        try:
+            self.core.patch_namespaced_secret("shop-secrets", ns, {"stringData": {name: value}})
+        except c.ApiException as exc:
+            assert exc.status == 404
+            self.core.create_namespaced_secret(ns, c.V1Secret(metadata=c.V1ObjectMeta(name="shop-secrets"),
+                                                              string_data={name: value}))
 
     def delete_service(self, app: str, service: str) -> None:
         self.apps.delete_namespaced_deployment(service, self.namespace(app))
@@ -78,6 +95,12 @@ class TestKubernetesConformance(ProviderConformance):
     provider = "kubernetes"
     timeout = 60.0
     emulator_options = {"kubernetes": {"ready_delay": 0.3, "period": 0.1}}
+
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def _webshop_secrets(cls, hooks):
+        for name, value in WEBSHOP_SECRETS.items():
+            hooks.create_secret("webshop", name, value)
 
     @pytest.fixture(scope="class")
     @classmethod
