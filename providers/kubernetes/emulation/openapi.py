@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources as package_files
 from typing import Any
 
 from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation.registry import PATCH_TYPES
 from cloudorch_providers.kubernetes.emulation.resources import ResourceType
 
 SCHEMA_MINOR = 32  # the Kubernetes minor version the emulator reports in /version
@@ -140,10 +141,20 @@ def _operation(verb: str, rt: ResourceType, action: str, ref: str | None, v3: bo
     if ref and not list_op:
         schema = {"$ref": ref}
         response.update({"content": {"application/json": {"schema": schema}}} if v3 else {"schema": schema})
-    return {"operationId": f"{verb}{rt.kind}{'List' if list_op else ''}", "parameters": params,
-            "x-kubernetes-action": action,
-            "x-kubernetes-group-version-kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
-            "responses": {"200": response}}
+    operation = {"operationId": f"{verb}{rt.kind}{'List' if list_op else ''}", "parameters": params,
+                 "x-kubernetes-action": action,
+                 "x-kubernetes-group-version-kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
+                 "responses": {"200": response}}
+    if verb in ("post", "put", "patch"):
+        # kubectl computes a strategic merge patch from v3 only for kinds whose patch operation takes one
+        kinds = PATCH_TYPES if verb == "patch" else ("application/json", "application/yaml")
+        body = {"$ref": ref} if ref and verb != "patch" else {"type": "object"}
+        if v3:
+            operation["requestBody"] = {"content": {kind: {"schema": body} for kind in kinds}, "required": True}
+        else:
+            operation["consumes"] = list(kinds)
+            operation["parameters"] = [*params, {"name": "body", "in": "body", "required": True, "schema": body}]
+    return operation
 
 
 def _paths(served: list[ResourceType], ref_prefix: str, v3: bool) -> dict[str, Any]:
@@ -176,7 +187,7 @@ def v2_document() -> bytes:
     return json.dumps(document).encode()
 
 
-@lru_cache(maxsize=None)
+@cache
 def v3_document(group: str, version: str) -> bytes | None:
     served = [rt for rt in r.RESOURCES if (rt.group, rt.version) == (group, version)]
     if not served:

@@ -154,13 +154,15 @@ def deployment_status(deployment: dict[str, Any], new_name: str, created: bool, 
     current = next((c for c in conditions if c.get("type") == "Progressing"), None)
     deadline = spec.get("progressDeadlineSeconds", 600)
     complete = (counts["updated"] == desired and counts["replicas"] == desired and counts["available"] == desired)
-    if created:
+    if created:  # the pass that creates the new ReplicaSet (it has no pods yet)
         _set(conditions, "Progressing", True, "NewReplicaSetCreated", f'Created new replica set "{new_name}"', stamp)
         last_progress = now
     elif current is None:
         _set(conditions, "Progressing", True, "FoundNewReplicaSet", f'Found new replica set "{new_name}"', stamp)
         last_progress = now
-    if complete:
+    if created:
+        pass
+    elif complete:
         _set(conditions, "Progressing", True, "NewReplicaSetAvailable",
              f'ReplicaSet "{new_name}" has successfully progressed.', stamp)
         last_progress = now
@@ -168,8 +170,7 @@ def deployment_status(deployment: dict[str, Any], new_name: str, created: bool, 
         _set(conditions, "Progressing", True, "ReplicaSetUpdated", f'ReplicaSet "{new_name}" is progressing.',
              stamp, refresh=True)
         last_progress = now
-    elif (deadline < NO_DEADLINE and last_progress is not None and now - last_progress > deadline
-          and not created):
+    elif deadline < NO_DEADLINE and last_progress is not None and now - last_progress > deadline:
         _set(conditions, "Progressing", False, "ProgressDeadlineExceeded",
              f'ReplicaSet "{new_name}" has timed out progressing.', stamp)
     conditions.sort(key=lambda c: c["type"] != "Available")
