@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from cloudorch.errors import ProviderError
-from cloudorch.provider import AppStatus, Change, LogLine, Plan
+from cloudorch.provider import AppStatus, Change, LogLine, Plan, SecretLocation
 from cloudorch.spec.models import Autoscale
 
 
@@ -102,6 +102,29 @@ class KubernetesLiveOperations:
         from cloudorch_providers.kubernetes.live.logs import read_logs
 
         return read_logs(self.kube, self.app.name, self.namespace, services, since, tail)
+
+    # -- secrets (:mod:`cloudorch_providers.kubernetes.live.secrets`) ------------------------------
+    def store_secret(self, name: str, value: str) -> str:
+        from cloudorch_providers.kubernetes.live import secrets
+
+        namespace_doc = next((d.body for d in self.render() if d.kind == "Namespace"), None)
+        ref = secrets.secret_ref(self.app, self.settings, self.namespace, name)
+        return secrets.store(self.kube, self.app.name, ref, value, namespace_doc, self.force_conflicts)
+
+    def secret_locations(self) -> list[SecretLocation]:
+        from cloudorch_providers.kubernetes.live import secrets
+
+        found = []
+        for name, services in self.secret_users().items():
+            ref = secrets.secret_ref(self.app, self.settings, self.namespace, name)
+            found.append(SecretLocation(name, ref.describe(), secrets.exists(self.kube, ref), services))
+        return found
+
+    def restart(self, service: str) -> None:
+        from cloudorch_providers.kubernetes.live import secrets
+
+        self._owned_deployment(service)
+        secrets.restart(self.kube, service, self.namespace)
 
     def destroy_plan(self) -> Plan:
         from cloudorch_providers.kubernetes.live.plan import destroy_plan
