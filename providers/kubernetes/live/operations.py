@@ -71,7 +71,15 @@ class KubernetesLiveOperations:
         from cloudorch_providers.kubernetes.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self.kube, self.name, self.app, self.namespace, names)
+        return app_status(self.kube, self.name, self.app, self.namespace, names, self._secret_index())
+
+    def _secret_index(self):
+        from cloudorch_providers.kubernetes.live.diagnosis import SecretIndex
+        from cloudorch_providers.kubernetes.live.secrets import secret_ref
+
+        refs = {name: secret_ref(self.app, self.settings, self.namespace, name) for name in self.secret_users()}
+        return SecretIndex({(r.secret, r.key): name for name, r in refs.items() if not r.pull},
+                           f"cloudorch secrets set -f {self.spec.path} -p {self.name}")
 
     def scale(self, service: str, replicas: int) -> None:
         from cloudorch_providers.kubernetes.live.apply import scale_deployment

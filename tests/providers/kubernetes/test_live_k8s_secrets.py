@@ -70,7 +70,8 @@ def test_secrets_flow_from_missing_to_rolled(shop):
     code, result = cli(box, "deploy", *common, "--timeout", "60")
     assert code == 4, result.output
     message = str(result.exception)
-    assert "database-url" in message and "shop-secrets" in message, message
+    assert "secret database-url missing (Secret webshop/shop-secrets has no key database-url): store it with " \
+           f"`cloudorch secrets set -f {spec} -p kubernetes database-url`" in message, message
 
     code, result = cli(box, "secrets", "set", *common, "database-url", stdin="postgres://db/shop")
     assert code == 0 and "(created)" not in result.output, result.output
