@@ -59,7 +59,7 @@ def _read(kube: Kube, ref: SecretRef) -> dict[str, Any] | None:
                      ref.secret, ref.namespace, missing_ok=True)
 
 
-def _ensure_namespace(kube: Kube, namespace: str, document: dict[str, Any] | None, force: bool) -> None:
+def _ensure_namespace(kube: Kube, namespace: str, document: dict[str, Any] | None) -> None:
     found = read_namespace(kube, namespace)
     if terminating(found):
         raise ProviderError(f"namespace {namespace} is being deleted; wait until it is gone, then store the "
@@ -68,12 +68,11 @@ def _ensure_namespace(kube: Kube, namespace: str, document: dict[str, Any] | Non
         if document is None:
             raise ProviderError(f"namespace {namespace} does not exist; create it (the spec uses it without "
                                 "owning it) and store the secret again")
-        server_side_apply(kube, NAMESPACE.kind, namespace, "", document, force,
+        server_side_apply(kube, NAMESPACE.kind, namespace, "", document,
                           doing=f"creating namespace {namespace} for the app's secrets")
 
 
-def store(kube: Kube, app: str, ref: SecretRef, value: str, namespace_document: dict[str, Any] | None,
-          force: bool = False) -> str:
+def store(kube: Kube, app: str, ref: SecretRef, value: str, namespace_document: dict[str, Any] | None) -> str:
     """Store ``value`` at ``ref`` and say where (never the value)."""
     if ref.pull:
         try:
@@ -84,7 +83,7 @@ def store(kube: Kube, app: str, ref: SecretRef, value: str, namespace_document: 
             raise UsageError(f"an image pull secret is a Docker config JSON ({{\"auths\": {{...}}}}), as "
                              f"`kubectl create secret docker-registry {ref.secret} --dry-run=client -o "
                              "jsonpath='{.data.\\.dockerconfigjson}' | base64 -d` prints; the value given is not")
-    _ensure_namespace(kube, ref.namespace, namespace_document, force)
+    _ensure_namespace(kube, ref.namespace, namespace_document)
     encoded = base64.b64encode(value.encode()).decode()
     current = _read(kube, ref)
     if current is None:

@@ -104,8 +104,8 @@ def test_a_missing_secret_volume_keeps_the_pod_creating_with_failed_mount_events
     body["spec"]["template"]["spec"]["volumes"] = [{"name": "creds", "secret": {"secretName": "tls"}}]
     apps.create_namespaced_deployment(ns, body)
     message = 'MountVolume.SetUp failed for volume "creds" : secret "tls" not found'
-    pod = wait(lambda: next((p for p in pods_of(core, ns) if (message and ("FailedMount", message) in
-                                                               warnings(core, ns, p))), None))
+    pod = wait(lambda: next((p for p in pods_of(core, ns) if waiting(p) and ("FailedMount", message) in
+                             warnings(core, ns, p)), None))
     assert waiting(pod).reason == "ContainerCreating" and pod.status.phase == "Pending"
     core.create_namespaced_secret(ns, {"metadata": {"name": "tls"}, "stringData": {"tls.crt": "x"}})
     wait(lambda: ready(core.read_namespaced_pod(pod.metadata.name, ns)))
