@@ -48,7 +48,7 @@ def _read_value(name: str, from_file: str | None) -> str:
 @click.argument("name")
 def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, output, name) -> int:
     from cloudorch.cli.live import open_live
-    from cloudorch.cli.progress import Progress
+    from cloudorch.cli.progress import LiveView
     from cloudorch.deadline import Deadline
     from cloudorch.engine.secrets import check_secret_name, store_secret
 
@@ -56,8 +56,10 @@ def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, out
     check_secret_name(provider, name)  # before asking for a value
     value = _read_value(name, from_file)
     deadline = Deadline(timeout)
-    with Progress() as progress:
-        result = store_secret(provider, name, value, roll=roll, deadline=deadline, on_status=progress.on_status)
+    with LiveView("secrets set") as view:
+        view.set_app(provider.app, provider.name, services=provider.secret_users().get(name, []) if roll else [])
+        view.set_phase(f"storing {name}..." + (" then restarting its readers" if roll else ""))
+        result = store_secret(provider, name, value, roll=roll, deadline=deadline, on_status=view.on_status)
     if output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
         return 0

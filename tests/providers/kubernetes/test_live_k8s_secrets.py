@@ -8,12 +8,15 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cloudorch.testing import InProcessSandbox
-from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
+from cloudorch.testing.harness import SPEC_ENV
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
 
 pytestmark = pytest.mark.sandbox
 
