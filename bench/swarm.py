@@ -91,7 +91,7 @@ def main() -> None:
         measure("cloudorch plan", "plan", *base)
         measure("cloudorch status", "status", *base)
         measure("cloudorch destroy", "destroy", *base, "--yes")
-        cli(box, "render", "-f", str(spec), "-p", "swarm", "-o", str(work / "stack"))
+        cli(box, "render", "-f", str(spec), "-p", "swarm", "-d", str(work / "stack"))
         [stack] = (work / "stack").glob("*.yaml")
         env = {**os.environ, "DOCKER_HOST": config["docker_host"]}
 

@@ -40,7 +40,7 @@ spec_file = click.option(
 )
 provider = click.option(
     "-p", "--provider", "provider_name", default=from_group("provider_name", None), metavar="NAME",
-    help="aws | azure | gcp (alias gke) | kubernetes (alias k8s), or an installed plugin "
+    help="aws | azure | gcp (alias gke) | kubernetes (alias k8s) | swarm, or an installed plugin "
          "(default: $CLOUDORCH_PROVIDER).",
 )
 sandbox = click.option(

@@ -56,10 +56,8 @@ def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, out
     check_secret_name(provider, name)  # before asking for a value
     value = _read_value(name, from_file)
     deadline = Deadline(timeout)
-    with LiveView("secrets set") as view:
-        view.set_app(provider.app, provider.name, services=provider.secret_users().get(name, []) if roll else [])
-        view.set_phase(f"storing {name}..." + (" then restarting its readers" if roll else ""))
-        result = store_secret(provider, name, value, roll=roll, deadline=deadline, on_status=view.on_status)
+    with LiveView("roll") as progress:
+        result = store_secret(provider, name, value, roll=roll, deadline=deadline, on_status=progress.on_status)
     if output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
         return 0

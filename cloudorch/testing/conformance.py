@@ -170,12 +170,12 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
     def test_mapped_fields_reach_the_rendered_documents(self, field):
         if self.fit(field) == "unsupported":
             pytest.skip(f"validate says {self.provider} does not map {field}")
-        result = self.offline("render", "--format", "json")
+        result = self.offline("render", "-o", "json")
         assert self.exit_code(result) == 0, result.output
         assert RENDERED_FIELDS[field] in result.stdout, f"{field} is mapped but not in the rendered documents"
 
     def test_render_never_contains_secret_values(self):
-        result = self.offline("render", "--format", "json")
+        result = self.offline("render", "-o", "json")
         assert self.exit_code(result) == 0, result.output
         for value in WEBSHOP_SECRETS.values():
             assert value not in result.stdout

@@ -37,6 +37,8 @@ def problems(app: App, settings: SwarmSettings, markers: dict[str, str]) -> Iter
             if not port.public:
                 continue
             number = settings.published(name, port.port)
+            if number == 0:  # the engine picks a free one
+                continue
             key = (number, "udp" if port.protocol == "udp" else "tcp")
             if key in published:
                 yield (("services", name, "ports", i),

@@ -8,7 +8,8 @@ Names follow ``docker stack deploy`` (the app is the stack): services ``{app}_{s
 - Each service joins the app network with its spec name as alias, so ``http://api:8080`` resolves;
   the endpoint mode (``dnsrr`` by default) comes from the settings (see :mod:`.settings`).
 - command -> ContainerSpec.Command (replaces ENTRYPOINT), args -> Args (replaces CMD): exact.
-- resources -> Limits and Reservations, both the spec's cpu (NanoCPUs) and memory (bytes).
+- resources -> Limits and (unless ``reserve: false``) Reservations, the spec's cpu (NanoCPUs) and
+  memory (bytes).
 - health -> Healthcheck (``command`` natively; http/tcp as in-container probes, :mod:`cloudorch.spec.probes`).
 - secrets -> Docker secrets by reference, mounted at ``/run/secrets/<VAR>``, with ``<VAR>_FILE``
   naming the file; with a spec ``command``, a ``/bin/sh`` wrapper also exports ``VAR`` from it.
@@ -16,7 +17,7 @@ Names follow ``docker stack deploy`` (the app is the stack): services ``{app}_{s
 - volumes -> anonymous volume mounts (a fresh volume per task, labelled with the markers).
 - public ports -> EndpointSpec.Ports in the settings' publish mode.
 - updates: start-first with failure action rollback (a service publishing host-mode ports stops the
-  old task first: a node cannot bind the port twice); rollbacks likewise.
+  old task first: a node cannot bind a fixed port twice); rollbacks likewise.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def healthcheck(service: Service) -> dict[str, Any] | None:
     return check
 
 
-def publishes_host_ports(app: App, settings: SwarmSettings, service: Service) -> bool:
-    return settings.publish_mode == "host" and any(p.public for p in service.ports)
+def publishes_host_ports(app: App, settings: SwarmSettings, service: Service, name: str = "") -> bool:
+    """Whether the service binds fixed host ports (host mode, a published port other than 0)."""
+    return settings.publish_mode == "host" and any(
+        p.public and settings.published(name, p.port) != 0 for p in service.ports)
 
 
 def _update_config(order: str) -> dict[str, Any]:
@@ -127,13 +130,13 @@ def service_body(app: App, name: str, settings: SwarmSettings, markers: dict[str
     resources = {"NanoCPUs": int(round(container.resources.cpu * NS)),
                  "MemoryBytes": container.resources.memory * 1024 * 1024}
     alias = name if side is None else f"{name}-{sidecar}"
-    order = "stop-first" if side is None and publishes_host_ports(app, settings, service) else "start-first"
+    order = "stop-first" if side is None and publishes_host_ports(app, settings, service, name) else "start-first"
     body: dict[str, Any] = {
         "Name": service_name(app.name, name, sidecar),
         "Labels": labels(app, markers, **extra),
         "TaskTemplate": {
             "ContainerSpec": spec,
-            "Resources": {"Limits": dict(resources), "Reservations": dict(resources)},
+            "Resources": {"Limits": dict(resources), **({"Reservations": dict(resources)} if settings.reserve else {})},
             "RestartPolicy": {"Condition": "any", "Delay": RESTART_DELAY, "MaxAttempts": 0},
             "Networks": [{"Target": settings.network_for(app.name), "Aliases": [alias]}],
         },
@@ -144,7 +147,8 @@ def service_body(app: App, name: str, settings: SwarmSettings, markers: dict[str
     }
     if side is None:
         ports = [{"Protocol": "udp" if p.protocol == "udp" else "tcp", "TargetPort": p.port,
-                  "PublishedPort": settings.published(name, p.port), "PublishMode": settings.publish_mode}
+                  "PublishMode": settings.publish_mode,
+                  **({"PublishedPort": settings.published(name, p.port)} if settings.published(name, p.port) else {})}
                  for p in service.ports if p.public]
         if ports:
             body["EndpointSpec"]["Ports"] = ports

@@ -82,10 +82,12 @@ def _udp(app, settings, name, s) -> Verdict:
 
 
 def _public(app, settings, name, s) -> Verdict:
-    ports = ", ".join(f"{p.port}->{settings.published(name, p.port)}" for p in s.ports if p.public)
+    ports = ", ".join(f"{p.port}->{settings.published(name, p.port) or 'any free port'}" for p in s.ports if p.public)
     if settings.publish_mode == "ingress":
         return EXACT, f"published on every node through the ingress routing mesh ({ports})"
     note = f"published in host mode on the node running each task ({ports})"
+    if all(settings.published(name, p.port) == 0 for p in s.ports if p.public):
+        return EXACT, note + "; the engine picks each task's port, status shows them"
     if s.desired_replicas > 1:
         return LOSSY, (note + f"; one task per node can bind a port, so with {s.desired_replicas} replicas the "
                        "swarm needs as many nodes (extra tasks stay pending), and updates stop the old task "
@@ -94,6 +96,9 @@ def _public(app, settings, name, s) -> Verdict:
 
 
 def _resources(app, settings, name, s) -> Verdict:
+    if not settings.reserve:
+        return LOSSY, (f"limits of {s.resources.cpu:g} CPU and {s.resources.memory} MiB per task, nothing reserved "
+                       "(reserve: false): nodes may be overcommitted")
     return EXACT, (f"limits and reservations of {s.resources.cpu:g} CPU and {s.resources.memory} MiB per task "
                    "(a task is placed only on a node with that much unreserved)")
 

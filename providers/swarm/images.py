@@ -43,8 +43,9 @@ def busybox_available() -> bool:
     return busybox_binary() is not None
 
 
-def busybox_tarball() -> bytes:
-    """A root filesystem: /bin/busybox, a link per applet, /tmp and /www."""
+def busybox_tarball(files: dict[str, str] | None = None) -> bytes:
+    """A root filesystem: /bin/busybox, a link per applet, /tmp and /www, plus ``files`` (path ->
+    text; scripts under /app are executable)."""
     binary = busybox_binary()
     if binary is None:
         raise FileNotFoundError("no static busybox on this host (Debian/Ubuntu: apt-get install busybox-static)")
@@ -67,20 +68,35 @@ def busybox_tarball() -> bytes:
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(text), 0o644
             tar.addfile(info, io.BytesIO(text.encode()))
+        for name, text in sorted((files or {}).items()):
+            parts = name.strip("/").split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder not in ("bin", "tmp", "www", "etc"):
+                    info = tarfile.TarInfo(folder)
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+            data = text.encode()
+            info = tarfile.TarInfo("/".join(parts))
+            info.size, info.mode = len(data), 0o755 if parts[0] == "app" else 0o644
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
-def import_busybox(docker_host: str, tag: str = BUSYBOX_TAG) -> str:
-    """Import the busybox root filesystem into the engine at ``docker_host`` (``unix://PATH``) as
-    ``tag``; returns the image id."""
+def import_busybox(docker_host: str, tag: str = BUSYBOX_TAG, files: dict[str, str] | None = None,
+                   cmd: list[str] | None = None, entrypoint: list[str] | None = None) -> str:
+    """Import the busybox root filesystem (plus ``files``) into the engine at ``docker_host``
+    (``unix://PATH``) as ``tag``, with ``cmd`` / ``entrypoint``; returns the image id."""
     import json
 
     repository, _, version = tag.rpartition(":")
-    query = f"fromSrc=-&repo={repository}&tag={version}&changes=" + _quote('ENV PATH=/bin') \
-        + "&changes=" + _quote('CMD ["/bin/sh"]')
+    changes = ["ENV PATH=/bin", f"CMD {json.dumps(cmd or ['/bin/sh'])}"]
+    if entrypoint:
+        changes.append(f"ENTRYPOINT {json.dumps(entrypoint)}")
+    query = f"fromSrc=-&repo={repository}&tag={version}" + "".join(f"&changes={_quote(c)}" for c in changes)
     if not docker_host.startswith("unix://"):
         raise ValueError(f"import_busybox takes an engine's unix socket, not {docker_host}")
-    reply = _post_raw(Path(docker_host.removeprefix("unix://")), f"/images/create?{query}", busybox_tarball())
+    reply = _post_raw(Path(docker_host.removeprefix("unix://")), f"/images/create?{query}", busybox_tarball(files))
     for line in reply.splitlines():
         status = json.loads(line) if line.strip() else {}
         if "error" in status:

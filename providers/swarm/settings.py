@@ -16,7 +16,10 @@ Keys and defaults:
   runs the task (one task per node can hold it); ingress publishes it on every node through the
   routing mesh, which needs ``endpoint_mode: vip``.
 - ``ports``: service -> {container port: published port}; a public port not listed here is
-  published on its own number.
+  published on its own number; ``0`` lets the engine pick a free port for each task (host mode: then
+  several replicas of a service fit on one node; ``status`` shows the ports it picked).
+- ``reserve``: ``true`` (default) reserves the spec's cpu and memory on a node, so a task is placed
+  only where they are free; ``false`` sets the limits only (overcommit, e.g. on one small node).
 - ``network``: the app's overlay network, default ``{app}_default`` (the name ``docker stack deploy``
   gives a stack's default network).
 - ``secrets``: spec secret name -> the Docker secret holding it, default the spec name itself.
@@ -31,12 +34,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 
-from cloudorch.spec.models import PortNumber, SecretName, ServiceName
+from cloudorch.spec.models import SecretName, ServiceName
 
 # Docker object names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (secrets: at most 64 characters)
 DockerName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
 # YAML mapping keys arrive as strings: a container port key may be written 80 or "80"
 PortKey = Annotated[int, Strict(False), Field(ge=1, le=65535)]
+# 0: the engine picks a free port for each task (host mode) or for the service (ingress)
+PublishedPort = Annotated[int, Field(ge=0, le=65535)]
 Host = Annotated[str, StringConstraints(min_length=1, max_length=1000,
                                         pattern=r"^(unix|tcp|ssh|npipe)://\S+$")]
 
@@ -53,8 +58,9 @@ class SwarmSettings(BaseModel):
         "dnsrr", description="dnsrr: names resolve to task addresses (no IPVS needed); vip: one IPVS virtual IP")
     publish_mode: Literal["host", "ingress"] = Field(
         "host", description="host: the port on the task's node; ingress: on every node (needs vip)")
-    ports: dict[ServiceName, dict[PortKey, PortNumber]] = Field(
-        {}, description="service -> {container port: published port}; default the container port")
+    ports: dict[ServiceName, dict[PortKey, PublishedPort]] = Field(
+        {}, description="service -> {container port: published port, 0: any free port}; default the container port")
+    reserve: bool = Field(True, description="reserve the spec's resources on a node (false: limits only, overcommit)")
     network: DockerName | None = Field(None, description="the app's overlay network; default {app}_default")
     secrets: dict[SecretName, DockerName] = Field(
         {}, description="spec secret -> Docker secret name (versions NAME.vN); default the spec name")

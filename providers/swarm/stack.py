@@ -43,7 +43,7 @@ def _service(body: dict[str, Any], network_key: str) -> dict[str, Any]:
     template = body["TaskTemplate"]
     container = template["ContainerSpec"]
     limits = template["Resources"]["Limits"]
-    reservations = template["Resources"]["Reservations"]
+    reservations = template["Resources"].get("Reservations")
     out: dict[str, Any] = {"image": container["Image"]}
     if "Command" in container:
         out["entrypoint"] = container["Command"]
@@ -69,8 +69,8 @@ def _service(body: dict[str, Any], network_key: str) -> dict[str, Any]:
         out["group_add"] = container["Groups"]
     ports = body["EndpointSpec"].get("Ports", [])
     if ports:
-        out["ports"] = [{"target": p["TargetPort"], "published": p["PublishedPort"], "protocol": p["Protocol"],
-                         "mode": p["PublishMode"]} for p in ports]
+        out["ports"] = [{"target": p["TargetPort"], **({"published": p["PublishedPort"]} if "PublishedPort" in p else {}),
+                         "protocol": p["Protocol"], "mode": p["PublishMode"]} for p in ports]
     out["networks"] = {network_key: {"aliases": template["Networks"][0]["Aliases"]}}
     out["stop_grace_period"] = _duration(container["StopGracePeriod"])
     out["labels"] = {k: v for k, v in container["Labels"].items() if k != STACK_LABEL}
@@ -82,8 +82,8 @@ def _service(body: dict[str, Any], network_key: str) -> dict[str, Any]:
         "labels": {k: v for k, v in body["Labels"].items() if k != STACK_LABEL},
         "resources": {
             "limits": {"cpus": f"{limits['NanoCPUs'] / NS:g}", "memory": f"{limits['MemoryBytes'] // 2**20}M"},
-            "reservations": {"cpus": f"{reservations['NanoCPUs'] / NS:g}",
-                             "memory": f"{reservations['MemoryBytes'] // 2**20}M"},
+            **({"reservations": {"cpus": f"{reservations['NanoCPUs'] / NS:g}",
+                                 "memory": f"{reservations['MemoryBytes'] // 2**20}M"}} if reservations else {}),
         },
         "restart_policy": {"condition": restart["Condition"], "delay": _duration(restart["Delay"])},
         "update_config": _update(body["UpdateConfig"]),

@@ -7,9 +7,9 @@ anything else is *pending*. Per service:
 
 - desired: the ``cloudorch-replicas`` tag the groups were deployed or scaled with (the highest one
   seen), else the spec's replicas; 0 when ``scale SERVICE=0`` stopped the last group;
-- state: MISSING without groups; STOPPED at desired 0; FAILED when a replica failed (the message
-  says why, e.g. ``CrashLoopBackOff``); HEALTHY when ``desired`` groups run and no other exists;
-  PROGRESSING while a group is being created or updated; DEGRADED when some run; else PENDING;
+- state: by the kit's one precedence (:func:`cloudorch.live.health.classify`) from these facts:
+  running groups; failures: why each failed replica failed (e.g. ``CrashLoopBackOff``); rolling
+  while a group is being created or updated, or more groups exist than desired;
 - image: the main container's (named after the service); revision: a short hash of the group's
   managed body (:func:`providers.azure.live.compare.revision`), comma-separated when replicas differ;
 - endpoints: ``ip:port`` and ``fqdn:port`` of each running group's public ports.
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudorch.provider import AppStatus, ServiceStatus, State
+from cloudorch.live import health
+from cloudorch.provider import AppStatus, ServiceStatus
 from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.compare import revision
 from cloudorch_providers.azure.live.plan import failure_reason
@@ -90,7 +91,7 @@ def service_status(app: App, name: str, groups: list[dict[str, Any]]) -> Service
     spec = app.services.get(name)
     spec_count = spec.desired_replicas if spec else 0
     if not groups:
-        return ServiceStatus(name, State.MISSING, desired=spec_count, message="not deployed")
+        return health.service_status(name, None, desired=spec_count)
     groups = sorted(groups, key=replica_of)
     counts = [int(t) for t in (tags_of(g).get(REPLICAS_TAG) for g in groups) if t and t.isdigit()]
     desired = max(counts) if counts else spec_count
@@ -102,30 +103,20 @@ def service_status(app: App, name: str, groups: list[dict[str, Any]]) -> Service
     revisions = list(dict.fromkeys(revision(g) for g in groups))
     main = next((c for c in props(groups[0]).get("containers") or [] if c.get("name") == name),
                 (props(groups[0]).get("containers") or [{}])[0])
-    status = ServiceStatus(
-        name, State.PENDING, desired=desired, running=len(running), failed=len(failed),
+    # the facts; the state follows by the kit's one precedence (cloudorch.live.health)
+    facts = health.Facts(
+        desired=desired, running=len(running), failed=len(failed), failures=[reason for _, reason in failed],
         pending=len(groups) - len(running) - len(failed) - len(stopped),
-        image=(main.get("properties") or {}).get("image", ""),
-        revision=",".join(revisions),
+        rolling=bool(progressing) or len(groups) > desired, present=len(running),
+        progress=f"{len(running)} of {desired} replicas running; {len(progressing)} being provisioned"
+        if progressing else "",
+        waiting=f"{len(running)} of {desired} replicas running",
+    )
+    return health.service_status(
+        name, facts, image=(main.get("properties") or {}).get("image", ""), revision=",".join(revisions),
         endpoints=[e for g in running for e in _endpoints(g)],
         extra={"groups": {g["name"]: phase for g, phase, _ in phases}},
     )
-    if failed:
-        status.state = State.FAILED
-        status.message = failed[0][1]
-    elif desired == 0:
-        status.state = State.STOPPED if not running else State.PROGRESSING
-    elif len(running) >= desired and len(groups) == desired:
-        status.state = State.HEALTHY
-    elif progressing:
-        status.state = State.PROGRESSING
-        status.message = f"{len(running)} of {desired} replicas running; {len(progressing)} being provisioned"
-    elif running:
-        status.state = State.DEGRADED
-        status.message = f"{len(running)} of {desired} replicas running"
-    else:
-        status.message = f"0 of {desired} replicas running"
-    return status
 
 
 def app_status(app: App, live: Live, names: list[str]) -> AppStatus:

@@ -79,7 +79,7 @@ def project(spec: dict[str, Any]) -> dict[str, Any]:
         out[key] = tuple(config.get(k) for k in _UPDATE_KEYS)
     endpoint = spec.get("EndpointSpec") or {}
     out["EndpointSpec.Mode"] = endpoint.get("Mode", "vip")
-    out["EndpointSpec.Ports"] = sorted((p.get("Protocol", "tcp"), p.get("TargetPort"), p.get("PublishedPort"),
+    out["EndpointSpec.Ports"] = sorted((p.get("Protocol", "tcp"), p.get("TargetPort"), p.get("PublishedPort") or 0,
                                         p.get("PublishMode", "ingress")) for p in endpoint.get("Ports") or [])
     return out
 

@@ -5,6 +5,7 @@ one-line errors naming the resource."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from live_support import Harness
@@ -92,3 +93,20 @@ def test_an_unreachable_endpoint_is_one_line(live, tmp_path):
     with pytest.raises(ProviderError) as caught:
         provider.status(deadline=Deadline(60))
     assert "cannot reach the sandbox" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_hanging_reply_ends_the_deploy_by_its_deadline(live, admin):
+    """Every container-group write answers 60 s late: the deploy ends near its 8 s deadline (not after
+    the replies), with one line naming the change it was applying."""
+    provider = live.provider(replicas=1, timeout=8.0)
+    admin.post("faults", {"match": "PUT containerGroups", "status": 0, "delay": 60, "count": -1})
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeployFailed) as caught:
+            live.deploy(provider)
+    finally:
+        admin.delete("faults")
+    message = str(caught.value)
+    assert "\n" not in message and caught.value.exit_code == 1
+    assert "demo-web-0" in message and "timed out" in message, message
+    assert time.monotonic() - started < 45  # generous: far below the 60 s the replies would take

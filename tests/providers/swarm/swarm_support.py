@@ -50,3 +50,7 @@ def engine_client(box):
 
 def create_secret(api, name: str, value: str, labels: dict | None = None) -> str:
     return api.create_secret(name, value.encode(), labels=labels or {})["ID"]
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
+SPEC_ENV = {"LOG_LEVEL": "info"}

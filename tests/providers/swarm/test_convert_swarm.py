@@ -10,7 +10,7 @@ from cloudorch.provider import Fit
 from cloudorch.spec import load_spec
 from cloudorch.spec.fields import FEATURE_KEYS
 from cloudorch.spec.probes import shell_test, tcp_probe
-from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
+from swarm_support import EXAMPLES, SPEC_ENV
 from cloudorch_providers.swarm.convert import service_bodies
 from cloudorch_providers.swarm.fit import _HANDLERS
 from cloudorch_providers.swarm.provider import SwarmProvider
@@ -139,7 +139,7 @@ def test_the_stack_file_is_yaml_the_docker_cli_reads(tmp_path):
     from cloudorch.cli.main import cli
 
     result = CliRunner().invoke(cli, ["render", "-f", str(EXAMPLES / "swarm-shop.yaml"), "-p", "swarm",
-                                      "-o", str(tmp_path)], env=SPEC_ENV)
+                                      "-d", str(tmp_path)], env=SPEC_ENV)
     assert result.exit_code == 0, result.output
     [path] = tmp_path.glob("*.yaml")
     assert yaml.safe_load(path.read_text())["services"]["web"]["image"] == "cloudorch/busybox:local"

@@ -153,10 +153,10 @@ def test_unowned_network_is_refused(swarm_box, engine, tmp_path):
 
 
 def test_rendered_stack_file_is_taken_by_docker_stack_deploy(swarm_box, engine, tmp_path):
-    from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
+    from swarm_support import EXAMPLES, SPEC_ENV
 
     code, output = cli(swarm_box, "render", "-f", str(EXAMPLES / "swarm-shop.yaml"), "-p", "swarm",
-                       "-o", str(tmp_path / "out"))
+                       "-d", str(tmp_path / "out"))
     assert code == 0, output
     stack = tmp_path / "out" / "1-stack-webshop.yaml"
     env = {**os.environ, **SPEC_ENV, "DOCKER_HOST": swarm_box.config("swarm")["engine_host"]}
