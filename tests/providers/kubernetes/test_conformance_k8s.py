@@ -100,10 +100,6 @@ class TestKubernetesConformance(ProviderConformance):
     timeout = 60.0
     emulator_options = {"kubernetes": {"ready_delay": 0.3, "period": 0.1}}
     status_read = "list deployments"
-    known_gaps = {
-        "test_missing_secret_fails_the_deploy_naming_it":
-            "the emulator starts pods whose secretKeyRef names a missing Secret (no CreateContainerConfigError)",
-    }
 
     @pytest.fixture(scope="class")
     @classmethod

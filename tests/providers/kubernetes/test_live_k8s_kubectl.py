@@ -53,6 +53,25 @@ def kubectl(box: InProcessSandbox, home: Path, *args: str) -> subprocess.Complet
                           env={"HOME": str(home), "PATH": "/usr/local/bin:/usr/bin:/bin"})
 
 
+SECRETS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: webshop}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-secrets, namespace: webshop}
+stringData: {session-key: dev-session, database-url: "postgres://dev@db/shop"}
+"""
+
+
+def plant_secrets(box: InProcessSandbox, home: Path) -> None:
+    """The Secret the web shop's pods read (the cluster does not start them without it)."""
+    (home / "secrets.yaml").write_text(SECRETS)
+    proc = kubectl(box, home, "apply", "-f", str(home / "secrets.yaml"))
+    assert proc.returncode == 0, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     path = tmp_path_factory.mktemp("kubectl-live")
@@ -64,6 +83,7 @@ def workdir(tmp_path_factory):
 def deployed(workdir):
     """A sandbox where ``cloudorch deploy`` put the web shop."""
     box = InProcessSandbox(workdir / "deployed", ["kubernetes"], kubernetes=FAST)
+    plant_secrets(box, workdir)
     result = cloudorch(box, "deploy", "-f", str(workdir / "webshop.yaml"), "-p", "kubernetes", "--sandbox",
                        "--timeout", "60")
     assert result.return_value == 0, result.output
@@ -75,6 +95,7 @@ def deployed(workdir):
 def applied(workdir):
     """A sandbox where kubectl applied (server-side) the manifests ``cloudorch render -d DIR`` wrote."""
     box = InProcessSandbox(workdir / "applied", ["kubernetes"], kubernetes=FAST)
+    plant_secrets(box, workdir)
     out = workdir / "manifests"
     result = cloudorch(box, "render", "-f", str(workdir / "webshop.yaml"), "-p", "kubernetes", "-d", str(out))
     assert result.return_value == 0, result.output
