@@ -119,7 +119,7 @@ services:
       - mkdir -p /www && echo web answers $$(hostname) > /www/index.html && exec httpd -f -p 80 -h /www
     ports: [{port: 80, protocol: http, public: true}]
     resources: {cpu: 0.05, memory: 16Mi}
-    health: {http: {path: /, port: 80}, interval: 1s, timeout: 1s}
+    health: {http: {path: /, port: 80}, interval: 2s, timeout: 2s}
   relay:
     image: cloudorch/busybox:local
     command:
@@ -136,7 +136,7 @@ services:
     depends_on: [web]
 providers:
   swarm:
-    ports: {web: {80: 18480}, relay: {81: 18481}}
+    ports: {web: {80: 0}, relay: {81: 0}}
     stop_grace_period: 1
 """
 

@@ -21,10 +21,10 @@ services:
     env: {{GREETING: {greeting}}}
     ports: [{{port: 80, protocol: http, public: true}}]
     resources: {{cpu: 0.05, memory: 16Mi}}
-    health: {{{health}, interval: 1s, timeout: 1s, retries: 1}}
+    health: {{{health}, interval: 2s, timeout: 2s, retries: 3}}
 {extra}providers:
   swarm:
-    ports: {{web: {{80: {port}}}}}
+    ports: {{web: {{80: 0}}}}  # a free host port: test sessions may run side by side
     stop_grace_period: 1
 """
 HTTP = "http: {path: /, port: 80}"
