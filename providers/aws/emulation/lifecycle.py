@@ -25,6 +25,13 @@ like ECS's rolling-update scheduler (minimumHealthyPercent 100, maximumPercent 2
   consistently start tasks successfully ...", "(deployment ID) deployment completed.",
   "has reached a steady state.", "deployment failed: tasks failed to start.".
 - Logs: see ``cloudorch_providers.aws.emulation.logs``.
+- Secrets: a task whose secrets the execution role cannot read fails to start
+  (``cloudorch_providers.aws.emulation.secrets``).
+- Load balancers: running tasks are the targets of the service's target groups, with health from
+  the health check; tasks failing it past the grace period are replaced
+  (``cloudorch_providers.aws.emulation.targets``).
+- Cluster counters (``activeServicesCount``, ``runningTasksCount``, ``pendingTasksCount``) are
+  counted from the services and tasks.
 
 Task health: a running container with a ``healthCheck`` is HEALTHY; one without is UNKNOWN, and a
 task is HEALTHY only when at least one essential container has a health check, UNKNOWN otherwise
@@ -46,6 +53,8 @@ from cloudorch_providers.aws.emulation.deployments import (
     new_deployment_id,
 )
 from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
+from cloudorch_providers.aws.emulation.secrets import secret_problem
+from cloudorch_providers.aws.emulation.targets import ELB_FAILURE, sync_targets, unregister_all
 from cloudorch_providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
 
 
@@ -79,6 +88,7 @@ class EcsLifecycle:
                     continue
                 seen.add(service.arn)
                 self._service(backend, cluster, service, now)
+            _count_clusters(backend)
         for arn in set(self._records) - seen:
             del self._records[arn]
 
@@ -95,6 +105,7 @@ class EcsLifecycle:
             for task in tasks:
                 if task.desired_status == "RUNNING":
                     self._stop(backend, task, now, "Service deleted", "ServiceSchedulerInitiated")
+            unregister_all(backend.account_id, service.region_name, service)
             service.running_count = service.pending_count = 0
             self._records.pop(service.arn, None)
             return
@@ -118,6 +129,7 @@ class EcsLifecycle:
         self._drain_old(backend, record, primary, live, now)
         tasks = _tasks_of(backend, cluster, service)  # with the ones just launched
         self._count(service, record, tasks)
+        self._load_balancing(backend, service, record, tasks, now)
         self._settle(service, record, primary, now)
         self._prune(backend, cluster, tasks)
         service.deployments = [d.as_dict() for d in record.deployments]
@@ -190,6 +202,11 @@ class EcsLifecycle:
                           f"resolve ref {c.image}: {c.image}: not found")
                 return self._fail(backend, service, record, deployment, task, now, reason, "TaskFailedToStart",
                                   None, reason, c.name)
+        problem = secret_problem(backend.account_id, service.region_name, task.execution_role, task.secret_refs,
+                                 task.task_id)
+        if problem:
+            return self._fail(backend, service, record, deployment, task, now, problem, "TaskFailedToStart",
+                              None, None, None)
         for c in task.containers:
             problem = log_group_problem(backend.account_id, service.region_name, c)
             if problem:
@@ -255,6 +272,19 @@ class EcsLifecycle:
         alive = {t.deployment_id for t in live if t.desired_status == "RUNNING"}
         record.deployments = [d for d in record.deployments if d is primary or d.id in alive]
 
+    def _load_balancing(self, backend, service, record: ServiceRecord, tasks, now: float) -> None:
+        """Targets follow the running tasks; a task failing its target group's health check past the
+        grace period is stopped by the scheduler, and counts as a failed task of its deployment."""
+        unhealthy = sync_targets(backend.account_id, service.region_name, service, tasks)
+        grace = float(getattr(service, "health_check_grace_period_seconds", None) or 0)
+        for task, arn in unhealthy:
+            if now - task.start_at >= grace:
+                deployment = next((d for d in record.deployments if d.id == task.deployment_id), None)
+                self._fail(backend, service, record, deployment, task, now, ELB_FAILURE.format(arn=arn),
+                           "ServiceSchedulerInitiated", None, None, None)
+        if unhealthy:
+            self._count(service, record, _tasks_of(backend, service_cluster(backend, service), service))
+
     def _count(self, service, record: ServiceRecord, tasks) -> None:
         for d in record.deployments:
             d.running = sum(1 for t in tasks if t.deployment_id == d.id and t.desired_status == "RUNNING"
@@ -306,6 +336,20 @@ class EcsLifecycle:
             record.warned.add(message)
         service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": utc(self.clock()), "message": message})
         del service.events[MAX_EVENTS:]
+
+
+def service_cluster(backend, service):
+    return backend.clusters.get(service.cluster_name)
+
+
+def _count_clusters(backend) -> None:
+    """DescribeClusters' counters, as ECS keeps them (moto leaves them at its own guesses)."""
+    for cluster in backend.clusters.values():
+        services = [s for s in backend.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE"]
+        tasks = [t for t in backend.tasks.get(cluster.name, {}).values() if t.desired_status == "RUNNING"]
+        cluster.active_services_count = len(services)
+        cluster.running_tasks_count = sum(1 for t in tasks if t.last_status == "RUNNING")
+        cluster.pending_tasks_count = sum(1 for t in tasks if t.last_status == "PENDING")
 
 
 def _tasks_of(backend, cluster, service) -> list[ServiceTask]:
