@@ -89,14 +89,15 @@ def _from_group(group: str, description: str) -> dict[str, Any]:
 
 
 def task_permissions(ctx: Context) -> list[dict[str, Any]]:
-    perms = []
-    for name, service in ctx.app.services.items():
+    """One permission per (protocol, port, source): two services on one port share it."""
+    perms: list[dict[str, Any]] = []
+    for service in ctx.app.services.values():
         for p in service.ports:
-            perms.append(_permission(p.protocol, p.port, _from_group(
-                ctx.tasks_security_group, f"{name}:{p.port} from the app's tasks")))
+            wanted = [_permission(p.protocol, p.port, _from_group(ctx.tasks_security_group, "from the app's tasks"))]
             if p.public and p.protocol != "udp":
-                perms.append(_permission(p.protocol, p.port, _from_group(
-                    ctx.lb_security_group, f"{name}:{p.port} from the app's load balancer")))
+                wanted.append(_permission(p.protocol, p.port, _from_group(
+                    ctx.lb_security_group, "from the app's load balancers")))
+            perms += [w for w in wanted if w not in perms]
     return perms
 
 

@@ -1,8 +1,9 @@
 """The AWS provider's live operations, mixed into :class:`cloudorch_providers.aws.provider.AWSProvider`.
 
-Deploy-time resolution: the region (settings, else the AWS chain), the default VPC's subnets when
-``providers.aws.subnets`` is empty, and the VPC's default security group when
-``security_groups`` is empty (each looked up once per command).
+Deploy-time resolution: the region (settings, else the AWS chain), the account (settings, else
+STS), the default VPC's subnets when ``providers.aws.subnets`` is empty (each looked up once per
+command); the ids of the app's security groups, load balancers and target groups are found by the
+plan's live read or by the creates (:mod:`.refs`).
 """
 
 from __future__ import annotations
@@ -51,30 +52,21 @@ class AWSLiveOperations:
                 reply = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
                                                       {"Name": "default-for-az", "Values": ["true"]}])
                 subnets = sorted(s["SubnetId"] for s in reply["Subnets"])
-        return self.context(region=self.aws.region, subnets=subnets)
+        with aws_errors("finding the AWS account (sts GetCallerIdentity)"):
+            account = self.settings.account_id or self.aws("sts").get_caller_identity()["Account"]
+        return self.context(region=self.aws.region, subnets=subnets, account_id=account)
 
     @cached_property
-    def _security_groups(self) -> list[str]:
-        from cloudorch_providers.aws.live.clients import aws_errors
+    def refs(self):
+        """Live ids by ``Kind:name``, shared by this command's plan and apply."""
+        from cloudorch_providers.aws.live.refs import Refs
 
-        if self.settings.security_groups:
-            return list(self.settings.security_groups)
-        ec2 = self.aws("ec2")
-        subnets = list(self.live_context.subnets)
-        with aws_errors("finding the VPC's default security group"):
-            vpc = ec2.describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
-            groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                           {"Name": "group-name", "Values": ["default"]}])
-        return [g["GroupId"] for g in groups["SecurityGroups"][:1]]
+        return Refs()
 
     def _documents(self) -> list[Document]:
         ctx = self.live_context
         self.check(ctx)
-        docs = convert.render(ctx)
-        for doc in docs:
-            if doc.kind == "Service":
-                doc.body["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] = self._security_groups
-        return docs
+        return convert.render(ctx)
 
     def _read(self):
         from cloudorch_providers.aws.live.state import read_live
@@ -85,15 +77,18 @@ class AWSLiveOperations:
     def plan(self) -> Plan:
         from cloudorch_providers.aws.live.plan import Planner
 
+        from cloudorch_providers.aws.live.edge_state import read_edge
+
         docs = self._documents()
         live = self._read()
+        edge = read_edge(self.aws, self.live_context, self.refs)
         self._definitions.update({d["taskDefinitionArn"]: d for d in live.task_definitions.values()})
-        return Planner(self.live_context, live).plan(docs)
+        return Planner(self.live_context, live, edge, self.refs).plan(docs)
 
     def apply(self, change: Change) -> None:
         from cloudorch_providers.aws.live.apply import apply_change
 
-        apply_change(self.aws, change, self._deadline)
+        apply_change(self.aws, change, self._deadline, self.refs)
 
     def status(self, services: Sequence[str] | None = None) -> AppStatus:
         from cloudorch_providers.aws.live.status import app_status
@@ -140,12 +135,29 @@ class AWSLiveOperations:
 
         return read_logs(self.aws, self.context(region=self.aws.region), services, since, tail)
 
+    def store_secret(self, name: str, value: str) -> str:
+        from cloudorch_providers.aws.live.secrets import store
+
+        return store(self.aws, self.context(region=self.aws.region), name, value)
+
+    def secret_locations(self) -> list:
+        from cloudorch_providers.aws.live.secrets import locations
+
+        return locations(self.aws, self.context(region=self.aws.region))
+
+    def restart(self, service: str) -> None:
+        from cloudorch_providers.aws.live.secrets import restart
+
+        restart(self.aws, self.context(region=self.aws.region), service)
+
     def destroy_plan(self) -> Plan:
+        from cloudorch_providers.aws.live.edge_state import read_edge
         from cloudorch_providers.aws.live.plan import destroy_plan
         from cloudorch_providers.aws.live.state import read_live
 
-        ctx = self.context(region=self.aws.region)
-        return destroy_plan(ctx, read_live(self.aws, ctx, with_namespace=uses_service_connect(self.app)))
+        ctx = self.live_context
+        live = read_live(self.aws, ctx, with_namespace=uses_service_connect(self.app), destroying=True)
+        return destroy_plan(ctx, live, read_edge(self.aws, ctx, self.refs))
 
     def _unused(self) -> Any:  # pragma: no cover - keeps the mixin's contract visible to type checkers
         return self.app, self.settings, self.sandbox

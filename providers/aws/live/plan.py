@@ -1,6 +1,7 @@
 """The AWS plan: each rendered document against the live resource of the same exact name.
 
-A Change's payload is ``(operation, kwargs)`` pairs that ``apply`` runs in order. Task definitions
+A Change's payload is steps (see :mod:`.apply`) that ``apply`` runs in order; the execution role,
+security groups and load balancing are planned by :mod:`.edge_plan`. Task definitions
 are registered only when they differ from the family's latest ACTIVE revision; services update
 only the fields that differ; a same-named service without this app's markers is refused.
 """
@@ -15,6 +16,9 @@ from cloudorch.diff import differences, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
+from cloudorch_providers.aws.live.edge_state import Edge
+from cloudorch_providers.aws.live.refs import Refs
 from cloudorch_providers.aws.live.state import OWNER, TOOL, Live, ecs_tags
 
 #: container keys we set; when the spec drops one, the live value must go too
@@ -90,15 +94,27 @@ def service_fields(desired: dict[str, Any], live: dict[str, Any], autoscaled: bo
         have = primary.get("serviceConnectConfiguration") or live.get("serviceConnectConfiguration")
         if have is not None and differences(desired["serviceConnectConfiguration"], have):
             fields.append("serviceConnectConfiguration")
+    if sorted(map(_balancer_key, desired.get("loadBalancers", []))) != \
+            sorted(map(_balancer_key, live.get("loadBalancers") or [])):
+        fields.append("loadBalancers")
+    if desired.get("healthCheckGracePeriodSeconds", 0) != (live.get("healthCheckGracePeriodSeconds") or 0) \
+            and desired.get("loadBalancers"):
+        fields.append("healthCheckGracePeriodSeconds")
     want_tags = {t["key"]: t["value"] for t in desired["tags"]}
     if differences(want_tags, ecs_tags(live)):
         fields.append("tags")
     return fields
 
 
+def _balancer_key(entry: dict[str, Any]) -> tuple:
+    return (entry.get("targetGroupArn"), entry.get("containerName"), entry.get("containerPort"))
+
+
 class Planner:
-    def __init__(self, ctx: Context, live: Live):
+    def __init__(self, ctx: Context, live: Live, edge: Edge | None = None, refs: Refs | None = None):
         self.ctx, self.live, self.app = ctx, live, ctx.app.name
+        self.refs = refs or Refs()
+        self.edge = EdgePlanner(self, ctx, edge or Edge(), self.refs)
         self.changes: list[Change] = []
 
     def add(self, action: Action, doc: Document | None, kind: str, name: str, service: str | None,
@@ -108,9 +124,13 @@ class Planner:
     def plan(self, docs: list[Document]) -> Plan:
         registering: set[str] = set()
         for doc in docs:
-            getattr(self, f"_{doc.kind.lower()}")(doc, registering)
+            if doc.kind in EDGE_KINDS:
+                self.edge.plan(doc)
+            else:
+                getattr(self, f"_{doc.kind.lower()}")(doc, registering)
         self._unwanted_autoscaling()
         self._orphans()
+        self.edge.unwanted()
         return Plan(self.app, "aws", self.changes)
 
     # -- one method per document kind --------------------------------------------------------------
@@ -157,6 +177,7 @@ class Planner:
             self.add(Action.NOOP, doc, "TaskDefinition", doc.name, doc.service)
 
     def _service(self, doc: Document, registering: set[str]) -> None:
+        doc = Document(doc.kind, doc.name, self.refs.resolve(doc.body), doc.service)
         live = self.live.services.get(doc.name)
         service = self.ctx.app.services[doc.service]
         if live is None or live.get("status") == "DRAINING":
@@ -234,19 +255,20 @@ class Planner:
                 ("ecs", "delete_service", {"cluster": ctx.cluster, "service": name, "force": True}),
             ], reason=reason)
         family = ctx.family(service)
-        if family in live.task_definitions:
+        revisions = live.revisions.get(family, [])
+        if revisions:  # only revisions carrying this app's markers: a hand-registered one stays
             self.add(Action.DELETE, None, "TaskDefinition", family, service,
-                     [("ecs", "deregister_family", {"family": family})], reason=reason)
+                     [("ecs", "deregister_revisions", {"revisions": revisions})], reason=reason)
         group = ctx.log_group(service)
-        if group in live.log_groups:
+        if group in live.log_groups and live.owned_by(live.log_groups[group].get("tags", {}), self.app):
             self.add(Action.DELETE, None, "LogGroup", group, service,
                      [("logs", "delete_log_group", {"logGroupName": group})], reason=reason)
 
 
-def destroy_plan(ctx: Context, live: Live) -> Plan:
+def destroy_plan(ctx: Context, live: Live, edge: Edge | None = None) -> Plan:
     """Every resource of the app carrying its markers (or named for it under our prefixes),
     dependants first; the cluster and namespace only when we created them and nothing else uses them."""
-    planner = Planner(ctx, live)
+    planner = Planner(ctx, live, edge)
     prefix = f"{ctx.app.name}-"
     services = set(ctx.app.services)
     services |= {n[len(prefix):] for n, s in live.services.items()
@@ -256,6 +278,7 @@ def destroy_plan(ctx: Context, live: Live) -> Plan:
         if service is not None and not live.owned_by(ecs_tags(service), ctx.app.name):
             continue  # a same-named service that is not ours: never touched
         planner.add_service_deletion(name, "")
+    planner.edge.unwanted(reason="")
     ours = {c.name for c in planner.changes if c.kind == "Service"}
     others = int(live.cluster.get("activeServicesCount", 0)) - len(ours) if live.cluster else 0
     if live.namespace is not None and live.namespace.get("tags", {}).get(OWNER) == ctx.app.name:

@@ -80,3 +80,17 @@ class TestAWSConformance(ProviderConformance):
     @classmethod
     def hooks(cls, sandbox):
         return BotoHooks(sandbox.config("aws"))
+
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def secrets_stored(cls, sandbox):
+        """As the README's quickstart does: the web shop's secrets are stored before it deploys
+        (Fargate stops tasks whose secrets do not exist)."""
+        from click.testing import CliRunner
+
+        from cloudorch.cli.main import cli
+
+        for name in ("session-key", "database-url"):
+            result = CliRunner().invoke(cli, ["secrets", "set", "-f", str(cls.example), "-p", "aws", "--sandbox", name],
+                                        input=f"dev-{name}", env=sandbox.env)
+            assert result.exit_code == 0, result.output
