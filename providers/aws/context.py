@@ -172,5 +172,14 @@ class Context:
     def default_value_from(self, secret: str) -> str:
         return f"/{self.app.name}/{secret}"
 
+    def app_secrets(self) -> set[str]:
+        """Every secret name the spec's services read (containers, sidecars, image pull)."""
+        names = set()
+        for service in self.app.services.values():
+            names |= set(service.secrets.values()) | {v for s in service.sidecars for v in s.secrets.values()}
+            if service.image_pull_secret:
+                names.add(service.image_pull_secret)
+        return names
+
     def is_mapped(self, secret: str) -> bool:
         return secret in self.settings.secrets

@@ -19,6 +19,16 @@ from cloudorch.errors import ProviderError, ProviderUnavailable
 USER_AGENT = "cloudorch"
 
 
+class TransientError(ProviderError):
+    """A transient AWS reply (see :data:`TRANSIENT`): a command fails with it, a poll tries again."""
+
+    def __init__(self, doing: str, exc: BaseException):
+        error = getattr(exc, "response", {}).get("Error", {}) if hasattr(exc, "response") else {}
+        self.code = error.get("Code") or type(exc).__name__
+        hint = _HINTS.get(self.code, "")
+        super().__init__(f"{doing}: {self.code}: {error.get('Message') or exc}{hint}")
+
+
 class Clients:
     """Lazily created, thread-safe boto3 clients sharing one session."""
 
@@ -70,11 +80,15 @@ def aws_errors(doing: str) -> Iterator[None]:
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or use --sandbox"
         ) from None
     except bx.ClientError as exc:
+        if transient(exc):
+            raise TransientError(doing, exc) from None
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "Error"), error.get("Message", str(exc))
         hint = _HINTS.get(code, "")
         raise ProviderError(f"{doing}: {code}: {message}{hint}") from None
     except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
+        if transient(exc):
+            raise TransientError(doing, exc) from None
         raise ProviderError(f"{doing}: cannot reach AWS ({exc}); check the network and the region") from None
     except bx.BotoCoreError as exc:
         raise ProviderError(f"{doing}: {exc}") from None
@@ -86,6 +100,29 @@ _HINTS = {
     "ExpiredTokenException": "; the AWS session has expired: log in again",
     "ThrottlingException": "; AWS kept throttling after retries: try again later or lower --parallel",
 }
+
+
+#: replies that say nothing about the app, only that this read did not get through (throttling
+#: after botocore's retries, a service hiccup, a resource that vanished between two reads of one
+#: status: a task's network interface deleted as the task stopped)
+TRANSIENT = frozenset({
+    "ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException",
+    "RequestThrottled", "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
+    "InternalError", "ServerException", "InvalidNetworkInterfaceID.NotFound",
+})
+
+
+def transient(exc: BaseException) -> str | None:
+    """The error code when ``exc`` is a transient AWS reply (or a dropped connection), else None."""
+    import botocore.exceptions as bx
+
+    if isinstance(exc, bx.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        return code if code in TRANSIENT else None
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
+                        bx.ConnectionClosedError)):
+        return type(exc).__name__
+    return None
 
 
 def region_hint() -> str | None:

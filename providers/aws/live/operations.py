@@ -93,8 +93,28 @@ class AWSLiveOperations:
     def status(self, services: Sequence[str] | None = None) -> AppStatus:
         from cloudorch_providers.aws.live.status import app_status
 
+        from cloudorch.provider import ServiceStatus, State
+        from cloudorch_providers.aws.live.clients import TransientError
+
         names = list(services) if services else list(self.app.services)
-        return app_status(self.aws, self.context(region=self.aws.region), names, self._definitions)
+        try:
+            status = app_status(self.aws, self.context(region=self.aws.region), names, self._definitions)
+        except TransientError as exc:
+            # while polling (deploy, secrets --roll) a transient reply is not news about the app:
+            # the poll sees the last status read (or a pending one) and tries again within its deadline
+            if self.deadline is None:
+                raise
+            known = {s.name: s for s in self._last_status}
+            return AppStatus(self.app.name, "aws", [
+                known.get(n) or ServiceStatus(n, State.PENDING, message=f"status not read yet ({exc.code})")
+                for n in names])
+        self._last_status = [s for s in status.services] + [s for s in self._last_status
+                                                             if s.name not in {x.name for x in status.services}]
+        return status
+
+    @cached_property
+    def _last_status(self) -> list:
+        return []
 
     @cached_property
     def _definitions(self) -> dict[str, Any]:

@@ -196,7 +196,7 @@ class Planner:
         for field in fields:
             if field == "tags":
                 continue
-            update[field] = doc.body[field]
+            update[field] = doc.body.get(field, [])  # loadBalancers: [] removes them
         steps = [("ecs", "update_service", update)] if len(update) > 2 else []
         if "tags" in fields:
             steps.append(("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
