@@ -1,7 +1,8 @@
 """boto3 clients for one command: real AWS through the standard credential chain, or the sandbox.
 
 Retries are botocore's ``standard`` mode (jittered backoff, throttling and 5xx retried, the
-retry quota honoured); connect/read timeouts are capped by the command's deadline. Every SDK error
+retry quota honoured; status polls retry once, since the poll itself tries again within the
+command's deadline while botocore's backoff would sleep past it); connect/read timeouts are capped by the command's deadline. Every SDK error
 is turned into one line naming the resource at :func:`aws_errors`.
 """
 
@@ -32,7 +33,8 @@ class TransientError(ProviderError):
 class Clients:
     """Lazily created, thread-safe boto3 clients sharing one session."""
 
-    def __init__(self, region: str | None, sandbox: dict[str, Any] | None, deadline: Deadline | None = None):
+    def __init__(self, region: str | None, sandbox: dict[str, Any] | None, deadline: Deadline | None = None,
+                 attempts: int = 6):
         import boto3
         import botocore.config
 
@@ -50,7 +52,7 @@ class Clients:
             raise ProviderError("no AWS region: set providers.aws.region in the spec, or AWS_REGION")
         read = 60.0 if deadline is None else max(1.0, deadline.remaining(60.0) or 60.0)
         self.config = botocore.config.Config(
-            retries={"mode": "standard", "max_attempts": 6},
+            retries={"mode": "standard", "max_attempts": attempts},
             connect_timeout=min(10.0, read), read_timeout=read,
             user_agent_extra=USER_AGENT, max_pool_connections=32,
         )

@@ -57,6 +57,13 @@ class AWSLiveOperations:
         return self.context(region=self.aws.region, subnets=subnets, account_id=account)
 
     @cached_property
+    def poll_aws(self):
+        """Clients for status polls: one retry (the poll loop is the retry, bounded by the deadline)."""
+        from cloudorch_providers.aws.live.clients import Clients
+
+        return Clients(self.settings.region, self.sandbox, self.deadline, attempts=2)
+
+    @cached_property
     def refs(self):
         """Live ids by ``Kind:name``, shared by this command's plan and apply."""
         from cloudorch_providers.aws.live.refs import Refs
@@ -98,7 +105,9 @@ class AWSLiveOperations:
 
         names = list(services) if services else list(self.app.services)
         try:
-            status = app_status(self.aws, self.context(region=self.aws.region), names, self._definitions)
+            polling = self.deadline is not None
+            aws = self.poll_aws if polling else self.aws
+            status = app_status(aws, self.context(region=aws.region), names, self._definitions)
         except TransientError as exc:
             # while polling (deploy, secrets --roll) a transient reply is not news about the app:
             # the poll sees the last status read (or a pending one) and tries again within its deadline

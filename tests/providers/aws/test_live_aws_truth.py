@@ -87,9 +87,9 @@ def test_transient_replies_while_polling_do_not_fail_a_deploy(box, code, status)
     p = provider(box, name)
     p.store_secret("token", "t")
     plan = p.plan()
-    # more failures than botocore retries, on the reads a status poll makes
+    # more failures than a poll's retries, on the reads a status poll makes
     box.admin("aws", "faults", "POST", {"match": "ecs:DescribeServices", "status": status, "code": code,
-                                        "message": "transient", "count": 12})
+                                        "message": "transient", "count": 8})
     result = deploy(p, plan, poll=0.1, deadline=Deadline(60))
     assert result.status.healthy
 
