@@ -50,7 +50,11 @@ from cloudorch_providers.aws.emulation.deployments import (
     Deployment,
     ServiceRecord,
     breaker_threshold,
+    count_clusters,
+    new_deployment,
     new_deployment_id,
+    service_cluster,
+    task_definition_arn,
 )
 from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
 from cloudorch_providers.aws.emulation.secrets import secret_problem
@@ -88,7 +92,7 @@ class EcsLifecycle:
                     continue
                 seen.add(service.arn)
                 self._service(backend, cluster, service, now)
-            _count_clusters(backend)
+            count_clusters(backend)
         for arn in set(self._records) - seen:
             del self._records[arn]
 
@@ -110,7 +114,7 @@ class EcsLifecycle:
             self._records.pop(service.arn, None)
             return
         record = self._record(backend, service, now)
-        td_arn = self._task_definition_arn(backend, service)
+        td_arn = task_definition_arn(backend, service)
         primary = record.deployments[0]
         exported = service.deployments[0]["id"] if service.deployments else primary.id
         if td_arn != primary.task_definition or exported != primary.id:
@@ -140,37 +144,17 @@ class EcsLifecycle:
             return record
         record = ServiceRecord(service)
         moto_id = service.deployments[0]["id"] if service.deployments else new_deployment_id()
-        td_arn = self._task_definition_arn(backend, service)
-        record.deployments.append(self._new_deployment(service, td_arn, now, moto_id))
+        td_arn = task_definition_arn(backend, service)
+        record.deployments.append(new_deployment(service, td_arn, now, moto_id))
         if getattr(service, "created_at", None) is None:
             service.created_at = utc(now)
         self._records[service.arn] = record
         return record
 
-    @staticmethod
-    def _task_definition_arn(backend, service) -> str:
-        if service.task_definition and ":task-definition/" not in service.task_definition:
-            try:
-                service.task_definition = backend.describe_task_definition(service.task_definition).arn
-            except Exception:  # noqa: BLE001 - moto validated it in UpdateService; keep what is there
-                pass
-        return service.task_definition or ""
-
-    @staticmethod
-    def _new_deployment(service, td_arn: str, now: float, dep_id: str | None = None) -> Deployment:
-        return Deployment(
-            id=dep_id or new_deployment_id(), task_definition=td_arn,
-            desired=service.desired_count, created=now, launch_type=service.launch_type,
-            capacity_provider_strategy=getattr(service, "capacity_provider_strategy", None),
-            platform_version=service.platform_version,
-            network_configuration=service.network_configuration or None,
-            service_connect=getattr(service, "service_connect_configuration", None),
-        )
-
     def _deploy(self, record: ServiceRecord, service, td_arn: str, now: float) -> Deployment:
         for old in record.deployments:
             old.status, old.updated = "ACTIVE", now
-        primary = self._new_deployment(service, td_arn, now)
+        primary = new_deployment(service, td_arn, now)
         record.deployments.insert(0, primary)
         record.steady = False
         return primary
@@ -336,20 +320,6 @@ class EcsLifecycle:
             record.warned.add(message)
         service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": utc(self.clock()), "message": message})
         del service.events[MAX_EVENTS:]
-
-
-def service_cluster(backend, service):
-    return backend.clusters.get(service.cluster_name)
-
-
-def _count_clusters(backend) -> None:
-    """DescribeClusters' counters, as ECS keeps them (moto leaves them at its own guesses)."""
-    for cluster in backend.clusters.values():
-        services = [s for s in backend.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE"]
-        tasks = [t for t in backend.tasks.get(cluster.name, {}).values() if t.desired_status == "RUNNING"]
-        cluster.active_services_count = len(services)
-        cluster.running_tasks_count = sum(1 for t in tasks if t.last_status == "RUNNING")
-        cluster.pending_tasks_count = sum(1 for t in tasks if t.last_status == "PENDING")
 
 
 def _tasks_of(backend, cluster, service) -> list[ServiceTask]:

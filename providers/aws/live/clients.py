@@ -2,7 +2,8 @@
 
 Retries are botocore's ``standard`` mode (jittered backoff, throttling and 5xx retried, the
 retry quota honoured; status polls retry once, since the poll itself tries again within the
-command's deadline while botocore's backoff would sleep past it); connect/read timeouts are capped by the command's deadline. Every SDK error
+command's deadline while botocore's backoff would sleep past it); connect/read timeouts are
+capped by the command's deadline. Every SDK error
 is turned into one line naming the resource at :func:`aws_errors`.
 """
 

@@ -96,8 +96,9 @@ class EdgePlanner:
             return
         self.refuse_unowned("IAM role", doc.name, kv_tags(role))
         if differences(json.loads(body["AssumeRolePolicyDocument"]), _policy(role["AssumeRolePolicyDocument"])):
-            self.add(Action.UPDATE, "Role", doc.name, [("iam", "update_assume_role_policy", {
-                "RoleName": doc.name, "PolicyDocument": body["AssumeRolePolicyDocument"]})], ["AssumeRolePolicyDocument"])
+            update = {"RoleName": doc.name, "PolicyDocument": body["AssumeRolePolicyDocument"]}
+            self.add(Action.UPDATE, "Role", doc.name, [("iam", "update_assume_role_policy", update)],
+                     ["AssumeRolePolicyDocument"])
         else:
             self.add(Action.NOOP, "Role", doc.name)
 
@@ -185,7 +186,8 @@ class EdgePlanner:
                      [("elbv2", "create_listener", body, f"Listener:{doc.name}")])
             return
         fields = [k for k in ("Protocol", "SslPolicy") if k in body and listener.get(k) != body[k]]
-        if [action_key(a) for a in listener.get("DefaultActions", [])] != [action_key(a) for a in body["DefaultActions"]]:
+        actions = [action_key(a) for a in listener.get("DefaultActions", [])]
+        if actions != [action_key(a) for a in body["DefaultActions"]]:
             fields.append("DefaultActions")
         certificates = sorted(c["CertificateArn"] for c in listener.get("Certificates") or [])
         if certificates != sorted(c["CertificateArn"] for c in body.get("Certificates", [])):

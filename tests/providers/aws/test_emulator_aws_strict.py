@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from emulator_fixtures import (  # noqa: F401 - fixtures
     REGION,
@@ -39,7 +40,8 @@ def role(aws, name: str, resources: list[str] | None, action: str = "secretsmana
     iam = aws.client("iam")
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     if resources is not None:
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [action], "Resource": resources}]}
+        policy = {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": [action], "Resource": resources}]}
         iam.put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy))
     return arn
 
@@ -128,12 +130,50 @@ def test_a_readable_secret_lets_the_task_run(aws, network, kind):
     assert tasks(ecs, "web", "STOPPED") == []
 
 
-def _target_group(aws, network, port: int) -> str:
+def _target_group(aws, network, port: int, listener: bool = True, health_port: str = "traffic-port") -> str:
     elb = aws.client("elbv2")
     vpc = aws.client("ec2").describe_subnets(SubnetIds=network["awsvpcConfiguration"]["subnets"][:1])
-    return elb.create_target_group(Name="web", Protocol="HTTP", Port=port, TargetType="ip",
-                                   VpcId=vpc["Subnets"][0]["VpcId"], HealthCheckPath="/"
-                                   )["TargetGroups"][0]["TargetGroupArn"]
+    arn = elb.create_target_group(Name="web", Protocol="HTTP", Port=port, TargetType="ip",
+                                  VpcId=vpc["Subnets"][0]["VpcId"], HealthCheckPath="/",
+                                  HealthCheckPort=health_port)["TargetGroups"][0]["TargetGroupArn"]
+    if listener:
+        lb = elb.create_load_balancer(Name="web", Subnets=network["awsvpcConfiguration"]["subnets"])
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}])
+    return arn
+
+
+def test_a_service_behind_a_target_group_without_load_balancer_is_refused(aws, network):
+    ecs = aws.client("ecs")
+    group = _target_group(aws, network, 80, listener=False)
+    with pytest.raises(ClientError) as caught:
+        create_service(ecs, network, "web", _plain_task(ecs), 1,
+                       loadBalancers=[{"targetGroupArn": group, "containerName": "web", "containerPort": 80}])
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "does not have an associated load balancer" in caught.value.response["Error"]["Message"]
+
+
+def test_a_load_balanced_container_port_must_exist(aws, network):
+    ecs = aws.client("ecs")
+    group = _target_group(aws, network, 80)
+    with pytest.raises(ClientError) as caught:
+        create_service(ecs, network, "web", _plain_task(ecs), 1,
+                       loadBalancers=[{"targetGroupArn": group, "containerName": "web", "containerPort": 81}])
+    assert "did not have a container port 81" in caught.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("container, message", [
+    ({"secrets": [{"name": "T", "valueFrom": "/x"}]}, "you must also specify a value for 'executionRoleArn'"),
+    ({"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogs-region": REGION}}},
+     "Fargate requires task definition to have execution role ARN to support log driver awslogs"),
+])
+def test_task_definitions_needing_an_execution_role_are_refused_without(aws, container, message):
+    with pytest.raises(ClientError) as caught:
+        aws.client("ecs").register_task_definition(
+            family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "web", "image": "nginx:1.27.2", **container}])
+    assert caught.value.response["Error"]["Code"] == "ClientException"
+    assert message in caught.value.response["Error"]["Message"]
 
 
 def _plain_task(ecs) -> str:
@@ -159,10 +199,10 @@ def test_running_tasks_are_healthy_targets_and_leave_when_the_service_goes(aws, 
 
 
 def test_a_task_failing_its_target_health_check_is_replaced(aws, network):
-    ecs, elb = aws.client("ecs"), aws.client("elbv2")
-    group = _target_group(aws, network, 8080)
-    create_service(ecs, network, "web", _plain_task(ecs), 1,  # nothing listens on 8080
-                   loadBalancers=[{"targetGroupArn": group, "containerName": "web", "containerPort": 8080}])
+    ecs = aws.client("ecs")
+    group = _target_group(aws, network, 80, health_port="8081")  # nothing listens on the checked port
+    create_service(ecs, network, "web", _plain_task(ecs), 1,
+                   loadBalancers=[{"targetGroupArn": group, "containerName": "web", "containerPort": 80}])
 
     def failed():
         stopped = tasks(ecs, "web", "STOPPED")

@@ -67,7 +67,8 @@ def test_webshop_report(load_example):
     assert notes["services.web.resources"].startswith(
         "the task needs 0.75 vCPU (768 CPU units) and 1536 MiB (the service + 1 sidecar), not a Fargate "
         "size: rounded up to 1 vCPU (1024 CPU units) and 2048 MiB")
-    assert "Application Load Balancer webshop, HTTP on 80, target group webshop-web-80" in notes["services.web.ports.public"]
+    public = notes["services.web.ports.public"]
+    assert "Application Load Balancer webshop, HTTP on 80, target group webshop-web-80" in public
     assert "admits them only from the load balancer" in notes["services.web.ports.public"]
     assert "needs curl or wget" in notes["services.web.health.http"]
     assert "needs nc or bash" in notes["services.redis.health.tcp"]
