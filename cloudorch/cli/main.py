@@ -105,9 +105,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         if os.environ.get("CLOUDORCH_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set CLOUDORCH_DEBUG=1 for a traceback)",
-                   err=True)
+            import traceback
+
+            traceback.print_exc()  # the same exit code with or without the traceback
+        else:
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set CLOUDORCH_DEBUG=1 for a traceback)",
+                       err=True)
         sys.exit(70)
     sys.exit(rc if isinstance(rc, int) else 0)
 
