@@ -99,21 +99,27 @@ def _latest(aws: Clients, family: str, definitions: dict[str, Any]) -> str | Non
 
 def rolled_back(aws: Clients, ctx: Context, name: str, live: dict[str, Any], primary: dict[str, Any],
                 definitions: dict[str, Any]) -> str | None:
-    """Why the service is not on the spec's revision because the circuit breaker rolled it back."""
-    failed = next((d for d in live.get("deployments", []) if d.get("rolloutState") == "FAILED"), None)
-    if failed is not None and failed is not primary:
+    """Why the service does not run the spec's revision: the circuit breaker failed its deployment
+    (and rolls back, or has rolled back, to the revision serving now). None when it did not."""
+    deployments = live.get("deployments", [])
+    failed = next((d for d in deployments if d.get("rolloutState") == "FAILED"), None)
+    if failed is not None:
         new = failed.get("taskDefinition", "")
+        others = [d.get("taskDefinition") for d in deployments if d is not failed]
+        target = live.get("taskDefinition") if live.get("taskDefinition") != new else None
+        serving = next((t for t in others if t and t != new), None) or target
     else:
         latest = _latest(aws, ctx.family(name), definitions)
         events = [e.get("message", "") for e in live.get("events", [])]
         if not latest or latest == primary.get("taskDefinition") or not any("deployment failed" in e for e in events):
             return None
-        new = latest
+        new, serving = latest, primary.get("taskDefinition")
     reasons = _stopped_reasons(aws, ctx, live, {"taskDefinition": new})
-    why = reasons[0] if reasons else (failed or {}).get("rolloutStateReason", "its tasks failed to start")
-    serving = _revision(primary.get("taskDefinition") or live.get("taskDefinition", ""))
-    return (f"new revision {_revision(new)} failed and the ECS circuit breaker rolled back to {serving}, which "
-            f"is serving now: {why}")
+    why = reasons[0] if reasons else (failed or {}).get("rolloutStateReason") or "its tasks failed to start"
+    if not serving:
+        return f"new revision {_revision(new)} failed (ECS deployment circuit breaker): {why}"
+    return (f"new revision {_revision(new)} failed and the ECS circuit breaker rolled back to {_revision(serving)}, "
+            f"which is serving now: {why}")
 
 
 def with_fix(ctx: Context, message: str) -> str:
@@ -161,7 +167,7 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
         status.state = State.STOPPED
     elif rollback:
         status.state, status.message = State.FAILED, with_fix(ctx, rollback)
-    elif rollout == "FAILED" or (running == 0 and reasons):
+    elif running == 0 and reasons:
         status.state = State.FAILED
         status.message = reasons[0] if reasons else primary.get("rolloutStateReason", "deployment failed")
     elif running >= desired and len(live.get("deployments", [])) <= 1 and rollout in (None, "COMPLETED"):
