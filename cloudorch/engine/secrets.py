@@ -57,18 +57,17 @@ def check_secret_value(name: str, value: str) -> None:
 
 
 def store_secret(provider: Provider, name: str, value: str, *, roll: bool = False,
-                 deadline: Deadline | None = None, on_status: StatusCallback | None = None,
+                 deadline: Deadline, on_status: StatusCallback | None = None,
                  on_restart: Callable[[str], None] | None = None) -> SecretStored:
     """Store ``value`` as secret ``name``; with ``roll``, restart the services that read it and
     wait until they are healthy again (raises NotHealthy, exit 4, when they are not)."""
     services = check_secret_name(provider, name)
     check_secret_value(name, value)
-    where = provider.store_secret(name, value)
+    where = provider.store_secret(name, value, deadline=deadline)
     result = SecretStored(name, where, services)
     if roll and services:
-        deadline = deadline or Deadline(None)
         for service in services:
-            provider.restart(service)
+            provider.restart(service, deadline=deadline)
             if on_restart:
                 on_restart(service)
         result.status = wait_healthy(provider, services, deadline, on_status)

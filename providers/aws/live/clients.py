@@ -1,15 +1,18 @@
 """boto3 clients for one command: real AWS through the standard credential chain, or the sandbox.
 
 Retries are botocore's ``standard`` mode (jittered backoff, throttling and 5xx retried, the
-retry quota honoured; status polls retry once, since the poll itself tries again within the
-command's deadline while botocore's backoff would sleep past it); connect/read timeouts are
-capped by the command's deadline. Every SDK error
-is turned into one line naming the resource at :func:`aws_errors`.
+retry quota honoured); connect/read timeouts and the number of attempts come from the operation's
+deadline (:func:`cloudorch.live.timeouts.budget`), so a hanging reply ends the command by its
+``--timeout``. Every SDK error is turned into one line naming the resource at :func:`aws_errors`,
+by the error table :func:`error_table` (the core kit's :mod:`cloudorch.live.errors`): its kinds
+decide the exit code and whether a status poll retries (throttling, 5xx, connection failures, and
+a resource that vanished between two reads of one status: transient).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -17,27 +20,17 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.live.timeouts import Timeouts, budget
 
 USER_AGENT = "cloudorch"
 
 
-class TransientError(ProviderError):
-    """A transient AWS reply (see :data:`TRANSIENT`): a command fails with it, a poll tries again."""
+class AWSSession:
+    """One boto3 session per command; :meth:`bound` gives the clients of one operation, whose
+    timeouts and retry budget come from that operation's deadline."""
 
-    def __init__(self, doing: str, exc: BaseException):
-        error = getattr(exc, "response", {}).get("Error", {}) if hasattr(exc, "response") else {}
-        self.code = error.get("Code") or type(exc).__name__
-        hint = _HINTS.get(self.code, "")
-        super().__init__(f"{doing}: {self.code}: {error.get('Message') or exc}{hint}")
-
-
-class Clients:
-    """Lazily created, thread-safe boto3 clients sharing one session."""
-
-    def __init__(self, region: str | None, sandbox: dict[str, Any] | None, deadline: Deadline | None = None,
-                 attempts: int = 6):
+    def __init__(self, region: str | None, sandbox: dict[str, Any] | None):
         import boto3
-        import botocore.config
 
         self.sandbox = sandbox
         if sandbox:
@@ -51,28 +44,90 @@ class Clients:
         self.region = self.session.region_name
         if not self.region:
             raise ProviderError("no AWS region: set providers.aws.region in the spec, or AWS_REGION")
-        read = 60.0 if deadline is None else max(1.0, deadline.remaining(60.0) or 60.0)
-        self.config = botocore.config.Config(
-            retries={"mode": "standard", "max_attempts": attempts},
-            connect_timeout=min(10.0, read), read_timeout=read,
-            user_agent_extra=USER_AGENT, max_pool_connections=32,
-        )
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, tuple[Timeouts, Any]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, service: str):
+    def bound(self, deadline: Deadline) -> Clients:
+        return Clients(self, deadline)
+
+    def client(self, service: str, deadline: Deadline) -> Any:
+        """The ``service`` client, rebuilt when ``deadline`` leaves less time than its timeouts assume
+        (botocore fixes a client's timeouts and retries when it is created)."""
+        import botocore.config
+
         with self._lock:
-            if service not in self._clients:
-                kwargs: dict[str, Any] = {"config": self.config}
+            cached = self._clients.get(service)
+            if cached is None or cached[0].stale(deadline):
+                t = budget(deadline)
+                config = botocore.config.Config(
+                    retries={"mode": "standard", "total_max_attempts": t.attempts},
+                    connect_timeout=t.connect, read_timeout=t.read,
+                    user_agent_extra=USER_AGENT, max_pool_connections=32,
+                )
+                kwargs: dict[str, Any] = {"config": config}
                 if self.sandbox:
                     kwargs["endpoint_url"] = self.sandbox["url"]
-                self._clients[service] = self.session.client(service, **kwargs)
-            return self._clients[service]
+                cached = self._clients[service] = (t, self.session.client(service, **kwargs))
+            return cached[1]
+
+
+class Clients:
+    """``aws("ecs")``: the clients of one operation, under its deadline."""
+
+    def __init__(self, session: AWSSession, deadline: Deadline):
+        self.session, self.deadline = session, deadline
+        self.region = session.region
+
+    def __call__(self, service: str) -> Any:
+        return self.session.client(service, self.deadline)
+
+
+@functools.cache
+def error_table():
+    """AWS's errors by kind (see :mod:`cloudorch.live.errors`); built on first use (imports botocore)."""
+    import botocore.exceptions as bx
+
+    from cloudorch.live.errors import ErrorTable, Kind, Rule
+
+    def code(exc: BaseException):
+        return exc.response.get("Error", {}).get("Code") if isinstance(exc, bx.ClientError) else None
+
+    def message(exc: BaseException) -> str:
+        if isinstance(exc, bx.ClientError):
+            error = exc.response.get("Error", {})
+            return f"{error.get('Code', 'Error')}: {error.get('Message') or exc}"
+        return str(exc)
+
+    return ErrorTable("AWS", [
+        Rule(Kind.CREDENTIALS, codes={"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure",
+                                      "SignatureDoesNotMatch"}, hint="the AWS credentials are invalid"),
+        Rule(Kind.CREDENTIALS, codes={"ExpiredTokenException", "ExpiredToken", "RequestExpired"},
+             hint="the AWS session has expired: log in again"),
+        Rule(Kind.PERMISSION, codes={"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}),
+        Rule(Kind.THROTTLED, codes={"ThrottlingException", "Throttling", "RequestLimitExceeded",
+                                    "TooManyRequestsException", "RequestThrottled"}),
+        Rule(Kind.UNAVAILABLE, codes={"ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
+                                      "InternalError", "ServerException", "Unavailable"}),
+        # a task's network interface deleted as the task stopped, between two reads of one status
+        Rule(Kind.UNAVAILABLE, codes={"InvalidNetworkInterfaceID.NotFound"},
+             hint="a task's network interface went away while it was read"),
+        Rule(Kind.UNREACHABLE, types=(bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
+                                      bx.ConnectionClosedError),
+             hint="cannot reach AWS: check the network and the region"),
+        Rule(Kind.INVALID, codes={"InvalidParameterException", "InvalidParameterValue", "ValidationError",
+                                  "ValidationException", "ClientException", "MalformedPolicyDocument"}, hint=""),
+        Rule(Kind.NOT_FOUND, codes={"ResourceNotFoundException", "NoSuchEntity", "ClusterNotFoundException",
+                                    "ServiceNotFoundException", "LoadBalancerNotFound", "TargetGroupNotFound",
+                                    "InvalidGroup.NotFound"}, hint=""),
+        Rule(Kind.CONFLICT, codes={"DependencyViolation", "ResourceInUse", "ResourceInUseException",
+                                   "ConcurrentModificationException"}),
+        Rule(Kind.OTHER, types=(bx.ClientError, bx.BotoCoreError), hint=""),
+    ], code=code, message=message)
 
 
 @contextlib.contextmanager
 def aws_errors(doing: str) -> Iterator[None]:
-    """Turn botocore errors inside the block into one-line ProviderErrors: ``doing: what; fix``."""
+    """Turn botocore errors inside the block into one-line errors: ``doing: what; fix``."""
     import botocore.exceptions as bx
 
     try:
@@ -82,50 +137,11 @@ def aws_errors(doing: str) -> Iterator[None]:
             f"{doing}: no AWS credentials found; configure them (aws configure, AWS_PROFILE, or "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or use --sandbox"
         ) from None
-    except bx.ClientError as exc:
-        if transient(exc):
-            raise TransientError(doing, exc) from None
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), error.get("Message", str(exc))
-        hint = _HINTS.get(code, "")
-        raise ProviderError(f"{doing}: {code}: {message}{hint}") from None
-    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        if transient(exc):
-            raise TransientError(doing, exc) from None
-        raise ProviderError(f"{doing}: cannot reach AWS ({exc}); check the network and the region") from None
-    except bx.BotoCoreError as exc:
-        raise ProviderError(f"{doing}: {exc}") from None
-
-
-_HINTS = {
-    "AccessDeniedException": "; the credentials lack this permission",
-    "UnrecognizedClientException": "; the AWS credentials are invalid",
-    "ExpiredTokenException": "; the AWS session has expired: log in again",
-    "ThrottlingException": "; AWS kept throttling after retries: try again later or lower --parallel",
-}
-
-
-#: replies that say nothing about the app, only that this read did not get through (throttling
-#: after botocore's retries, a service hiccup, a resource that vanished between two reads of one
-#: status: a task's network interface deleted as the task stopped)
-TRANSIENT = frozenset({
-    "ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException",
-    "RequestThrottled", "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
-    "InternalError", "ServerException", "InvalidNetworkInterfaceID.NotFound",
-})
-
-
-def transient(exc: BaseException) -> str | None:
-    """The error code when ``exc`` is a transient AWS reply (or a dropped connection), else None."""
-    import botocore.exceptions as bx
-
-    if isinstance(exc, bx.ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        return code if code in TRANSIENT else None
-    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
-                        bx.ConnectionClosedError)):
-        return type(exc).__name__
-    return None
+    except Exception as exc:
+        translated = error_table().translate(exc, doing)
+        if translated is None or translated is exc:
+            raise
+        raise translated from None
 
 
 def region_hint() -> str | None:

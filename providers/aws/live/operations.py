@@ -1,9 +1,12 @@
 """The AWS provider's live operations, mixed into :class:`cloudorch_providers.aws.provider.AWSProvider`.
 
+Each operation takes the command's deadline and works through ``self._aws(deadline)``: the
+session's clients with timeouts from that deadline (:mod:`.clients`).
+
 Deploy-time resolution: the region (settings, else the AWS chain), the account (settings, else
-STS), the default VPC's subnets when ``providers.aws.subnets`` is empty (each looked up once per
-command); the ids of the app's security groups, load balancers and target groups are found by the
-plan's live read or by the creates (:mod:`.refs`).
+STS), the default VPC's subnets when ``providers.aws.subnets`` is empty (once per command); the
+ids of the app's security groups, load balancers and target groups are found by the plan's live
+read or by the creates (:mod:`.refs`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
-from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan
+from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan, SecretLocation
 from cloudorch.spec.models import Autoscale
 from cloudorch_providers.aws import convert
 from cloudorch_providers.aws.context import Context
@@ -23,45 +26,43 @@ from cloudorch_providers.aws.convert_service import scalable_target, scaling_pol
 
 
 class AWSLiveOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.deadline``, ``self.context()``."""
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.context()``."""
 
     @cached_property
-    def aws(self):
-        from cloudorch_providers.aws.live.clients import Clients
+    def _session(self):
+        from cloudorch_providers.aws.live.clients import AWSSession
 
-        return Clients(self.settings.region, self.sandbox, self.deadline)
+        return AWSSession(self.settings.region, self.sandbox)
 
-    @property
-    def _deadline(self) -> Deadline:
-        return self.deadline or Deadline(None)
+    def _aws(self, deadline: Deadline):
+        return self._session.bound(deadline)
 
     # -- resolution -------------------------------------------------------------------------------
-    @cached_property
-    def live_context(self) -> Context:
-        """The context with the region and network resolved (for plan and deploy)."""
+    _resolved: Context | None = None
+
+    def live_context(self, aws) -> Context:
+        """The context with the region, account and network resolved (for plan and deploy; once per command)."""
+        if self._resolved is None:
+            self._resolved = self._resolve_context(aws)
+        return self._resolved
+
+    def _resolve_context(self, aws) -> Context:
         from cloudorch_providers.aws.live.clients import aws_errors
 
         subnets = list(self.settings.subnets)
         if not subnets:
-            ec2 = self.aws("ec2")
-            with aws_errors(f"finding the default VPC in {self.aws.region}"):
+            ec2 = aws("ec2")
+            with aws_errors(f"finding the default VPC in {aws.region}"):
                 vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
                 if not vpcs:
-                    raise ProviderError(f"no default VPC in {self.aws.region}; set providers.aws.subnets "
+                    raise ProviderError(f"no default VPC in {aws.region}; set providers.aws.subnets "
                                         "(and security_groups) in the spec")
                 reply = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
                                                       {"Name": "default-for-az", "Values": ["true"]}])
                 subnets = sorted(s["SubnetId"] for s in reply["Subnets"])
         with aws_errors("finding the AWS account (sts GetCallerIdentity)"):
-            account = self.settings.account_id or self.aws("sts").get_caller_identity()["Account"]
-        return self.context(region=self.aws.region, subnets=subnets, account_id=account)
-
-    @cached_property
-    def poll_aws(self):
-        """Clients for status polls: one retry (the poll loop is the retry, bounded by the deadline)."""
-        from cloudorch_providers.aws.live.clients import Clients
-
-        return Clients(self.settings.region, self.sandbox, self.deadline, attempts=2)
+            account = self.settings.account_id or aws("sts").get_caller_identity()["Account"]
+        return self.context(region=aws.region, subnets=subnets, account_id=account)
 
     @cached_property
     def refs(self):
@@ -70,79 +71,58 @@ class AWSLiveOperations:
 
         return Refs()
 
-    def _documents(self) -> list[Document]:
-        ctx = self.live_context
+    def _documents(self, aws) -> list[Document]:
+        ctx = self.live_context(aws)
         self.check(ctx)
         return convert.render(ctx)
 
-    def _read(self):
+    # -- the interface ----------------------------------------------------------------------------
+    def plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.aws.live.edge_state import read_edge
+        from cloudorch_providers.aws.live.plan import Planner
         from cloudorch_providers.aws.live.state import read_live
 
-        return read_live(self.aws, self.live_context, uses_service_connect(self.app))
-
-    # -- the interface ----------------------------------------------------------------------------
-    def plan(self) -> Plan:
-        from cloudorch_providers.aws.live.plan import Planner
-
-        from cloudorch_providers.aws.live.edge_state import read_edge
-
-        docs = self._documents()
-        live = self._read()
-        edge = read_edge(self.aws, self.live_context, self.refs)
+        aws = self._aws(deadline)
+        docs = self._documents(aws)
+        ctx = self.live_context(aws)
+        live = read_live(aws, ctx, uses_service_connect(self.app))
+        edge = read_edge(aws, ctx, self.refs)
         self._definitions.update({d["taskDefinitionArn"]: d for d in live.task_definitions.values()})
-        return Planner(self.live_context, live, edge, self.refs).plan(docs)
+        return Planner(ctx, live, edge, self.refs).plan(docs)
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.apply import apply_change
 
-        apply_change(self.aws, change, self._deadline, self.refs)
+        apply_change(self._aws(deadline), change, deadline, self.refs)
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
+        """A transient failure raises a transient CloudError: the engine's waits retry it until the
+        deadline (:func:`cloudorch.live.errors.poll`)."""
         from cloudorch_providers.aws.live.status import app_status
 
-        from cloudorch.provider import ServiceStatus, State
-        from cloudorch_providers.aws.live.clients import TransientError
-
+        aws = self._aws(deadline)
         names = list(services) if services else list(self.app.services)
-        try:
-            polling = self.deadline is not None
-            aws = self.poll_aws if polling else self.aws
-            status = app_status(aws, self.context(region=aws.region), names, self._definitions)
-        except TransientError as exc:
-            # while polling (deploy, secrets --roll) a transient reply is not news about the app:
-            # the poll sees the last status read (or a pending one) and tries again within its deadline
-            if self.deadline is None:
-                raise
-            known = {s.name: s for s in self._last_status}
-            return AppStatus(self.app.name, "aws", [
-                known.get(n) or ServiceStatus(n, State.PENDING, message=f"status not read yet ({exc.code})")
-                for n in names])
-        self._last_status = [s for s in status.services] + [s for s in self._last_status
-                                                             if s.name not in {x.name for x in status.services}]
-        return status
-
-    @cached_property
-    def _last_status(self) -> list:
-        return []
+        return app_status(aws, self.context(region=aws.region), names, self._definitions)
 
     @cached_property
     def _definitions(self) -> dict[str, Any]:
         """Task definitions by ARN (immutable), shared by every status call of this command."""
         return {}
 
-    def scale(self, service: str, replicas: int) -> None:
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.clients import aws_errors
 
-        ctx = self.context(region=self.aws.region)
+        aws = self._aws(deadline)
+        ctx = self.context(region=aws.region)
         with aws_errors(f"scaling ECS service {ctx.service_name(service)}"):
-            self.aws("ecs").update_service(cluster=ctx.cluster, service=ctx.service_name(service),
-                                           desiredCount=replicas)
+            aws("ecs").update_service(cluster=ctx.cluster, service=ctx.service_name(service), desiredCount=replicas)
 
-    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+    def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.clients import aws_errors
 
-        ctx = self.context(region=self.aws.region)
-        scaling = self.aws("application-autoscaling")
+        aws = self._aws(deadline)
+        ctx = self.context(region=aws.region)
+        scaling = aws("application-autoscaling")
         with aws_errors(f"setting autoscaling of ECS service {ctx.service_name(service)}"):
             if policy is None:
                 import botocore.exceptions
@@ -159,34 +139,39 @@ class AWSLiveOperations:
             scaling.put_scaling_policy(**scaling_policy(ctx, service, spec_service))
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
         from cloudorch_providers.aws.live.logs import read_logs
 
-        return read_logs(self.aws, self.context(region=self.aws.region), services, since, tail)
+        aws = self._aws(deadline)
+        return read_logs(aws, self.context(region=aws.region), services, since, tail)
 
-    def store_secret(self, name: str, value: str) -> str:
+    def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
         from cloudorch_providers.aws.live.secrets import store
 
-        return store(self.aws, self.context(region=self.aws.region), name, value)
+        aws = self._aws(deadline)
+        return store(aws, self.context(region=aws.region), name, value)
 
-    def secret_locations(self) -> list:
+    def secret_locations(self, *, deadline: Deadline) -> list[SecretLocation]:
         from cloudorch_providers.aws.live.secrets import locations
 
-        return locations(self.aws, self.context(region=self.aws.region))
+        aws = self._aws(deadline)
+        return locations(aws, self.context(region=aws.region))
 
-    def restart(self, service: str) -> None:
+    def restart(self, service: str, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.secrets import restart
 
-        restart(self.aws, self.context(region=self.aws.region), service)
+        aws = self._aws(deadline)
+        restart(aws, self.context(region=aws.region), service)
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.aws.live.edge_state import read_edge
         from cloudorch_providers.aws.live.plan import destroy_plan
         from cloudorch_providers.aws.live.state import read_live
 
-        ctx = self.live_context
-        live = read_live(self.aws, ctx, with_namespace=uses_service_connect(self.app), destroying=True)
-        return destroy_plan(ctx, live, read_edge(self.aws, ctx, self.refs))
+        aws = self._aws(deadline)
+        ctx = self.live_context(aws)
+        live = read_live(aws, ctx, with_namespace=uses_service_connect(self.app), destroying=True)
+        return destroy_plan(ctx, live, read_edge(aws, ctx, self.refs))
 
     def _unused(self) -> Any:  # pragma: no cover - keeps the mixin's contract visible to type checkers
         return self.app, self.settings, self.sandbox

@@ -62,20 +62,16 @@ def _stopped_reasons(aws: Clients, ctx: Context, service: dict[str, Any], deploy
 
 def _task_ip_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports: list[int]) -> list[str]:
     """Each running task's public IP; an interface that vanished meanwhile (its task stopped
-    between the two reads: InvalidNetworkInterfaceID.NotFound) is skipped."""
-    import botocore.exceptions
-
+    between the two reads) is skipped."""
     enis = [detail["value"] for task in _tasks(aws, ctx, service, "RUNNING")
             for attachment in task.get("attachments", []) for detail in attachment.get("details", [])
             if detail.get("name") == "networkInterfaceId"]
-    interfaces = []
-    for eni in enis:
-        try:
-            interfaces += aws("ec2").describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"]
-        except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "InvalidNetworkInterfaceID.NotFound":
-                raise
-    ips = sorted({i.get("Association", {}).get("PublicIp") for i in interfaces} - {None})
+    if not enis:
+        return []
+    # a filter, not NetworkInterfaceIds: an ENI deleted since ListTasks (its task stopping during a
+    # rollout) is simply absent instead of failing the whole call with InvalidNetworkInterfaceID.NotFound
+    reply = aws("ec2").describe_network_interfaces(Filters=[{"Name": "network-interface-id", "Values": enis}])
+    ips = sorted({i.get("Association", {}).get("PublicIp") for i in reply["NetworkInterfaces"]} - {None})
     return [f"{ip}:{port}" for ip in ips for port in ports]
 
 

@@ -10,6 +10,7 @@ import json
 import boto3
 import pytest
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine import deploy
 from cloudorch.engine.destroy import destroy
 from cloudorch.errors import ProviderError
@@ -61,8 +62,8 @@ def provider(box, text: str = SPEC):
 @pytest.fixture(scope="module")
 def deployed(box, clients):
     p = provider(box)
-    p.store_secret("token", "t0ken")
-    result = deploy(p, p.plan(), poll=0.2)
+    p.store_secret("token", "t0ken", deadline=Deadline(60))
+    result = deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
     assert result.status.healthy, result.status
     return result
 
@@ -72,7 +73,7 @@ def mutating(box) -> list[str]:
 
 
 def pending(box) -> dict[tuple[str, str], tuple[str, list[str]]]:
-    return {(c.kind, c.name): (str(c.action), c.fields) for c in provider(box).plan().pending}
+    return {(c.kind, c.name): (str(c.action), c.fields) for c in provider(box).plan(deadline=Deadline(60)).pending}
 
 
 def test_everything_a_task_needs_is_created_and_tagged(deployed, clients):
@@ -92,9 +93,12 @@ def test_everything_a_task_needs_is_created_and_tagged(deployed, clients):
     assert tasks_rules == {(80, tasks), (80, lb), (8080, tasks), (8080, lb), (9000, tasks), (6379, tasks), (6379, lb)}
     assert not any(p.get("IpRanges") for p in groups["edge-tasks"]["IpPermissions"])  # nothing from outside
     assert {p["FromPort"] for p in groups["edge-lb"]["IpPermissions"]} == {80, 6379}
-    balancers = {b["LoadBalancerName"]: b for b in elb.describe_load_balancers()["LoadBalancers"]}
+    # moto's state is per process: other test modules' apps may share this emulator
+    balancers = {b["LoadBalancerName"]: b for b in elb.describe_load_balancers()["LoadBalancers"]
+                 if b["LoadBalancerName"].startswith("edge")}
     assert {n: b["Type"] for n, b in balancers.items()} == {"edge": "application", "edge-net": "network"}
-    groups_tg = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]}
+    groups_tg = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]
+                 if t["TargetGroupName"].startswith("edge-")}
     assert set(groups_tg) == {"edge-web-80", "edge-api-8080", "edge-db-6379"}
     assert groups_tg["edge-web-80"]["HealthCheckPath"] == "/healthz"
     assert groups_tg["edge-web-80"]["HealthCheckIntervalSeconds"] == 10
@@ -119,7 +123,7 @@ def test_status_shows_the_load_balancers_addresses(deployed):
 def test_redeploy_makes_no_mutating_call(deployed, box):
     box.clear_requests("aws")
     p = provider(box)
-    plan = p.plan()
+    plan = p.plan(deadline=Deadline(60))
     assert plan.empty, plan.pending
     deploy(p, plan, poll=0.2)
     assert mutating(box) == []
@@ -144,7 +148,7 @@ def test_drift_is_repaired(deployed, box, clients):
         ("RolePolicy", "edge-execution-us-east-1/cloudorch-execution"): ("update", ["PolicyDocument"]),
     }
     p = provider(box)
-    deploy(p, p.plan(), poll=0.2)
+    deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
     assert pending(box) == {}
     [tasks] = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["edge-tasks"]}])["SecurityGroups"]
     assert 22 not in {p["FromPort"] for p in tasks["IpPermissions"]}
@@ -157,13 +161,13 @@ def test_a_deleted_listener_is_recreated(deployed, box, clients):
     elb.delete_listener(ListenerArn=listener["ListenerArn"])
     assert pending(box) == {("Listener", "edge-net:6379"): ("create", [])}
     p = provider(box)
-    deploy(p, p.plan(), poll=0.2)
+    deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
     assert pending(box) == {}
 
 
 def test_a_public_port_made_private_drops_its_load_balancing(deployed, box):
     text = SPEC.replace("[{port: 6379, public: true}]", "[{port: 6379}]")
-    deletions = {(c.kind, c.name) for c in provider(box, text).plan().pending if c.action is Action.DELETE}
+    deletions = {(c.kind, c.name) for c in provider(box, text).plan(deadline=Deadline(60)).pending if c.action is Action.DELETE}
     assert deletions == {("LoadBalancer", "edge-net"), ("TargetGroup", "edge-db-6379")}
 
 
@@ -171,13 +175,13 @@ def test_an_unowned_role_of_the_same_name_is_refused(box, clients):
     text = SPEC.replace("name: edge", "name: other")
     clients("iam").create_role(RoleName="other-execution-us-east-1", AssumeRolePolicyDocument="{}")
     with pytest.raises(ProviderError, match="IAM role other-execution-us-east-1 exists but is not managed"):
-        provider(box, text).plan()
+        provider(box, text).plan(deadline=Deadline(60))
 
 
 def test_given_roles_and_groups_are_used_as_they_are(box):
     text = SPEC.replace("aws: {region: us-east-1}", "aws: {region: us-east-1, execution_role_arn: mine, "
                         "security_groups: [sg-0123456789abcdef0]}")
-    plan = provider(box, text).plan()
+    plan = provider(box, text).plan(deadline=Deadline(60))
     made = {(c.kind, str(c.action)) for c in plan.changes if c.kind in {"Role", "RolePolicy", "SecurityGroup",
                                                                        "SecurityGroupIngress"}}
     # nothing of that kind is made or changed; the ones made before are no longer needed
@@ -193,14 +197,15 @@ def test_destroy_deletes_ours_in_dependency_order_and_leaves_look_alikes(deploye
     handmade = elb.create_target_group(Name="edge-handmade", Protocol="HTTP", Port=80, VpcId=vpc,
                                        TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
     p = provider(box)
-    plan = p.destroy_plan()
+    plan = p.destroy_plan(deadline=Deadline(60))
     kinds = [c.kind for c in plan.pending]
     assert kinds.index("Service") < kinds.index("LoadBalancer") < kinds.index("TargetGroup") \
         < kinds.index("SecurityGroup") < kinds.index("Role")
     destroy(p, plan)
-    assert [t["TargetGroupArn"] for t in elb.describe_target_groups()["TargetGroups"]] == [handmade]
-    assert elb.describe_load_balancers()["LoadBalancers"] == []
+    assert [t["TargetGroupArn"] for t in elb.describe_target_groups()["TargetGroups"]
+            if t["TargetGroupName"].startswith("edge-")] == [handmade]
+    assert not [b for b in elb.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"].startswith("edge")]
     assert ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["edge-tasks", "edge-lb"]}]
                                         )["SecurityGroups"] == []
     assert "edge-execution-us-east-1" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
-    assert provider(box).destroy_plan().empty
+    assert provider(box).destroy_plan(deadline=Deadline(60)).empty
