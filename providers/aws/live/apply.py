@@ -1,9 +1,12 @@
-"""Carrying out one planned Change: its steps, in order.
+"""Carrying out one planned Change: its steps (the core kit's :class:`~cloudorch.live.plan.Step`), in order.
 
-A step is ``(client, operation, kwargs)`` or ``(client, operation, kwargs, capture)``: the kwargs'
-``${Kind:name}`` references are replaced with live ids first, and ``capture`` (``Kind:name``)
+:func:`call` makes the step of one AWS API call, ``client.operation(**kwargs)``: when it runs, the
+kwargs' ``${Kind:name}`` references are replaced with live ids, and ``capture`` (``Kind:name``)
 records the id the reply carries (a created group's id, a load balancer's ARN...) for the steps
-after it."""
+after it. Calls that are more than one API call (a Cloud Map namespace created and waited for, a
+family's owned revisions deregistered, a security group deleted once no interface uses it) are
+steps of their own functions. Every step runs as ``step.run(aws, refs, deadline)``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
+from cloudorch.live.plan import Step, run_steps
 from cloudorch.provider import Change
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
 from cloudorch_providers.aws.live.refs import Refs
@@ -25,24 +29,29 @@ _CAPTURED = {
 }
 
 
+def call(client: str, operation: str, kwargs: dict[str, Any], capture: str | None = None) -> Step:
+    """The step of one API call (see the module docstring)."""
+    special = _SPECIAL.get(operation)
+    if special is not None:
+        return Step(special, (), dict(kwargs), on=f"{client}:{operation}")
+    return Step(_sdk, (client, operation, capture), dict(kwargs), on=f"{client}:{operation}")
+
+
 def apply_change(aws: Clients, change: Change, deadline: Deadline, refs: Refs | None = None) -> None:
-    refs = refs or Refs()
-    for step in change.payload or []:
-        service, operation, kwargs = step[:3]
-        capture = step[3] if len(step) > 3 else None
-        with aws_errors(f"{change.action} {change.kind} {change.name}"):
-            kwargs = refs.resolve(kwargs, strict=True)
-            special = _SPECIAL.get(operation)
-            if special:
-                reply = special(aws, kwargs, deadline)
-            else:
-                reply = getattr(aws(service), operation)(**kwargs)
-            if capture:
-                kind, _, name = capture.partition(":")
-                refs.set(kind, name or None, _CAPTURED[operation](reply))
+    with aws_errors(f"{change.action} {change.kind} {change.name}"):
+        run_steps(change, aws, refs or Refs(), deadline)
 
 
-def _create_namespace(aws: Clients, kwargs: dict[str, Any], deadline: Deadline) -> None:
+def _sdk(aws: Clients, refs: Refs, deadline: Deadline, client: str, operation: str, capture: str | None, /,
+         **kwargs: Any) -> Any:
+    reply = getattr(aws(client), operation)(**refs.resolve(kwargs, strict=True))
+    if capture:
+        kind, _, name = capture.partition(":")
+        refs.set(kind, name or None, _CAPTURED[operation](reply))
+    return reply
+
+
+def _create_namespace(aws: Clients, refs: Refs, deadline: Deadline, **kwargs: Any) -> None:
     sd = aws("servicediscovery")
     operation = sd.create_http_namespace(**kwargs)["OperationId"]
     while True:
@@ -55,17 +64,17 @@ def _create_namespace(aws: Clients, kwargs: dict[str, Any], deadline: Deadline) 
         deadline.sleep(1.0)
 
 
-def _deregister_revisions(aws: Clients, kwargs: dict[str, Any], deadline: Deadline) -> None:
+def _deregister_revisions(aws: Clients, refs: Refs, deadline: Deadline, *, revisions: list[str]) -> None:
     ecs = aws("ecs")
-    for arn in kwargs["revisions"]:
+    for arn in revisions:
         ecs.deregister_task_definition(taskDefinition=arn)
 
 
-def _delete_namespace(aws: Clients, kwargs: dict[str, Any], deadline: Deadline) -> None:
+def _delete_namespace(aws: Clients, refs: Refs, deadline: Deadline, **kwargs: Any) -> None:
     aws("servicediscovery").delete_namespace(**kwargs)
 
 
-def _delete_security_group(aws: Clients, kwargs: dict[str, Any], deadline: Deadline) -> None:
+def _delete_security_group(aws: Clients, refs: Refs, deadline: Deadline, **kwargs: Any) -> None:
     """Deleting a group fails with DependencyViolation while network interfaces (stopping tasks, a
     deleted load balancer's nodes) still use it, for up to minutes: retried until the deadline."""
     import botocore.exceptions

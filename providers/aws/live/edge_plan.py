@@ -21,8 +21,9 @@ from cloudorch.provider import Action, Document
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.convert_access import POLICY_NAME
 from cloudorch_providers.aws.live.edge_state import Edge, kv_tags
+from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.refs import Refs
-from cloudorch_providers.aws.live.state import OWNER, TOOL
+from cloudorch_providers.aws.live.state import MARKERS
 
 HEALTH_FIELDS = ("HealthCheckEnabled", "HealthCheckProtocol", "HealthCheckPort", "HealthCheckPath",
                  "HealthCheckIntervalSeconds", "HealthCheckTimeoutSeconds", "HealthyThresholdCount",
@@ -32,7 +33,7 @@ EDGE_KINDS = frozenset({"Role", "RolePolicy", "SecurityGroup", "SecurityGroupIng
 
 
 def owned(tags: dict[str, str], app: str) -> bool:
-    return tags.get(OWNER) == app and tags.get(TOOL) == "cloudorch"
+    return MARKERS.owns(tags, app)
 
 
 def flatten(permissions: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
@@ -79,10 +80,7 @@ class EdgePlanner:
         self.planner.add(action, None, kind, name, None, list(steps), list(fields), reason)
 
     def refuse_unowned(self, kind: str, name: str, tags: dict[str, str]) -> None:
-        from cloudorch_providers.aws.live.plan import not_ours
-
-        if not owned(tags, self.app):
-            raise not_ours(kind, name, "", tags, self.app)
+        MARKERS.ensure(kind, name, tags, self.app)
 
     def plan(self, doc: Document) -> None:
         self.wanted.add((doc.kind, doc.name))
@@ -92,12 +90,12 @@ class EdgePlanner:
     def _role(self, doc: Document, body: dict[str, Any]) -> None:
         role = self.edge.role
         if role is None:
-            self.add(Action.CREATE, "Role", doc.name, [("iam", "create_role", body)])
+            self.add(Action.CREATE, "Role", doc.name, [call("iam", "create_role", body)])
             return
         self.refuse_unowned("IAM role", doc.name, kv_tags(role))
         if differences(json.loads(body["AssumeRolePolicyDocument"]), _policy(role["AssumeRolePolicyDocument"])):
             update = {"RoleName": doc.name, "PolicyDocument": body["AssumeRolePolicyDocument"]}
-            self.add(Action.UPDATE, "Role", doc.name, [("iam", "update_assume_role_policy", update)],
+            self.add(Action.UPDATE, "Role", doc.name, [call("iam", "update_assume_role_policy", update)],
                      ["AssumeRolePolicyDocument"])
         else:
             self.add(Action.NOOP, "Role", doc.name)
@@ -108,14 +106,14 @@ class EdgePlanner:
             self.add(Action.NOOP, "RolePolicy", doc.name)
             return
         self.add(Action.CREATE if live is None else Action.UPDATE, "RolePolicy", doc.name,
-                 [("iam", "put_role_policy", body)], [] if live is None else ["PolicyDocument"])
+                 [call("iam", "put_role_policy", body)], [] if live is None else ["PolicyDocument"])
 
     # -- security groups -------------------------------------------------------------------------
     def _securitygroup(self, doc: Document, body: dict[str, Any]) -> None:
         group = self.edge.groups.get(doc.name)
         if group is None:
             self.add(Action.CREATE, "SecurityGroup", doc.name,
-                     [("ec2", "create_security_group", body, f"SecurityGroup:{doc.name}")])
+                     [call("ec2", "create_security_group", body, f"SecurityGroup:{doc.name}")])
             return
         self.refuse_unowned("security group", doc.name, kv_tags(group))
         self.add(Action.NOOP, "SecurityGroup", doc.name)
@@ -128,10 +126,11 @@ class EdgePlanner:
         extra = [p for k, p in have.items() if k not in want]
         steps = []
         if missing:
-            steps.append(("ec2", "authorize_security_group_ingress", {
+            steps.append(call("ec2", "authorize_security_group_ingress", {
                 "GroupId": body["GroupId"], "IpPermissions": missing, "TagSpecifications": body["TagSpecifications"]}))
         if extra:
-            steps.append(("ec2", "revoke_security_group_ingress", {"GroupId": body["GroupId"], "IpPermissions": extra}))
+            steps.append(call("ec2", "revoke_security_group_ingress",
+                              {"GroupId": body["GroupId"], "IpPermissions": extra}))
         if not steps:
             self.add(Action.NOOP, "SecurityGroupIngress", doc.name)
         else:
@@ -143,7 +142,7 @@ class EdgePlanner:
         lb = self.edge.balancers.get(doc.name)
         if lb is None:
             self.add(Action.CREATE, "LoadBalancer", doc.name,
-                     [("elbv2", "create_load_balancer", body, f"LoadBalancer:{doc.name}")])
+                     [call("elbv2", "create_load_balancer", body, f"LoadBalancer:{doc.name}")])
             return
         self.refuse_unowned("load balancer", doc.name, kv_tags(lb))
         if lb.get("Type") != body["Type"]:
@@ -152,12 +151,12 @@ class EdgePlanner:
         steps, fields = [], []
         arn = lb["LoadBalancerArn"]
         if sorted(lb.get("SecurityGroups", [])) != sorted(body["SecurityGroups"]):
-            steps.append(("elbv2", "set_security_groups", {"LoadBalancerArn": arn,
+            steps.append(call("elbv2", "set_security_groups", {"LoadBalancerArn": arn,
                                                            "SecurityGroups": body["SecurityGroups"]}))
             fields.append("SecurityGroups")
         live_subnets = sorted(z["SubnetId"] for z in lb.get("AvailabilityZones", []))
         if body["Subnets"] and live_subnets != sorted(body["Subnets"]):
-            steps.append(("elbv2", "set_subnets", {"LoadBalancerArn": arn, "Subnets": body["Subnets"]}))
+            steps.append(call("elbv2", "set_subnets", {"LoadBalancerArn": arn, "Subnets": body["Subnets"]}))
             fields.append("Subnets")
         self.add(Action.UPDATE if steps else Action.NOOP, "LoadBalancer", doc.name, steps, fields)
 
@@ -165,7 +164,7 @@ class EdgePlanner:
         tg = self.edge.target_groups.get(doc.name)
         if tg is None:
             self.add(Action.CREATE, "TargetGroup", doc.name,
-                     [("elbv2", "create_target_group", body, f"TargetGroup:{doc.name}")])
+                     [call("elbv2", "create_target_group", body, f"TargetGroup:{doc.name}")])
             return
         self.refuse_unowned("target group", doc.name, kv_tags(tg))
         for key in ("Protocol", "Port", "VpcId", "TargetType"):
@@ -174,7 +173,7 @@ class EdgePlanner:
                                     "AWS cannot change it in place: run cloudorch destroy, then deploy")
         fields = [k for k in HEALTH_FIELDS if k in body and differences(body[k], tg.get(k))]
         if fields:
-            self.add(Action.UPDATE, "TargetGroup", doc.name, [("elbv2", "modify_target_group", {
+            self.add(Action.UPDATE, "TargetGroup", doc.name, [call("elbv2", "modify_target_group", {
                 "TargetGroupArn": tg["TargetGroupArn"], **{k: body[k] for k in fields}})], fields)
         else:
             self.add(Action.NOOP, "TargetGroup", doc.name)
@@ -183,7 +182,7 @@ class EdgePlanner:
         listener = self.edge.listeners.get(doc.name)
         if listener is None:
             self.add(Action.CREATE, "Listener", doc.name,
-                     [("elbv2", "create_listener", body, f"Listener:{doc.name}")])
+                     [call("elbv2", "create_listener", body, f"Listener:{doc.name}")])
             return
         fields = [k for k in ("Protocol", "SslPolicy") if k in body and listener.get(k) != body[k]]
         actions = [action_key(a) for a in listener.get("DefaultActions", [])]
@@ -196,14 +195,14 @@ class EdgePlanner:
             update = {"ListenerArn": listener["ListenerArn"], "Port": body["Port"], "Protocol": body["Protocol"],
                       "DefaultActions": body["DefaultActions"]}
             update |= {k: body[k] for k in ("SslPolicy", "Certificates") if k in body}
-            self.add(Action.UPDATE, "Listener", doc.name, [("elbv2", "modify_listener", update)], fields)
+            self.add(Action.UPDATE, "Listener", doc.name, [call("elbv2", "modify_listener", update)], fields)
         else:
             self.add(Action.NOOP, "Listener", doc.name)
 
     def _listenerrule(self, doc: Document, body: dict[str, Any]) -> None:
         rule = self.edge.rules.get(doc.name)
         if rule is None:
-            self.add(Action.CREATE, "ListenerRule", doc.name, [("elbv2", "create_rule", body)])
+            self.add(Action.CREATE, "ListenerRule", doc.name, [call("elbv2", "create_rule", body)])
             return
         fields = []
         if sorted(condition_key(c) for c in rule.get("Conditions", [])) != \
@@ -212,7 +211,7 @@ class EdgePlanner:
         if [action_key(a) for a in rule.get("Actions", [])] != [action_key(a) for a in body["Actions"]]:
             fields.append("Actions")
         if fields:
-            self.add(Action.UPDATE, "ListenerRule", doc.name, [("elbv2", "modify_rule", {
+            self.add(Action.UPDATE, "ListenerRule", doc.name, [call("elbv2", "modify_rule", {
                 "RuleArn": rule["RuleArn"], "Conditions": body["Conditions"], "Actions": body["Actions"]})], fields)
         else:
             self.add(Action.NOOP, "ListenerRule", doc.name)
@@ -226,29 +225,29 @@ class EdgePlanner:
         for key, rule in sorted(edge.rules.items()):
             if key.split(":")[0] in our_lbs - gone_lbs and ("ListenerRule", key) not in self.wanted:
                 self.add(Action.DELETE, "ListenerRule", key,
-                         [("elbv2", "delete_rule", {"RuleArn": rule["RuleArn"]})], reason=reason)
+                         [call("elbv2", "delete_rule", {"RuleArn": rule["RuleArn"]})], reason=reason)
         for key, listener in sorted(edge.listeners.items()):
             if key.split(":")[0] in our_lbs - gone_lbs and ("Listener", key) not in self.wanted:
                 self.add(Action.DELETE, "Listener", key,
-                         [("elbv2", "delete_listener", {"ListenerArn": listener["ListenerArn"]})], reason=reason)
+                         [call("elbv2", "delete_listener", {"ListenerArn": listener["ListenerArn"]})], reason=reason)
         for name in sorted(gone_lbs):
-            self.add(Action.DELETE, "LoadBalancer", name, [("elbv2", "delete_load_balancer", {
+            self.add(Action.DELETE, "LoadBalancer", name, [call("elbv2", "delete_load_balancer", {
                 "LoadBalancerArn": edge.balancers[name]["LoadBalancerArn"]})], reason=reason)
         for name, tg in sorted(edge.target_groups.items()):
             if owned(kv_tags(tg), app) and ("TargetGroup", name) not in self.wanted:
-                self.add(Action.DELETE, "TargetGroup", name, [("elbv2", "delete_target_group", {
+                self.add(Action.DELETE, "TargetGroup", name, [call("elbv2", "delete_target_group", {
                     "TargetGroupArn": tg["TargetGroupArn"]})], reason=reason)
         for name in (self.ctx.tasks_security_group, self.ctx.lb_security_group):
             group = edge.groups.get(name)
             if group is not None and owned(kv_tags(group), app) and ("SecurityGroup", name) not in self.wanted:
                 self.add(Action.DELETE, "SecurityGroup", name,
-                         [("ec2", "delete_security_group", {"GroupId": group["GroupId"]})], reason=reason)
+                         [call("ec2", "delete_security_group", {"GroupId": group["GroupId"]})], reason=reason)
         role = edge.role
         if role is not None and owned(kv_tags(role), app) and ("Role", role["RoleName"]) not in self.wanted:
-            steps = [("iam", "delete_role_policy", {"RoleName": role["RoleName"], "PolicyName": POLICY_NAME})] \
+            steps = [call("iam", "delete_role_policy", {"RoleName": role["RoleName"], "PolicyName": POLICY_NAME})] \
                 if edge.role_policy is not None else []
             self.add(Action.DELETE, "Role", role["RoleName"],
-                     steps + [("iam", "delete_role", {"RoleName": role["RoleName"]})], reason=reason)
+                     steps + [call("iam", "delete_role", {"RoleName": role["RoleName"]})], reason=reason)
 
 
 def _policy(document: Any) -> dict[str, Any]:

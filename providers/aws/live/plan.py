@@ -18,8 +18,9 @@ from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
 from cloudorch_providers.aws.live.edge_state import Edge
+from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.refs import Refs
-from cloudorch_providers.aws.live.state import OWNER, TOOL, Live, ecs_tags
+from cloudorch_providers.aws.live.state import MARKERS, OWNER, Live, ecs_tags
 
 #: container keys we set; when the spec drops one, the live value must go too
 MANAGED_CONTAINER_KEYS = ("entryPoint", "command", "environment", "secrets", "portMappings", "healthCheck",
@@ -35,12 +36,8 @@ def client_token(*parts: Any) -> str:
 
 
 def not_ours(kind: str, name: str, where: str, tags: dict[str, str], app: str) -> ProviderError:
-    owner = f"it belongs to cloudorch app {tags[OWNER]!r}" if tags.get(OWNER) and tags.get(OWNER) != app \
-        else f"it has no {OWNER}={app} / {TOOL}=cloudorch tags"
-    return ProviderError(
-        f"{kind} {name} {where}exists but is not managed by cloudorch for app {app!r} ({owner}); refusing "
-        "to adopt or change it: rename the app or service, or remove that resource yourself"
-    )
+    """The kit's one-line refusal of a same-named resource that is not this app's."""
+    return MARKERS.not_ours(kind, name, tags, app, where=where.strip())
 
 
 def task_definition_fields(desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
@@ -136,7 +133,7 @@ class Planner:
     # -- one method per document kind --------------------------------------------------------------
     def _cluster(self, doc: Document, _) -> None:
         if self.live.cluster is None:
-            self.add(Action.CREATE, doc, "Cluster", doc.name, None, [("ecs", "create_cluster", doc.body)])
+            self.add(Action.CREATE, doc, "Cluster", doc.name, None, [call("ecs", "create_cluster", doc.body)])
         else:
             self.add(Action.NOOP, doc, "Cluster", doc.name, None)
 
@@ -144,14 +141,14 @@ class Planner:
         if self.live.namespace is None:
             body = dict(doc.body, CreatorRequestId=client_token(self.app, "namespace", doc.body))
             self.add(Action.CREATE, doc, "Namespace", doc.name, None,
-                     [("servicediscovery", "create_http_namespace", body)])
+                     [call("servicediscovery", "create_http_namespace", body)])
         else:
             self.add(Action.NOOP, doc, "Namespace", doc.name, None)
 
     def _loggroup(self, doc: Document, _) -> None:
         if doc.name not in self.live.log_groups:
             self.add(Action.CREATE, doc, "LogGroup", doc.name, doc.service,
-                     [("logs", "create_log_group", doc.body)])
+                     [call("logs", "create_log_group", doc.body)])
         else:
             self.add(Action.NOOP, doc, "LogGroup", doc.name, doc.service)
 
@@ -159,7 +156,7 @@ class Planner:
         group = self.live.log_groups.get(doc.name, {})
         if group.get("retentionInDays") != doc.body["retentionInDays"]:
             self.add(Action.UPDATE if group else Action.CREATE, doc, "LogRetention", doc.name, doc.service,
-                     [("logs", "put_retention_policy", doc.body)], ["retentionInDays"])
+                     [call("logs", "put_retention_policy", doc.body)], ["retentionInDays"])
         else:
             self.add(Action.NOOP, doc, "LogRetention", doc.name, doc.service)
 
@@ -171,7 +168,7 @@ class Planner:
         if fields:
             registering.add(doc.name)
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "TaskDefinition", doc.name,
-                     doc.service, [("ecs", "register_task_definition", doc.body)],
+                     doc.service, [call("ecs", "register_task_definition", doc.body)],
                      [] if live is None else top_fields(fields))
         else:
             self.add(Action.NOOP, doc, "TaskDefinition", doc.name, doc.service)
@@ -182,7 +179,7 @@ class Planner:
         service = self.ctx.app.services[doc.service]
         if live is None or live.get("status") == "DRAINING":
             body = dict(doc.body, clientToken=client_token(self.app, doc.name, doc.body))
-            self.add(Action.CREATE, doc, "Service", doc.name, doc.service, [("ecs", "create_service", body)])
+            self.add(Action.CREATE, doc, "Service", doc.name, doc.service, [call("ecs", "create_service", body)])
             return
         if not self.live.owned_by(ecs_tags(live), self.app):
             raise not_ours("ECS service", doc.name, f"in cluster {self.ctx.cluster} ", ecs_tags(live), self.app)
@@ -197,9 +194,9 @@ class Planner:
             if field == "tags":
                 continue
             update[field] = doc.body.get(field, [])  # loadBalancers: [] removes them
-        steps = [("ecs", "update_service", update)] if len(update) > 2 else []
+        steps = [call("ecs", "update_service", update)] if len(update) > 2 else []
         if "tags" in fields:
-            steps.append(("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
+            steps.append(call("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
         self.add(Action.UPDATE, doc, "Service", doc.name, doc.service, steps, fields)
 
     def _scalabletarget(self, doc: Document, _) -> None:
@@ -208,7 +205,7 @@ class Planner:
                                           if live.get(k) != doc.body[k]]
         if live is None or fields:
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "ScalableTarget", doc.name,
-                     doc.service, [("application-autoscaling", "register_scalable_target", doc.body)], fields)
+                     doc.service, [call("application-autoscaling", "register_scalable_target", doc.body)], fields)
         else:
             self.add(Action.NOOP, doc, "ScalableTarget", doc.name, doc.service)
 
@@ -219,7 +216,7 @@ class Planner:
         fields = [] if live is None else top_fields(differences(want, have))
         if live is None or fields:
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "ScalingPolicy", doc.name,
-                     doc.service, [("application-autoscaling", "put_scaling_policy", doc.body)], fields)
+                     doc.service, [call("application-autoscaling", "put_scaling_policy", doc.body)], fields)
         else:
             self.add(Action.NOOP, doc, "ScalingPolicy", doc.name, doc.service)
 
@@ -228,7 +225,7 @@ class Planner:
         resource_id = self.ctx.resource_id(service)
         if resource_id in self.live.targets:
             self.add(Action.DELETE, None, "ScalableTarget", resource_id, service,
-                     [("application-autoscaling", "deregister_scalable_target",
+                     [call("application-autoscaling", "deregister_scalable_target",
                        {"ServiceNamespace": "ecs", "ResourceId": resource_id,
                         "ScalableDimension": "ecs:service:DesiredCount"})], reason=reason)
 
@@ -252,17 +249,17 @@ class Planner:
         name = ctx.service_name(service)
         if name in live.services and live.services[name].get("status") == "ACTIVE":
             self.add(Action.DELETE, None, "Service", name, service, [
-                ("ecs", "delete_service", {"cluster": ctx.cluster, "service": name, "force": True}),
+                call("ecs", "delete_service", {"cluster": ctx.cluster, "service": name, "force": True}),
             ], reason=reason)
         family = ctx.family(service)
         revisions = live.revisions.get(family, [])
         if revisions:  # only revisions carrying this app's markers: a hand-registered one stays
             self.add(Action.DELETE, None, "TaskDefinition", family, service,
-                     [("ecs", "deregister_revisions", {"revisions": revisions})], reason=reason)
+                     [call("ecs", "deregister_revisions", {"revisions": revisions})], reason=reason)
         group = ctx.log_group(service)
         if group in live.log_groups and live.owned_by(live.log_groups[group].get("tags", {}), self.app):
             self.add(Action.DELETE, None, "LogGroup", group, service,
-                     [("logs", "delete_log_group", {"logGroupName": group})], reason=reason)
+                     [call("logs", "delete_log_group", {"logGroupName": group})], reason=reason)
 
 
 def destroy_plan(ctx: Context, live: Live, edge: Edge | None = None) -> Plan:
@@ -281,14 +278,14 @@ def destroy_plan(ctx: Context, live: Live, edge: Edge | None = None) -> Plan:
     planner.edge.unwanted(reason="")
     ours = {c.name for c in planner.changes if c.kind == "Service"}
     others = int(live.cluster.get("activeServicesCount", 0)) - len(ours) if live.cluster else 0
-    if live.namespace is not None and live.namespace.get("tags", {}).get(OWNER) == ctx.app.name:
+    if live.namespace is not None and MARKERS.owns(live.namespace.get("tags", {}), ctx.app.name):
         planner.add(Action.DELETE, None, "Namespace", ctx.namespace, None,
-                    [("servicediscovery", "delete_namespace", {"Id": live.namespace["Id"]})])
+                    [call("servicediscovery", "delete_namespace", {"Id": live.namespace["Id"]})])
     if live.cluster is not None and live.owned_by(ecs_tags(live.cluster), ctx.app.name):
         if others > 0:
             planner.add(Action.NOOP, None, "Cluster", ctx.cluster, None,
                         reason=f"kept: it also runs {others} services that are not this app's")
         else:
             planner.add(Action.DELETE, None, "Cluster", ctx.cluster, None,
-                        [("ecs", "delete_cluster", {"cluster": ctx.cluster})])
+                        [call("ecs", "delete_cluster", {"cluster": ctx.cluster})])
     return Plan(ctx.app.name, "aws", planner.changes)

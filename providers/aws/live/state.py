@@ -10,7 +10,11 @@ from typing import Any
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
 
-OWNER, TOOL = "cloudorch-app", "managed-by"
+from cloudorch.live.ownership import Markers
+
+#: the ownership markers (the core kit's rule; AWSProvider.ownership is the same default)
+MARKERS = Markers()
+OWNER = MARKERS.owner_key
 
 
 def ecs_tags(resource: dict[str, Any]) -> dict[str, str]:
@@ -35,7 +39,7 @@ class Live:
     revisions: dict[str, list[str]] = field(default_factory=dict)
 
     def owned_by(self, resource_tags: dict[str, str], app: str) -> bool:
-        return resource_tags.get(OWNER) == app and resource_tags.get(TOOL) == "cloudorch"
+        return MARKERS.owns(resource_tags, app)
 
 
 def read_cluster(aws: Clients, ctx: Context) -> dict[str, Any] | None:
@@ -109,7 +113,7 @@ def read_revisions(aws: Clients, ctx: Context, family: str) -> list[str]:
                 continue
             tags = {t["key"]: t["value"] for t in
                     ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags", [])}
-            if tags.get(OWNER) == ctx.app.name and tags.get(TOOL) == "cloudorch":
+            if MARKERS.owns(tags, ctx.app.name):
                 found.append(arn)
     return found
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from cloudorch.provider import AppStatus, ServiceStatus, State
+from cloudorch.live import health
+from cloudorch.live.health import Facts
+from cloudorch.provider import AppStatus, ServiceStatus
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.convert_network import endpoints, public_http, public_tcp
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
@@ -140,8 +142,7 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
                    definitions: dict[str, dict[str, Any]], balancers: dict[str, str] | None = None) -> ServiceStatus:
     spec = ctx.app.services[name] if name in ctx.app.services else None
     if live is None or live.get("status") != "ACTIVE":
-        return ServiceStatus(name, State.MISSING, desired=spec.desired_replicas if spec else 0,
-                             message="not deployed")
+        return health.service_status(name, None, desired=spec.desired_replicas if spec else 0)
     desired, running, pending = live.get("desiredCount", 0), live.get("runningCount", 0), live.get("pendingCount", 0)
     primary = _primary(live)
     definition_arn = primary.get("taskDefinition") or live.get("taskDefinition", "")
@@ -151,29 +152,22 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
         definitions[definition_arn] = definition
     main = next((c for c in definition["containerDefinitions"] if c.get("essential", True)),
                 definition["containerDefinitions"][0])
-    status = ServiceStatus(name, State.PENDING, desired=desired, running=running, pending=pending,
-                           image=main.get("image", ""), revision=definition_arn.rsplit("/", 1)[-1])
     rollout = primary.get("rolloutState")
     deployment = primary or {"taskDefinition": definition_arn}
     reasons = [with_fix(ctx, r) for r in _stopped_reasons(aws, ctx, live, deployment)] if running < desired else []
     rollback = rolled_back(aws, ctx, name, live, primary, definitions) if primary else None
-    status.failed = max(len(reasons), int(primary.get("failedTasks", 0)) if running < desired else 0)
     events = [e.get("message", "") for e in live.get("events", [])]
-    if desired == 0:
-        status.state = State.STOPPED
-    elif rollback:
-        status.state, status.message = State.FAILED, with_fix(ctx, rollback)
-    elif running == 0 and reasons:
-        status.state = State.FAILED
-        status.message = reasons[0] if reasons else primary.get("rolloutStateReason", "deployment failed")
-    elif running >= desired and len(live.get("deployments", [])) <= 1 and rollout in (None, "COMPLETED"):
-        status.state = State.HEALTHY
-    elif len(live.get("deployments", [])) > 1 or rollout == "IN_PROGRESS":
-        status.state = State.PROGRESSING
-        status.message = primary.get("rolloutStateReason", "") or (events[0] if events else "")
-    elif running > 0:
-        status.state = State.DEGRADED
-        status.message = reasons[0] if reasons else f"{desired - running} of {desired} replicas not running"
+    facts = Facts(  # the kit's classifier decides the state from these
+        desired=desired, running=running, pending=pending,
+        failed=max(len(reasons), int(primary.get("failedTasks", 0)) if running < desired else 0),
+        failures=reasons if running == 0 else [],  # replicas of this revision cannot start
+        gave_up=with_fix(ctx, rollback) if rollback else "",
+        rolling=len(live.get("deployments", [])) > 1 or rollout == "IN_PROGRESS",
+        progress=primary.get("rolloutStateReason", "") or (events[0] if events else ""),
+        waiting=reasons[0] if reasons else "",
+    )
+    status = health.service_status(name, facts, image=main.get("image", ""),
+                                   revision=definition_arn.rsplit("/", 1)[-1])
     if spec:
         status.endpoints = endpoints(ctx, name, balancers or {})
         udp = [p.port for p in spec.ports if p.public and p.protocol == "udp"]
