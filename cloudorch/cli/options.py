@@ -50,7 +50,23 @@ sandbox = click.option(
 )
 
 
-def output(*formats: str, default: str = "table"):
-    return click.option("-o", "--output", "output", type=click.Choice(formats),
+class _Formats(click.Choice):
+    """A choice of formats whose refusal can say what the user probably meant."""
+
+    def __init__(self, formats, hint: str = ""):
+        super().__init__(formats)
+        self.hint = hint
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            if self.hint:
+                exc.message = f"{exc.message} ({self.hint})"
+            raise
+
+
+def output(*formats: str, default: str = "table", hint: str = ""):
+    return click.option("-o", "--output", "output", type=_Formats(formats, hint),
                         default=from_group("output", default), show_default=default,
                         help=f"Output format: {' | '.join(formats)}.")

@@ -22,10 +22,14 @@ Examples:
 @options.provider
 @click.option("-d", "--out-dir", "out_dir", type=click.Path(file_okay=False),
               help="Write one file per resource into this directory (in the -o format).")
-@options.output("yaml", "json", default="yaml")
-def command(spec_path: str, provider_name: str | None, out_dir: str | None, output: str) -> int:
+@options.output("yaml", "json", default="yaml", hint="-o is the format; write files into a directory with -d DIR")
+@click.option("--format", "legacy_format", type=click.Choice(["yaml", "json"]), hidden=True,
+              help="Former name of -o (kept so existing scripts work).")
+def command(spec_path: str, provider_name: str | None, out_dir: str | None, output: str,
+            legacy_format: str | None) -> int:
     from cloudorch.session import open_provider, open_spec
 
+    output = legacy_format or output
     spec = open_spec(spec_path)
     documents = open_provider(spec, provider_name).render()
     if out_dir:

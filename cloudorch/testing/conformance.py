@@ -30,16 +30,16 @@ import time
 import pytest
 
 from cloudorch.provider import Capability
-from cloudorch.testing.harness import WEBSHOP_SECRETS, ConformanceHarness, service
+from cloudorch.testing.harness import SPEC_ENV, WEBSHOP_SECRETS, ConformanceHarness, service
 from cloudorch.testing.release_steps import ReleaseSteps
 
-#: spec fields of the web shop that a provider maps or not (``validate`` says, per field), and text
-#: that the native documents contain when it maps them (the field reached what is sent)
+#: spec fields of the web shop that a provider maps or not (``validate`` says, per field), and what
+#: the native documents contain when it maps them (the field reached what is sent)
 RENDERED_FIELDS = {
-    "services.web.volumes": "/var/cache/nginx",
-    "services.web.sidecars": "fluent/fluent-bit:3.1.9",
-    "services.api.health": "/healthz",
-    "services.api.secrets": "DATABASE_URL",
+    "services.web.volumes": lambda app: app.services["web"].volumes[0].path,
+    "services.web.sidecars": lambda app: app.services["web"].sidecars[0].name,
+    "services.api.health": lambda app: app.services["api"].health.http.path,
+    "services.api.secrets": lambda app: next(iter(app.services["api"].secrets)),
 }
 
 
@@ -55,13 +55,13 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
 
     def test_plan_is_empty_after_deploy(self, sandbox, deployed):
         result = self.cli(sandbox, "plan", "-o", "json")
-        assert self.exit_code(result) == 0, result.output
+        assert self.exit_code(result) == 0, self.why(result)
         assert json.loads(result.stdout) == {"changes": []}
 
     def test_redeploy_makes_no_mutating_call(self, sandbox, deployed):
         sandbox.clear_requests(self.api)
         result = self.deploy(sandbox)
-        assert self.exit_code(result) == 0, result.output
+        assert self.exit_code(result) == 0, self.why(result)
         assert self.mutating(sandbox) == []
         assert sandbox.requests(self.api), "the redeploy should still have read the live state"
 
@@ -71,12 +71,12 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
             return
         try:
             result = self.cli(sandbox, "scale", "worker=3", "--timeout", str(self.timeout))
-            assert self.exit_code(result) == 0, result.output
+            assert self.exit_code(result) == 0, self.why(result)
             status = self.wait_for(sandbox, lambda s: service(s, "worker")["running"] == 3, "worker at 3")
             assert service(status, "worker")["desired"] == 3
             assert self.plan_code(sandbox) == 3, "the spec says 1 worker: plan must show the drift"
             result = self.cli(sandbox, "scale", "worker=1", "--timeout", str(self.timeout))
-            assert self.exit_code(result) == 0, result.output
+            assert self.exit_code(result) == 0, self.why(result)
             self.wait_for(sandbox, lambda s: service(s, "worker")["running"] == 1, "worker back at 1")
             assert self.plan_code(sandbox) == 0
         finally:
@@ -89,7 +89,7 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
             pytest.skip("scaling is refused without the replicas capability (see test_scale_up_and_down)")
         try:
             result = self.cli(sandbox, "scale", "worker=0", "--timeout", str(self.timeout))
-            assert self.exit_code(result) == 0, result.output
+            assert self.exit_code(result) == 0, self.why(result)
             self.wait_for(sandbox, lambda s: service(s, "worker")["running"] == 0, "worker at 0")
             code, status = self.status_json(sandbox)
             assert service(status, "worker")["state"] == "STOPPED", status
@@ -105,11 +105,11 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
             return
         try:
             result = self.cli(sandbox, "autoscale", "api", "--min", "2", "--max", "4", "--cpu", "60")
-            assert self.exit_code(result) == 0, result.output
+            assert self.exit_code(result) == 0, self.why(result)
             plan = json.loads(self.cli(sandbox, "plan", "-o", "json").stdout)
             assert any(c["service"] == "api" for c in plan["changes"]), "api is not autoscaled in the spec"
             result = self.cli(sandbox, "autoscale", "api", "--off")
-            assert self.exit_code(result) == 0, result.output
+            assert self.exit_code(result) == 0, self.why(result)
             assert self.plan_code(sandbox) == 0
         finally:
             self.restore(sandbox)
@@ -124,7 +124,7 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
         deadline = time.monotonic() + self.timeout
         while True:
             result = self.cli(sandbox, "logs", "web", "api")
-            assert self.exit_code(result) == 0, result.output
+            assert self.exit_code(result) == 0, self.why(result)
             lines = result.stdout.splitlines()
             prefixes = [line.split(" ", 2)[1].split("/") for line in lines]
             seen = {(p[0], "main" if p[-1] != "log-shipper" else p[-1]) for p in prefixes}
@@ -161,7 +161,7 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
     def fit(self, field: str) -> str:
         """How ``validate -p`` maps the web shop's ``field`` (the worst of its parts)."""
         result = self.offline("validate", "-o", "json")
-        assert self.exit_code(result) == 0, result.output
+        assert self.exit_code(result) == 0, self.why(result)
         fits = {f["fit"] for f in json.loads(result.stdout)["fields"]
                 if f["field"] == field or f["field"].startswith(field + ".")}
         return next((fit for fit in ("unsupported", "lossy", "exact") if fit in fits), "unsupported")
@@ -170,12 +170,15 @@ class ProviderConformance(ReleaseSteps, ConformanceHarness):
     def test_mapped_fields_reach_the_rendered_documents(self, field):
         if self.fit(field) == "unsupported":
             pytest.skip(f"validate says {self.provider} does not map {field}")
+        from cloudorch.spec import load_spec
+
+        expected = RENDERED_FIELDS[field](load_spec(self.spec("webshop"), env=SPEC_ENV).app)
         result = self.offline("render", "-o", "json")
-        assert self.exit_code(result) == 0, result.output
-        assert RENDERED_FIELDS[field] in result.stdout, f"{field} is mapped but not in the rendered documents"
+        assert self.exit_code(result) == 0, self.why(result)
+        assert expected in result.stdout, f"{field} ({expected}) is mapped but not in the rendered documents"
 
     def test_render_never_contains_secret_values(self):
         result = self.offline("render", "-o", "json")
-        assert self.exit_code(result) == 0, result.output
+        assert self.exit_code(result) == 0, self.why(result)
         for value in WEBSHOP_SECRETS.values():
             assert value not in result.stdout

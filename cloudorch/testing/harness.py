@@ -12,9 +12,11 @@ import json
 import threading
 import time
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from cloudorch import registry
@@ -39,6 +41,14 @@ class ConformanceHarness:
     spec_settings: ClassVar[dict[str, Any]] = {}
     #: keyword options for the emulators' constructors, by provider name (tests shorten delays)
     emulator_options: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: the web shop the kit deploys (default: the packaged one). Another must keep its app name
+    #: (webshop), its services (web public, api, worker, redis) and the sidecar log-shipper of web
+    example: ClassVar[Path | None] = None
+    #: images of the kit's small specs: "good" serves, "update" serves too (another image), and
+    #: "crashing" never starts; and fields added to each of their services (e.g. a command)
+    images: ClassVar[dict[str, str]] = {"good": "nginx:1.27.2", "update": "nginx:1.27.3",
+                                        "crashing": "ghcr.io/acme/crashloop:1.0.0"}
+    service_fields: ClassVar[dict[str, Any]] = {}
     #: the emulator serving the API the provider changes resources through (default: its own; GKE's
     #: resources live in the Kubernetes emulator): request logs and fault injection use it
     api_emulator: ClassVar[str] = ""
@@ -64,12 +74,24 @@ class ConformanceHarness:
             pytest.fail(f"{cls.__name__}.known_gaps names no step: {', '.join(unknown)}", pytrace=False)
         directory = tmp_path_factory.mktemp(f"conformance-{cls.provider}")
         for spec in SPECS.iterdir():
-            if spec.name.endswith(".yaml"):
-                text = spec.read_text()
-                if spec.name != "webshop.yaml" and cls.spec_settings:
-                    text += "providers: " + json.dumps({cls.provider: cls.spec_settings}) + "\n"
-                (directory / spec.name).write_text(text)
+            if spec.name == "webshop.yaml":
+                (directory / spec.name).write_text(cls.example.read_text() if cls.example else spec.read_text())
+            elif spec.name.endswith(".yaml"):
+                (directory / spec.name).write_text(cls.adapt(spec.read_text()))
         cls.state = {"dir": directory}
+
+    @classmethod
+    def adapt(cls, text: str) -> str:
+        """A small spec with this provider's images, service fields and settings."""
+        data = yaml.safe_load(text)
+        defaults = {image: role for role, image in ConformanceHarness.images.items()}
+        for service in data["services"].values():
+            role = defaults.get(service["image"])
+            service["image"] = cls.images[role] if role else service["image"]
+            service.update(cls.service_fields)
+        if cls.spec_settings:
+            data["providers"] = {cls.provider: cls.spec_settings}
+        return yaml.safe_dump(data, sort_keys=False)
 
     @pytest.fixture(autouse=True)
     def _known_gap(self, request):
@@ -116,7 +138,8 @@ class ConformanceHarness:
         from cloudorch.cli.main import cli
 
         argv = [args[0], "-f", spec or cls.spec("webshop"), "-p", cls.provider, "--sandbox", *args[1:]]
-        return CliRunner().invoke(cli, argv, env={**sandbox.env, **SPEC_ENV, **(env or {})},
+        defaults = {**SPEC_ENV, "CONFORMANCE_IMAGE": cls.images["good"]}
+        return CliRunner().invoke(cli, argv, env={**sandbox.env, **defaults, **(env or {})},
                                   standalone_mode=False, catch_exceptions=True)
 
     @classmethod
@@ -126,6 +149,11 @@ class ConformanceHarness:
 
         argv = [args[0], "-f", cls.spec("webshop"), "-p", cls.provider, *args[1:]]
         return CliRunner().invoke(cli, argv, env=SPEC_ENV, standalone_mode=False, catch_exceptions=True)
+
+    @staticmethod
+    def why(result: Result) -> str:
+        """What a command said: its error line, else its output."""
+        return f"{result.exception}\n{result.output}" if result.exception else result.output
 
     @staticmethod
     def exit_code(result: Result) -> int:

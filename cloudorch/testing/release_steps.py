@@ -9,8 +9,6 @@ from contextlib import contextmanager
 
 from cloudorch.testing.harness import service
 
-FIRST, SECOND, CRASHING = "nginx:1.27.2", "nginx:1.27.3", "ghcr.io/acme/crashloop:1.0.0"
-
 
 class ReleaseSteps:
     @contextmanager
@@ -34,7 +32,7 @@ class ReleaseSteps:
         spec = self.spec("crash")
         with self.own_app(sandbox, spec):
             result = self.deploy(sandbox, spec)
-            assert self.exit_code(result) == 4, result.output
+            assert self.exit_code(result) == 4, self.why(result)
             assert "service bad failed:" in str(result.exception), str(result.exception)
             code, status = self.status_json(sandbox, spec)
             assert code == 4 and service(status, "bad")["state"] == "FAILED"
@@ -44,7 +42,7 @@ class ReleaseSteps:
         spec = self.spec("secret")
         with self.own_app(sandbox, spec):
             result = self.deploy(sandbox, spec)
-            assert self.exit_code(result) == 4, result.output
+            assert self.exit_code(result) == 4, self.why(result)
             message = str(result.exception)
             assert "service web" in message and "conformance-missing" in message, message
 
@@ -52,34 +50,36 @@ class ReleaseSteps:
         """An update to an image that crash-loops: exit 4 naming the service, and replicas of the
         revision before keep serving (the cloud runs the first image)."""
         spec, app = self.spec("release"), {"CONFORMANCE_APP": "confcrashup"}
+        first_image, crashing_image = self.images["good"], self.images["crashing"]
         with self.own_app(sandbox, spec, app):
-            first = self.deploy(sandbox, spec, {**app, "CONFORMANCE_IMAGE": FIRST})
-            assert self.exit_code(first) == 0, first.output
-            update = self.deploy(sandbox, spec, {**app, "CONFORMANCE_IMAGE": CRASHING})
-            assert self.exit_code(update) == 4, update.output
+            first = self.deploy(sandbox, spec, {**app, "CONFORMANCE_IMAGE": first_image})
+            assert self.exit_code(first) == 0, self.why(first)
+            update = self.deploy(sandbox, spec, {**app, "CONFORMANCE_IMAGE": crashing_image})
+            assert self.exit_code(update) == 4, self.why(update)
             assert "service web" in str(update.exception), str(update.exception)
-            code, status = self.status_json(sandbox, spec, {**app, "CONFORMANCE_IMAGE": CRASHING})
+            code, status = self.status_json(sandbox, spec, {**app, "CONFORMANCE_IMAGE": crashing_image})
             assert code == 4, status
             serving = hooks.running_images("confcrashup", "web")
-            assert FIRST in serving, f"the previous revision does not serve after the failed update: {serving}"
+            assert first_image in serving, f"the previous revision does not serve after the failed update: {serving}"
 
     def test_update_rolls_without_stopping_the_service(self, sandbox, hooks):
         """An image update ends with the new image healthy, and some replica serves at every moment
         of it (a rolling update)."""
         spec, app = self.spec("release"), {"CONFORMANCE_APP": "confroll"}
+        first_image, second_image = self.images["good"], self.images["update"]
         with self.own_app(sandbox, spec, app):
-            assert self.exit_code(self.deploy(sandbox, spec, {**app, "CONFORMANCE_IMAGE": FIRST})) == 0
-            env = {**app, "CONFORMANCE_IMAGE": SECOND}
+            assert self.exit_code(self.deploy(sandbox, spec, {**app, "CONFORMANCE_IMAGE": first_image})) == 0
+            env = {**app, "CONFORMANCE_IMAGE": second_image}
             update = self.deploy(sandbox, spec, env, "--no-wait")
-            assert self.exit_code(update) == 0, update.output
+            assert self.exit_code(update) == 0, self.why(update)
             serving: list[list[str]] = []
 
             def done(status: dict) -> bool:
                 serving.append(hooks.running_images("confroll", "web"))
-                return status["state"] == "HEALTHY" and service(status, "web")["image"] == SECOND
+                return status["state"] == "HEALTHY" and service(status, "web")["image"] == second_image
 
             self.wait_for(sandbox, done, "the update to finish", spec, env)
-            assert SECOND in hooks.running_images("confroll", "web")
+            assert second_image in hooks.running_images("confroll", "web")
             assert all(serving), f"no replica served at some point of the update: {serving}"
 
     def test_transient_read_error_during_the_wait_is_retried(self, sandbox):
@@ -95,7 +95,7 @@ class ReleaseSteps:
             try:
                 result = self.deploy(sandbox, spec, env)
                 injector.join()
-                assert self.exit_code(result) == 0, result.output
+                assert self.exit_code(result) == 0, self.why(result)
                 hit = {r["status"] for r in sandbox.requests(self.api)}
                 missed = {f["status"] for f in faults} - hit
                 assert not missed, f"injected faults {missed} were never hit: the deploy did not read while it waited"
@@ -105,7 +105,7 @@ class ReleaseSteps:
     def test_destroy_leaves_nothing_but_what_is_not_ours(self, sandbox, hooks):
         spec = self.spec("gone")
         result = self.deploy(sandbox, spec)
-        assert self.exit_code(result) == 0, result.output
+        assert self.exit_code(result) == 0, self.why(result)
         hooks.plant_unowned("confgone", "lookalike")
         dry = self.cli(sandbox, "destroy", "--dry-run", spec=spec)
         assert self.exit_code(dry) == 0 and "delete" in dry.stdout
@@ -113,7 +113,7 @@ class ReleaseSteps:
         refused = self.cli(sandbox, "destroy", spec=spec)
         assert self.exit_code(refused) == 2, "without --yes and without a terminal, destroy must refuse"
         result = self.cli(sandbox, "destroy", "--yes", spec=spec)
-        assert self.exit_code(result) == 0, result.output
+        assert self.exit_code(result) == 0, self.why(result)
         assert hooks.owned_resources("confgone") == []
         assert hooks.unowned_exists("confgone", "lookalike")
         code, status = self.status_json(sandbox, spec)

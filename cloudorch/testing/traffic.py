@@ -47,6 +47,8 @@ def _get(url: str, timeout: float = 5.0) -> str:
 
 
 class RealTrafficConformance:
+    # the steps build on each other (deploy, traffic, kill a replica, destroy): never shuffled
+    pytestmark = [pytest.mark.random_order(disabled=True)]
     provider: ClassVar[str] = ""
     timeout: ClassVar[float] = 120.0
     traffic_spec: ClassVar[str] = ""

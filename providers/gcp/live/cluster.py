@@ -63,12 +63,15 @@ def cluster_name(project: str, settings: Any) -> str:
 
 def error_table(where: str, project: str):
     """What the GKE API's (google-api-core's) errors mean for the cluster lookup."""
+    import requests
     from google.api_core import exceptions as gx
     from google.auth import exceptions as auth_errors
 
     from cloudorch.live.errors import ErrorTable, Kind, Rule
 
     def message(exc: BaseException) -> str:
+        if isinstance(exc, requests.RequestException):  # the REST transport's own: reset, timeout
+            return f"cannot reach the GKE API ({type(exc).__name__}: {_message(exc)})"
         if isinstance(exc, gx.NotFound):
             return f"{where} does not exist"
         if isinstance(exc, gx.RetryError):
@@ -88,7 +91,8 @@ def error_table(where: str, project: str):
         Rule(Kind.UNAVAILABLE, types=(gx.RetryError,), hint="try again later"),
         Rule(Kind.THROTTLED, types=(gx.TooManyRequests,)),
         Rule(Kind.UNAVAILABLE, types=(gx.ServerError,)),
-        Rule(Kind.UNREACHABLE, types=(auth_errors.TransportError,), hint="check the network"),
+        Rule(Kind.UNREACHABLE, types=(auth_errors.TransportError, requests.RequestException),
+             hint="check the network"),
         Rule(Kind.OTHER, types=(gx.GoogleAPICallError,), hint=""),
     ], message=message)
 

@@ -186,3 +186,10 @@ def test_destroy_with_a_stopped_sandbox_has_nothing_to_delete(tmp_path, monkeypa
                               monkeypatch, capsys, env={"CLOUDORCH_SANDBOX_DIR": str(tmp_path)})
     assert code == 0 and json.loads(out)["deleted"] == [] and "nothing to delete" in err
     assert not (tmp_path / "state.json").exists()
+
+
+def test_render_o_with_a_directory_says_to_use_d(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(["render", "-f", WEBSHOP, "-p", "aws", "-o", "manifests/"], monkeypatch, capsys)
+    assert code == 2 and "write files into a directory with -d DIR" in err
+    assert not (tmp_path / "manifests").exists()
