@@ -107,15 +107,18 @@ def rolled_back(aws: Clients, ctx: Context, name: str, live: dict[str, Any], pri
         target = live.get("taskDefinition") if live.get("taskDefinition") != new else None
         serving = next((t for t in others if t and t != new), None) or target
     else:
-        latest = _latest(aws, ctx.family(name), definitions)
         events = [e.get("message", "") for e in live.get("events", [])]
-        if not latest or latest == primary.get("taskDefinition") or not any("deployment failed" in e for e in events):
+        if not any("deployment failed" in e for e in events):  # (checked first: no read otherwise)
+            return None
+        latest = _latest(aws, ctx.family(name), definitions)
+        if not latest or latest == primary.get("taskDefinition"):
             return None
         new, serving = latest, primary.get("taskDefinition")
-    reasons = _stopped_reasons(aws, ctx, live, {"taskDefinition": new})
+    stopped = failed is None or int(failed.get("failedTasks", 1)) > 0
+    reasons = _stopped_reasons(aws, ctx, live, {"taskDefinition": new}) if stopped else []
     why = reasons[0] if reasons else (failed or {}).get("rolloutStateReason") or "its tasks failed to start"
     if not serving:
-        return f"new revision {_revision(new)} failed (ECS deployment circuit breaker): {why}"
+        return f"new revision {_revision(new)} failed: {why}"
     return (f"new revision {_revision(new)} failed and the ECS circuit breaker rolled back to {_revision(serving)}, "
             f"which is serving now: {why}")
 
