@@ -13,8 +13,9 @@ Tags: the ownership markers (``cloudorch-app``, ``managed-by``) over the app's `
 cannot override a marker), as ``[{key, value}]`` for ECS, ``[{Key, Value}]`` for Cloud Map and a
 plain mapping for CloudWatch Logs and Application Auto Scaling.
 
-Execution role: ``settings.execution_role_arn`` when given, else the standard role name
-``ecsTaskExecutionRole``. A role *name* is rendered as a full ARN
+Execution role: ``settings.execution_role_arn`` when given, else the app's own role
+``{app}-execution-{region}`` (IAM names are global to the account, so the region is part of it;
+``{app}-execution`` while the region is unknown). A role *name* is rendered as a full ARN
 (``arn:{partition}:iam::{account}:role/{name}``) when the account is known (``account_id`` setting,
 or resolved at deploy time); otherwise the bare name is rendered (botocore accepts any string there,
 and ECS completes a bare role name with the caller's account). It is always set: every task logs
@@ -31,11 +32,20 @@ from typing import Any
 from cloudorch.spec.models import App
 from cloudorch_providers.aws.settings import AWSSettings
 
-EXECUTION_ROLE = "ecsTaskExecutionRole"
+import hashlib
+
 LOG_PREFIX = "/cloudorch"
 #: region prefix -> ARN partition (everything else is "aws")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"),
                ("us-iso-", "aws-iso"))
+
+
+def limited(name: str, size: int) -> str:
+    """``name``, or when longer than ``size`` its head and a short hash (still unique, still valid)."""
+    if len(name) <= size:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[:size - 7].rstrip('-')}-{digest}"
 
 
 def partition(region: str | None) -> str:
@@ -88,6 +98,33 @@ class Context:
     def policy_name(self, service: str) -> str:
         return f"{self.service_name(service)}-cpu"
 
+    @property
+    def tasks_security_group(self) -> str:
+        return f"{self.app.name}-tasks"
+
+    @property
+    def lb_security_group(self) -> str:
+        return f"{self.app.name}-lb"
+
+    @property
+    def makes_security_groups(self) -> bool:
+        return not self.settings.security_groups
+
+    @property
+    def alb(self) -> str:
+        return limited(self.app.name, 32)
+
+    @property
+    def nlb(self) -> str:
+        return limited(f"{self.app.name}-net", 32)
+
+    def target_group(self, service: str, port: int) -> str:
+        return limited(f"{self.app.name}-{service}-{port}", 32)
+
+    def arn(self, service: str, resource: str) -> str:
+        """An ARN in this region and account (``*`` for what is not known yet)."""
+        return f"arn:{partition(self.region)}:{service}:{self.region or '*'}:{self.account_id or '*'}:{resource}"
+
     # -- tags --------------------------------------------------------------------------------
     def tags(self) -> dict[str, str]:
         merged = dict(sorted(self.app.labels.items()))
@@ -96,6 +133,10 @@ class Context:
 
     def ecs_tags(self) -> list[dict[str, str]]:
         return [{"key": k, "value": v} for k, v in self.tags().items()]
+
+    def key_value_tags(self) -> list[dict[str, str]]:
+        """``[{Key, Value}]``: Cloud Map, IAM, EC2 and Elastic Load Balancing."""
+        return [{"Key": k, "Value": v} for k, v in self.tags().items()]
 
     def cloudmap_tags(self) -> list[dict[str, str]]:
         return [{"Key": k, "Value": v} for k, v in self.tags().items()]
@@ -108,8 +149,17 @@ class Context:
         return f"arn:{partition(self.region)}:iam::{self.account_id}:role/{ref}"
 
     @property
+    def execution_role_name(self) -> str:
+        """The name of the execution role cloudorch makes (when the settings name none)."""
+        return limited(f"{self.app.name}-execution" + (f"-{self.region}" if self.region else ""), 64)
+
+    @property
+    def makes_execution_role(self) -> bool:
+        return self.settings.execution_role_arn is None
+
+    @property
     def execution_role(self) -> str:
-        return self.role(self.settings.execution_role_arn or EXECUTION_ROLE)
+        return self.role(self.settings.execution_role_arn or self.execution_role_name)
 
     @property
     def task_role(self) -> str | None:
@@ -121,6 +171,15 @@ class Context:
 
     def default_value_from(self, secret: str) -> str:
         return f"/{self.app.name}/{secret}"
+
+    def app_secrets(self) -> set[str]:
+        """Every secret name the spec's services read (containers, sidecars, image pull)."""
+        names = set()
+        for service in self.app.services.values():
+            names |= set(service.secrets.values()) | {v for s in service.sidecars for v in s.secrets.values()}
+            if service.image_pull_secret:
+                names.add(service.image_pull_secret)
+        return names
 
     def is_mapped(self, secret: str) -> bool:
         return secret in self.settings.secrets

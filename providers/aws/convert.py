@@ -6,6 +6,14 @@ also what ``aws <service> <operation> --cli-input-json`` takes:
 =============== ============================================ =======================================
 kind            call                                         name
 =============== ============================================ =======================================
+Role            iam CreateRole                               ``{app}-execution-{region}``
+RolePolicy      iam PutRolePolicy                            ``{role}/cloudorch-execution``
+SecurityGroup   ec2 CreateSecurityGroup                      ``{app}-tasks``, ``{app}-lb``
+SecurityGroupIngress ec2 AuthorizeSecurityGroupIngress       the group
+LoadBalancer    elbv2 CreateLoadBalancer                     ``{app}`` (ALB), ``{app}-net`` (NLB)
+TargetGroup     elbv2 CreateTargetGroup                      ``{app}-{service}-{port}``
+Listener        elbv2 CreateListener                         ``{load balancer}:{port}``
+ListenerRule    elbv2 CreateRule                             ``{listener}/{priority}``
 Cluster         ecs CreateCluster                            the cluster
 Namespace       servicediscovery CreateHttpNamespace         the app (only with Service Connect)
 LogGroup        logs CreateLogGroup                          ``/cloudorch/{app}/{service}``
@@ -16,7 +24,8 @@ ScalableTarget  application-autoscaling RegisterScalableTarget  ``service/{clust
 ScalingPolicy   application-autoscaling PutScalingPolicy     ``{app}-{service}-cpu``
 =============== ============================================ =======================================
 
-Order: the cluster and the namespace first, then the services in dependency order (``depends_on``
+Order: the execution role (:mod:`.convert_access`), the security groups and load balancers
+(:mod:`.convert_network`), the cluster and the namespace first, then the services in dependency order (``depends_on``
 waves, alphabetical within a wave), each as log group, retention, task definition, service, then
 its autoscaling. Idempotency tokens (``clientToken``, ``CreatorRequestId``) are added at deploy
 time, never rendered. Every taggable resource carries the markers and the app's labels; the
@@ -26,10 +35,26 @@ services propagate them to their tasks. Secret values never appear: only ``value
 from __future__ import annotations
 
 from cloudorch.provider import Document
+from cloudorch_providers.aws import convert_access, convert_network
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.convert_service import ecs_service, scalable_target, scaling_policy, uses_service_connect
 from cloudorch_providers.aws.convert_task import task_definition
 from cloudorch_providers.aws.fargate import task_size
+
+
+#: document kind -> (boto3 client, operation) whose input the document's body is
+OPERATIONS = {
+    "Role": ("iam", "create_role"), "RolePolicy": ("iam", "put_role_policy"),
+    "SecurityGroup": ("ec2", "create_security_group"),
+    "SecurityGroupIngress": ("ec2", "authorize_security_group_ingress"),
+    "LoadBalancer": ("elbv2", "create_load_balancer"), "TargetGroup": ("elbv2", "create_target_group"),
+    "Listener": ("elbv2", "create_listener"), "ListenerRule": ("elbv2", "create_rule"),
+    "Cluster": ("ecs", "create_cluster"), "Namespace": ("servicediscovery", "create_http_namespace"),
+    "LogGroup": ("logs", "create_log_group"), "LogRetention": ("logs", "put_retention_policy"),
+    "TaskDefinition": ("ecs", "register_task_definition"), "Service": ("ecs", "create_service"),
+    "ScalableTarget": ("application-autoscaling", "register_scalable_target"),
+    "ScalingPolicy": ("application-autoscaling", "put_scaling_policy"),
+}
 
 
 def cluster(ctx: Context) -> Document:
@@ -66,7 +91,7 @@ def service_documents(ctx: Context, name: str) -> list[Document]:
 
 def render(ctx: Context) -> list[Document]:
     """Every document, in apply order. Call :func:`providers.aws.checks.issues` first."""
-    docs = [cluster(ctx)]
+    docs = convert_access.documents(ctx) + convert_network.documents(ctx) + [cluster(ctx)]
     if uses_service_connect(ctx.app):
         docs.append(namespace(ctx))
     for wave in ctx.app.order():

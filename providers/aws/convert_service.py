@@ -6,20 +6,24 @@ clamped into min..max), ``launchType``, a rolling deployment (``minimumHealthyPe
 ``maximumPercent: 200``: new tasks start before old ones stop) with the deployment circuit
 breaker on and rollback on failure, ``propagateTags: SERVICE`` and ``enableECSManagedTags`` so the
 tasks carry the markers too, tags. No ``clientToken`` (deploy adds one per call, for idempotent
-retries) and no ``healthCheckGracePeriodSeconds`` (it only applies with a load balancer).
+retries). A service with public ports registers its tasks with its target groups
+(``loadBalancers``, see :mod:`cloudorch_providers.aws.convert_network`) and gets the spec's health
+``start_period`` as ``healthCheckGracePeriodSeconds`` (ECS ignores failing load balancer health
+checks that long after a task starts).
 
 Network (``awsvpcConfiguration``): ``subnets`` from the settings; empty means the default VPC's
-subnets, which deploy looks up and fills in (``render`` shows ``[]``). ``securityGroups`` from the
-settings, always present (empty: the VPC's default group). ``assignPublicIp``:
+subnets, which deploy looks up and fills in (``render`` shows ``[]``). ``securityGroups``: the
+settings' groups, else the app's own tasks group (a reference until deploy knows its id).
+``assignPublicIp``:
 
 1. ``settings.assign_public_ip`` when given;
 2. ``DISABLED`` on EC2 (awsvpc tasks on EC2 cannot have one);
-3. ``ENABLED`` when a port is ``public`` (no load balancer is made: each task gets a public IP);
-4. ``ENABLED`` when ``subnets`` is empty: the default VPC's subnets are public subnets without a
+3. ``ENABLED`` when ``subnets`` is empty: the default VPC's subnets are public subnets without a
    NAT gateway, so a task without a public IP could not pull its image, read its secrets or ship
-   its logs. Reachability is still governed by the security groups (the default one admits
-   nothing from outside);
-5. else ``DISABLED`` (private subnets reach the internet through their own NAT / endpoints).
+   its logs. Reachability is still governed by the security groups (the app's tasks group admits
+   nothing from outside the app and its load balancers);
+4. else ``DISABLED`` (private subnets reach the internet through their own NAT / endpoints; public
+   ports are reached through the load balancers, never a task's own address).
 
 Service discovery (``serviceConnectConfiguration``), when the app has two or more services and one
 of them listens on a TCP/HTTP port: every service joins the namespace named after the app; each
@@ -41,6 +45,7 @@ from typing import Any
 
 from cloudorch.spec.models import App, Service
 from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.convert_network import load_balancers, security_groups
 from cloudorch_providers.aws.convert_task import port_name
 
 
@@ -60,7 +65,7 @@ def assign_public_ip(ctx: Context, service: Service) -> str:
     elif settings.launch_type == "EC2":
         enabled = False
     else:
-        enabled = any(p.public for p in service.ports) or not settings.subnets
+        enabled = not settings.subnets
     return "ENABLED" if enabled else "DISABLED"
 
 
@@ -87,7 +92,7 @@ def ecs_service(ctx: Context, name: str, service: Service) -> dict[str, Any]:
         "launchType": ctx.settings.launch_type,
         "networkConfiguration": {"awsvpcConfiguration": {
             "subnets": list(ctx.subnets),
-            "securityGroups": list(ctx.settings.security_groups),
+            "securityGroups": security_groups(ctx),
             "assignPublicIp": assign_public_ip(ctx, service),
         }},
         "deploymentConfiguration": {
@@ -99,6 +104,10 @@ def ecs_service(ctx: Context, name: str, service: Service) -> dict[str, Any]:
         "enableECSManagedTags": True,
         "tags": ctx.ecs_tags(),
     }
+    balancers = load_balancers(ctx, name)
+    if balancers:
+        doc["loadBalancers"] = balancers
+        doc["healthCheckGracePeriodSeconds"] = int(service.health.start_period) if service.health else 0
     if uses_service_connect(ctx.app):
         doc["serviceConnectConfiguration"] = service_connect(ctx, name, service)
     return doc

@@ -1,13 +1,14 @@
 """How each spec feature maps onto ECS: the table behind ``validate --provider aws``.
 
 Exact: image, command/args (entryPoint/command), env, secrets (valueFrom references), ports and
-http ports (portMappings, Service Connect names), replicas (desiredCount), autoscale (target
+http ports (portMappings, Service Connect names), public http ports (an Application Load
+Balancer), public tcp ports (a Network Load Balancer), replicas (desiredCount), autoscale (target
 tracking on CPU), health command checks and start_period (within ECS's ranges), run_as_user /
 run_as_group together (user), read_only_root, drop_capabilities, volumes (task scratch storage),
 resources when the sum fits a task size exactly, image_pull_secret, labels (tags).
 
 Lossy: task sizes rounded up to a Fargate size; udp ports (not reachable by service name);
-public ports (a public IP per task, no load balancer); http/tcp health checks (need curl/wget or
+public udp ports (no load balancer carries them); http/tcp health checks (need curl/wget or
 nc/bash in the image); health timings outside ECS's ranges; depends_on (only the deploy order);
 sidecars (restarted only after 60 s of running).
 
@@ -92,13 +93,26 @@ def _ports_udp(ctx: Context, name: str, service: Service) -> Result:
 
 
 def _ports_public(ctx: Context, name: str, service: Service) -> Result:
-    groups = ("security groups " + ", ".join(ctx.settings.security_groups) if ctx.settings.security_groups
-              else "the VPC's default security group, which admits nothing from outside: set "
-                   "providers.aws.security_groups to a group that opens the port")
-    ip = assign_public_ip(ctx, service)
-    return Fit.LOSSY, (f"no load balancer is made: assignPublicIp {ip}, so each task has its own public IP "
-                       f"that changes when the task is replaced, and replicas are not balanced; inbound "
-                       f"traffic is filtered by {groups}")
+    public = [p for p in service.ports if p.public]
+    if any(p.protocol == "udp" for p in public):
+        return Fit.LOSSY, ("public udp ports get no load balancer: they are reachable only at each task's own "
+                           f"IP (assignPublicIp {assign_public_ip(ctx, service)}), if a security group admits them")
+    groups = (f"security groups {', '.join(ctx.settings.security_groups)} (given, not modified)"
+              if ctx.settings.security_groups else
+              f"the group {ctx.tasks_security_group}, which admits them only from the load balancer")
+    http = [p for p in public if p.protocol == "http"]
+    parts = []
+    if http:
+        scheme = "HTTPS on 443 (80 redirects)" if ctx.settings.certificate_arn else "HTTP on 80"
+        parts.append(f"Application Load Balancer {ctx.alb}, {scheme}, target group "
+                     f"{ctx.target_group(name, http[0].port)} checked by the spec's http health check")
+        if len(http) > 1:
+            return Fit.LOSSY, (f"only the first public http port ({http[0].port}) is behind the Application "
+                               f"Load Balancer {ctx.alb}; ports {', '.join(str(p.port) for p in http[1:])} are not")
+    tcp = [p for p in public if p.protocol == "tcp"]
+    if tcp:
+        parts.append(f"Network Load Balancer {ctx.nlb} listening on {', '.join(str(p.port) for p in tcp)}")
+    return Fit.EXACT, "; ".join(parts) + f"; tasks are reached through {groups}"
 
 
 def _resources(ctx: Context, name: str, service: Service) -> Result:

@@ -9,12 +9,20 @@ Every key is optional; unknown keys and mistyped values are errors (``extra="for
 - ``launch_type``: ``FARGATE`` (default) or ``EC2`` (the cluster must have container instances).
 - ``subnets``: subnet ids for the tasks. Empty (default): the default VPC's subnets, looked up at
   deploy time; ``render`` shows ``subnets: []`` and deploy fills the list in.
-- ``security_groups``: security group ids. Empty: the VPC's default group, which admits no traffic
-  from outside the group, so a public port needs a group here that allows it.
+- ``security_groups``: security group ids for the tasks, used as they are (never modified). Empty:
+  cloudorch creates the app's own groups (see :mod:`cloudorch_providers.aws.convert_network`): one
+  for the tasks, admitting each port from the app's tasks (and public ports from the load balancer),
+  and one for the load balancers.
 - ``assign_public_ip``: force the tasks' public IP on or off (default: see ``convert_service``).
 - ``execution_role_arn``: the task execution role (pulls images, writes logs, reads secrets), as an
-  ARN or a role name. Absent: the standard ``ecsTaskExecutionRole`` of the account; see ``context``.
-- ``task_role_arn``: the role the containers' own AWS calls use (ARN or name). Absent: none.
+  ARN or a role name, used as it is and never modified. Absent: cloudorch creates one role per app
+  and region (see :mod:`cloudorch_providers.aws.convert_access`) allowed exactly what the tasks need.
+- ``task_role_arn``: the role the containers' own AWS calls use (ARN or name), used as it is and
+  never modified. Absent: none (the containers make no AWS calls with task credentials).
+- ``kms_key_arn``: the customer managed KMS key that encrypts the secrets, when not the AWS managed
+  one; the execution role is then allowed ``kms:Decrypt`` on that key only.
+- ``certificate_arn``: an ACM certificate for the Application Load Balancer: with it, public http
+  ports are served on 443 (HTTPS) and port 80 redirects there; without it, on 80 (HTTP) only.
 - ``account_id``: the 12-digit account, to render role names as full ARNs; absent: deploy resolves it.
 - ``secrets``: spec secret name -> ``valueFrom`` (a Secrets Manager secret ARN, an SSM parameter ARN,
   or an SSM parameter name). A secret not listed here is read from the SSM parameter
@@ -41,6 +49,9 @@ AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 #: an IAM role ARN or a bare role name
 RoleRef = Annotated[str, StringConstraints(
     max_length=2048, pattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+|[A-Za-z0-9_+=,.@-]+)$")]
+KmsKeyArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/\S+$")]
+CertificateArn = Annotated[str, StringConstraints(
+    pattern=r"^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/\S+$")]
 SecretName = Annotated[str, StringConstraints(min_length=1, max_length=253,
                                               pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*$")]
 ValueFrom = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^\S+$")]
@@ -55,10 +66,12 @@ class AWSSettings(BaseModel):
     cluster: ClusterName | None = Field(None, description="ECS cluster; default: the app name")
     launch_type: Literal["FARGATE", "EC2"] = "FARGATE"
     subnets: list[SubnetId] = Field([], description="empty: the default VPC's subnets (resolved at deploy)")
-    security_groups: list[SecurityGroupId] = Field([], description="empty: the VPC's default group")
+    security_groups: list[SecurityGroupId] = Field([], description="empty: groups made for the app")
     assign_public_ip: bool | None = Field(None, description="override the tasks' public IP")
-    execution_role_arn: RoleRef | None = Field(None, description="default: ecsTaskExecutionRole")
+    execution_role_arn: RoleRef | None = Field(None, description="default: a role made for the app")
     task_role_arn: RoleRef | None = None
+    kms_key_arn: KmsKeyArn | None = Field(None, description="the key encrypting the secrets (kms:Decrypt)")
+    certificate_arn: CertificateArn | None = Field(None, description="ACM certificate: HTTPS on 443")
     account_id: AccountId | None = Field(None, description="renders role names as ARNs")
     secrets: dict[SecretName, ValueFrom] = Field(
         {}, description="secret name -> Secrets Manager ARN or SSM parameter ARN/name; "

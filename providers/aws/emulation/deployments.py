@@ -80,3 +80,37 @@ class ServiceRecord:
     #: task definition ARN of the last COMPLETED deployment (rollback target)
     last_good: str | None = None
     warned: set[str] = field(default_factory=set)
+
+
+def task_definition_arn(backend, service) -> str:
+    if service.task_definition and ":task-definition/" not in service.task_definition:
+        try:
+            service.task_definition = backend.describe_task_definition(service.task_definition).arn
+        except Exception:  # noqa: BLE001 - moto validated it in UpdateService; keep what is there
+            pass
+    return service.task_definition or ""
+
+
+def new_deployment(service, td_arn: str, now: float, dep_id: str | None = None) -> Deployment:
+    return Deployment(
+        id=dep_id or new_deployment_id(), task_definition=td_arn,
+        desired=service.desired_count, created=now, launch_type=service.launch_type,
+        capacity_provider_strategy=getattr(service, "capacity_provider_strategy", None),
+        platform_version=service.platform_version,
+        network_configuration=service.network_configuration or None,
+        service_connect=getattr(service, "service_connect_configuration", None),
+    )
+
+
+def service_cluster(backend, service):
+    return backend.clusters.get(service.cluster_name)
+
+
+def count_clusters(backend) -> None:
+    """DescribeClusters' counters, as ECS keeps them (moto leaves them at its own guesses)."""
+    for cluster in backend.clusters.values():
+        services = [s for s in backend.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE"]
+        tasks = [t for t in backend.tasks.get(cluster.name, {}).values() if t.desired_status == "RUNNING"]
+        cluster.active_services_count = len(services)
+        cluster.running_tasks_count = sum(1 for t in tasks if t.last_status == "RUNNING")
+        cluster.pending_tasks_count = sum(1 for t in tasks if t.last_status == "PENDING")

@@ -11,6 +11,16 @@ Before (:func:`prepare`):
 - CreateService of an ``awsvpc`` task definition without ``networkConfiguration``: ECS refuses
   ("Network Configuration must be provided when networkMode 'awsvpc' is specified."), moto
   accepts; the emulator refuses.
+- CreateService/UpdateService ``loadBalancers`` naming a target group that does not exist, has no
+  load balancer (no listener or rule forwards to it), or a container name and port the task
+  definition does not have: ECS refuses (InvalidParameterException, "The target group ... does not
+  have an associated load balancer."; https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html),
+  moto accepts.
+- RegisterTaskDefinition with container ``secrets`` but no ``executionRoleArn`` ("When you are
+  specifying container secrets, you must also specify a value for 'executionRoleArn'."), or a
+  Fargate task definition logging with ``awslogs`` without one ("Fargate requires task definition
+  to have execution role ARN to support log driver awslogs."): ECS refuses with ClientException
+  (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html), moto accepts.
 - DeleteCluster of a cluster that still has ACTIVE services or running tasks: ECS refuses
   (ClusterContainsServicesException / ClusterContainsTasksException), moto marks it INACTIVE and
   leaves the services running; the emulator refuses.
@@ -67,6 +77,10 @@ def prepare(action: str, body: dict[str, Any], account_id: str, region: str) -> 
     :class:`Refused` for requests ECS refuses."""
     if action == "CreateService":
         _check_create(body, account_id, region)
+    if action in ("CreateService", "UpdateService") and body.get("loadBalancers"):
+        _check_load_balancers(body, account_id, region)
+    if action == "RegisterTaskDefinition":
+        _check_execution_role(body)
     if action == "DeleteCluster":
         _check_delete_cluster(body, account_id, region)
     if action not in NETWORKED_ACTIONS:
@@ -100,6 +114,46 @@ def _check_create(body: dict[str, Any], account_id: str, region: str) -> None:
             return
         if task_definition.network_mode == "awsvpc":
             raise Refused("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+
+
+def _check_execution_role(body: dict[str, Any]) -> None:
+    if body.get("executionRoleArn"):
+        return
+    containers = body.get("containerDefinitions") or []
+    if any(c.get("secrets") for c in containers):
+        raise Refused("When you are specifying container secrets, you must also specify a value for "
+                      "'executionRoleArn'.", "ClientException")
+    fargate = "FARGATE" in (body.get("requiresCompatibilities") or [])
+    if fargate and any((c.get("logConfiguration") or {}).get("logDriver") == "awslogs" for c in containers):
+        raise Refused("Fargate requires task definition to have execution role ARN to support log driver awslogs.",
+                      "ClientException")
+
+
+def _check_load_balancers(body: dict[str, Any], account_id: str, region: str) -> None:
+    from moto.ecs.models import ecs_backends
+    from moto.elbv2.models import elbv2_backends
+
+    groups = elbv2_backends[account_id][region].target_groups
+    containers = None
+    if body.get("taskDefinition"):
+        try:
+            definition = ecs_backends[account_id][region].describe_task_definition(body["taskDefinition"])
+            containers = {c.get("name"): {m.get("containerPort") for m in c.get("portMappings") or []}
+                          for c in definition.container_definitions}
+        except Exception:  # noqa: BLE001 - moto reports unknown task definitions itself
+            containers = None
+    for entry in body["loadBalancers"]:
+        arn = entry.get("targetGroupArn")
+        if arn is not None:
+            group = groups.get(arn)
+            if group is None:
+                raise Refused(f"Unable to find target group {arn}.")
+            if not group.load_balancer_arns:
+                raise Refused(f"The target group with targetGroupArn {arn} does not have an associated load "
+                              "balancer.")
+        if containers is not None and entry.get("containerPort") not in containers.get(entry.get("containerName"), ()):
+            raise Refused(f"The container {entry.get('containerName')} did not have a container port "
+                          f"{entry.get('containerPort')} defined.")
 
 
 def _check_delete_cluster(body: dict[str, Any], account_id: str, region: str) -> None:

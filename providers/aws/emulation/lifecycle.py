@@ -25,6 +25,13 @@ like ECS's rolling-update scheduler (minimumHealthyPercent 100, maximumPercent 2
   consistently start tasks successfully ...", "(deployment ID) deployment completed.",
   "has reached a steady state.", "deployment failed: tasks failed to start.".
 - Logs: see ``cloudorch_providers.aws.emulation.logs``.
+- Secrets: a task whose secrets the execution role cannot read fails to start
+  (``cloudorch_providers.aws.emulation.secrets``).
+- Load balancers: running tasks are the targets of the service's target groups, with health from
+  the health check; tasks failing it past the grace period are replaced
+  (``cloudorch_providers.aws.emulation.targets``).
+- Cluster counters (``activeServicesCount``, ``runningTasksCount``, ``pendingTasksCount``) are
+  counted from the services and tasks.
 
 Task health: a running container with a ``healthCheck`` is HEALTHY; one without is UNKNOWN, and a
 task is HEALTHY only when at least one essential container has a health check, UNKNOWN otherwise
@@ -43,9 +50,15 @@ from cloudorch_providers.aws.emulation.deployments import (
     Deployment,
     ServiceRecord,
     breaker_threshold,
+    count_clusters,
+    new_deployment,
     new_deployment_id,
+    service_cluster,
+    task_definition_arn,
 )
 from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
+from cloudorch_providers.aws.emulation.secrets import secret_problem
+from cloudorch_providers.aws.emulation.targets import ELB_FAILURE, sync_targets, unregister_all
 from cloudorch_providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
 
 
@@ -79,6 +92,7 @@ class EcsLifecycle:
                     continue
                 seen.add(service.arn)
                 self._service(backend, cluster, service, now)
+            count_clusters(backend)
         for arn in set(self._records) - seen:
             del self._records[arn]
 
@@ -95,11 +109,12 @@ class EcsLifecycle:
             for task in tasks:
                 if task.desired_status == "RUNNING":
                     self._stop(backend, task, now, "Service deleted", "ServiceSchedulerInitiated")
+            unregister_all(backend.account_id, service.region_name, service)
             service.running_count = service.pending_count = 0
             self._records.pop(service.arn, None)
             return
         record = self._record(backend, service, now)
-        td_arn = self._task_definition_arn(backend, service)
+        td_arn = task_definition_arn(backend, service)
         primary = record.deployments[0]
         exported = service.deployments[0]["id"] if service.deployments else primary.id
         if td_arn != primary.task_definition or exported != primary.id:
@@ -118,6 +133,7 @@ class EcsLifecycle:
         self._drain_old(backend, record, primary, live, now)
         tasks = _tasks_of(backend, cluster, service)  # with the ones just launched
         self._count(service, record, tasks)
+        self._load_balancing(backend, service, record, tasks, now)
         self._settle(service, record, primary, now)
         self._prune(backend, cluster, tasks)
         service.deployments = [d.as_dict() for d in record.deployments]
@@ -128,37 +144,17 @@ class EcsLifecycle:
             return record
         record = ServiceRecord(service)
         moto_id = service.deployments[0]["id"] if service.deployments else new_deployment_id()
-        td_arn = self._task_definition_arn(backend, service)
-        record.deployments.append(self._new_deployment(service, td_arn, now, moto_id))
+        td_arn = task_definition_arn(backend, service)
+        record.deployments.append(new_deployment(service, td_arn, now, moto_id))
         if getattr(service, "created_at", None) is None:
             service.created_at = utc(now)
         self._records[service.arn] = record
         return record
 
-    @staticmethod
-    def _task_definition_arn(backend, service) -> str:
-        if service.task_definition and ":task-definition/" not in service.task_definition:
-            try:
-                service.task_definition = backend.describe_task_definition(service.task_definition).arn
-            except Exception:  # noqa: BLE001 - moto validated it in UpdateService; keep what is there
-                pass
-        return service.task_definition or ""
-
-    @staticmethod
-    def _new_deployment(service, td_arn: str, now: float, dep_id: str | None = None) -> Deployment:
-        return Deployment(
-            id=dep_id or new_deployment_id(), task_definition=td_arn,
-            desired=service.desired_count, created=now, launch_type=service.launch_type,
-            capacity_provider_strategy=getattr(service, "capacity_provider_strategy", None),
-            platform_version=service.platform_version,
-            network_configuration=service.network_configuration or None,
-            service_connect=getattr(service, "service_connect_configuration", None),
-        )
-
     def _deploy(self, record: ServiceRecord, service, td_arn: str, now: float) -> Deployment:
         for old in record.deployments:
             old.status, old.updated = "ACTIVE", now
-        primary = self._new_deployment(service, td_arn, now)
+        primary = new_deployment(service, td_arn, now)
         record.deployments.insert(0, primary)
         record.steady = False
         return primary
@@ -190,6 +186,11 @@ class EcsLifecycle:
                           f"resolve ref {c.image}: {c.image}: not found")
                 return self._fail(backend, service, record, deployment, task, now, reason, "TaskFailedToStart",
                                   None, reason, c.name)
+        problem = secret_problem(backend.account_id, service.region_name, task.execution_role, task.secret_refs,
+                                 task.task_id)
+        if problem:
+            return self._fail(backend, service, record, deployment, task, now, problem, "TaskFailedToStart",
+                              None, None, None)
         for c in task.containers:
             problem = log_group_problem(backend.account_id, service.region_name, c)
             if problem:
@@ -254,6 +255,19 @@ class EcsLifecycle:
                            "ServiceSchedulerInitiated")
         alive = {t.deployment_id for t in live if t.desired_status == "RUNNING"}
         record.deployments = [d for d in record.deployments if d is primary or d.id in alive]
+
+    def _load_balancing(self, backend, service, record: ServiceRecord, tasks, now: float) -> None:
+        """Targets follow the running tasks; a task failing its target group's health check past the
+        grace period is stopped by the scheduler, and counts as a failed task of its deployment."""
+        unhealthy = sync_targets(backend.account_id, service.region_name, service, tasks)
+        grace = float(getattr(service, "health_check_grace_period_seconds", None) or 0)
+        for task, arn in unhealthy:
+            if now - task.start_at >= grace:
+                deployment = next((d for d in record.deployments if d.id == task.deployment_id), None)
+                self._fail(backend, service, record, deployment, task, now, ELB_FAILURE.format(arn=arn),
+                           "ServiceSchedulerInitiated", None, None, None)
+        if unhealthy:
+            self._count(service, record, _tasks_of(backend, service_cluster(backend, service), service))
 
     def _count(self, service, record: ServiceRecord, tasks) -> None:
         for d in record.deployments:

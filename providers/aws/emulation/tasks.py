@@ -20,7 +20,9 @@ How a task ends is decided by its images, so tests and the sandbox can provoke f
   stops with ``stoppedReason`` "Essential container in task exited", otherwise the task keeps
   running without it, as on ECS;
 - an awslogs log group that does not exist (and ``awslogs-create-group`` is not ``true``): the task
-  fails with ``ResourceInitializationError``, as ECS does.
+  fails with ``ResourceInitializationError``, as ECS does;
+- a secret that does not exist, or that the execution role cannot read: the task fails with
+  ``ResourceInitializationError`` naming the secret (see ``cloudorch_providers.aws.emulation.secrets``).
 """
 
 from __future__ import annotations
@@ -121,6 +123,15 @@ class ServiceTask(Task):
         self.start_at = now + start_delay
         self.containers = [ContainerState(self.task_arn, d, self.attachments)
                            for d in task_definition.container_definitions]
+        self.container_ports = [m["containerPort"] for d in task_definition.container_definitions
+                                for m in d.get("portMappings") or [] if m.get("containerPort")]
+        self.execution_role: str | None = getattr(task_definition, "execution_role_arn", None)
+        #: what Fargate reads with the execution role before the containers start
+        self.secret_refs = [s["valueFrom"] for d in task_definition.container_definitions
+                            for s in d.get("secrets") or [] if s.get("valueFrom")]
+        self.secret_refs += [d["repositoryCredentials"]["credentialsParameter"]
+                             for d in task_definition.container_definitions
+                             if (d.get("repositoryCredentials") or {}).get("credentialsParameter")]
         network = (service.network_configuration or {}).get("awsvpcConfiguration") or {}
         if network.get("assignPublicIp") == "ENABLED":
             self._assign_public_ips(backend, service)

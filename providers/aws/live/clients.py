@@ -3,13 +3,16 @@
 Retries are botocore's ``standard`` mode (jittered backoff, throttling and 5xx retried, the
 retry quota honoured); connect/read timeouts and the number of attempts come from the operation's
 deadline (:func:`cloudorch.live.timeouts.budget`), so a hanging reply ends the command by its
-``--timeout``. Every SDK error
-is turned into one line naming the resource at :func:`aws_errors`.
+``--timeout``. Every SDK error is turned into one line naming the resource at :func:`aws_errors`,
+by the error table :func:`error_table` (the core kit's :mod:`cloudorch.live.errors`): its kinds
+decide the exit code and whether a status poll retries (throttling, 5xx, connection failures, and
+a resource that vanished between two reads of one status: transient).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -79,9 +82,52 @@ class Clients:
         return self.session.client(service, self.deadline)
 
 
+@functools.cache
+def error_table():
+    """AWS's errors by kind (see :mod:`cloudorch.live.errors`); built on first use (imports botocore)."""
+    import botocore.exceptions as bx
+
+    from cloudorch.live.errors import ErrorTable, Kind, Rule
+
+    def code(exc: BaseException):
+        return exc.response.get("Error", {}).get("Code") if isinstance(exc, bx.ClientError) else None
+
+    def message(exc: BaseException) -> str:
+        if isinstance(exc, bx.ClientError):
+            error = exc.response.get("Error", {})
+            return f"{error.get('Code', 'Error')}: {error.get('Message') or exc}"
+        return str(exc)
+
+    return ErrorTable("AWS", [
+        Rule(Kind.CREDENTIALS, codes={"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure",
+                                      "SignatureDoesNotMatch"}, hint="the AWS credentials are invalid"),
+        Rule(Kind.CREDENTIALS, codes={"ExpiredTokenException", "ExpiredToken", "RequestExpired"},
+             hint="the AWS session has expired: log in again"),
+        Rule(Kind.PERMISSION, codes={"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}),
+        Rule(Kind.THROTTLED, codes={"ThrottlingException", "Throttling", "RequestLimitExceeded",
+                                    "TooManyRequestsException", "RequestThrottled"}),
+        Rule(Kind.UNAVAILABLE, codes={"ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
+                                      "InternalError", "ServerException", "Unavailable"}),
+        # a task's network interface deleted as the task stopped, between two reads of one status
+        Rule(Kind.UNAVAILABLE, codes={"InvalidNetworkInterfaceID.NotFound"},
+             hint="a task's network interface went away while it was read"),
+        Rule(Kind.UNREACHABLE, types=(bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
+                                      bx.ConnectionClosedError),
+             hint="cannot reach AWS: check the network and the region"),
+        Rule(Kind.INVALID, codes={"InvalidParameterException", "InvalidParameterValue", "ValidationError",
+                                  "ValidationException", "ClientException", "MalformedPolicyDocument"}, hint=""),
+        Rule(Kind.NOT_FOUND, codes={"ResourceNotFoundException", "NoSuchEntity", "ClusterNotFoundException",
+                                    "ServiceNotFoundException", "LoadBalancerNotFound", "TargetGroupNotFound",
+                                    "InvalidGroup.NotFound"}, hint=""),
+        Rule(Kind.CONFLICT, codes={"DependencyViolation", "ResourceInUse", "ResourceInUseException",
+                                   "ConcurrentModificationException"}),
+        Rule(Kind.OTHER, types=(bx.ClientError, bx.BotoCoreError), hint=""),
+    ], code=code, message=message)
+
+
 @contextlib.contextmanager
 def aws_errors(doing: str) -> Iterator[None]:
-    """Turn botocore errors inside the block into one-line ProviderErrors: ``doing: what; fix``."""
+    """Turn botocore errors inside the block into one-line errors: ``doing: what; fix``."""
     import botocore.exceptions as bx
 
     try:
@@ -91,23 +137,11 @@ def aws_errors(doing: str) -> Iterator[None]:
             f"{doing}: no AWS credentials found; configure them (aws configure, AWS_PROFILE, or "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or use --sandbox"
         ) from None
-    except bx.ClientError as exc:
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), error.get("Message", str(exc))
-        hint = _HINTS.get(code, "")
-        raise ProviderError(f"{doing}: {code}: {message}{hint}") from None
-    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        raise ProviderError(f"{doing}: cannot reach AWS ({exc}); check the network and the region") from None
-    except bx.BotoCoreError as exc:
-        raise ProviderError(f"{doing}: {exc}") from None
-
-
-_HINTS = {
-    "AccessDeniedException": "; the credentials lack this permission",
-    "UnrecognizedClientException": "; the AWS credentials are invalid",
-    "ExpiredTokenException": "; the AWS session has expired: log in again",
-    "ThrottlingException": "; AWS kept throttling after retries: try again later or lower --parallel",
-}
+    except Exception as exc:
+        translated = error_table().translate(exc, doing)
+        if translated is None or translated is exc:
+            raise
+        raise translated from None
 
 
 def region_hint() -> str | None:

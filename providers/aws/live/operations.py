@@ -1,8 +1,12 @@
 """The AWS provider's live operations, mixed into :class:`cloudorch_providers.aws.provider.AWSProvider`.
 
-Deploy-time resolution: the region (settings, else the AWS chain), the default VPC's subnets when
-``providers.aws.subnets`` is empty, and the VPC's default security group when
-``security_groups`` is empty (each looked up once per command).
+Each operation takes the command's deadline and works through ``self._aws(deadline)``: the
+session's clients with timeouts from that deadline (:mod:`.clients`).
+
+Deploy-time resolution: the region (settings, else the AWS chain), the account (settings, else
+STS), the default VPC's subnets when ``providers.aws.subnets`` is empty (once per command); the
+ids of the app's security groups, load balancers and target groups are found by the plan's live
+read or by the creates (:mod:`.refs`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
-from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan
+from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan, SecretLocation
 from cloudorch.spec.models import Autoscale
 from cloudorch_providers.aws import convert
 from cloudorch_providers.aws.context import Context
@@ -22,8 +26,7 @@ from cloudorch_providers.aws.convert_service import scalable_target, scaling_pol
 
 
 class AWSLiveOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.context()``. Each operation
-    works through ``self._aws(deadline)``: the session's clients under that operation's deadline."""
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.context()``."""
 
     @cached_property
     def _session(self):
@@ -35,13 +38,13 @@ class AWSLiveOperations:
         return self._session.bound(deadline)
 
     # -- resolution -------------------------------------------------------------------------------
+    _resolved: Context | None = None
+
     def live_context(self, aws) -> Context:
-        """The context with the region and network resolved (for plan and deploy; once per command)."""
+        """The context with the region, account and network resolved (for plan and deploy; once per command)."""
         if self._resolved is None:
             self._resolved = self._resolve_context(aws)
         return self._resolved
-
-    _resolved: Context | None = None
 
     def _resolve_context(self, aws) -> Context:
         from cloudorch_providers.aws.live.clients import aws_errors
@@ -57,48 +60,44 @@ class AWSLiveOperations:
                 reply = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
                                                       {"Name": "default-for-az", "Values": ["true"]}])
                 subnets = sorted(s["SubnetId"] for s in reply["Subnets"])
-        return self.context(region=aws.region, subnets=subnets)
+        with aws_errors("finding the AWS account (sts GetCallerIdentity)"):
+            account = self.settings.account_id or aws("sts").get_caller_identity()["Account"]
+        return self.context(region=aws.region, subnets=subnets, account_id=account)
 
-    def _security_groups(self, aws) -> list[str]:
-        from cloudorch_providers.aws.live.clients import aws_errors
+    @cached_property
+    def refs(self):
+        """Live ids by ``Kind:name``, shared by this command's plan and apply."""
+        from cloudorch_providers.aws.live.refs import Refs
 
-        if self.settings.security_groups:
-            return list(self.settings.security_groups)
-        ec2 = aws("ec2")
-        subnets = list(self.live_context(aws).subnets)
-        with aws_errors("finding the VPC's default security group"):
-            vpc = ec2.describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
-            groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                           {"Name": "group-name", "Values": ["default"]}])
-        return [g["GroupId"] for g in groups["SecurityGroups"][:1]]
+        return Refs()
 
     def _documents(self, aws) -> list[Document]:
         ctx = self.live_context(aws)
         self.check(ctx)
-        docs = convert.render(ctx)
-        groups = self._security_groups(aws)
-        for doc in docs:
-            if doc.kind == "Service":
-                doc.body["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] = groups
-        return docs
+        return convert.render(ctx)
 
     # -- the interface ----------------------------------------------------------------------------
     def plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.aws.live.edge_state import read_edge
         from cloudorch_providers.aws.live.plan import Planner
         from cloudorch_providers.aws.live.state import read_live
 
         aws = self._aws(deadline)
         docs = self._documents(aws)
-        live = read_live(aws, self.live_context(aws), uses_service_connect(self.app))
+        ctx = self.live_context(aws)
+        live = read_live(aws, ctx, uses_service_connect(self.app))
+        edge = read_edge(aws, ctx, self.refs)
         self._definitions.update({d["taskDefinitionArn"]: d for d in live.task_definitions.values()})
-        return Planner(self.live_context(aws), live).plan(docs)
+        return Planner(ctx, live, edge, self.refs).plan(docs)
 
     def apply(self, change: Change, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.apply import apply_change
 
-        apply_change(self._aws(deadline), change, deadline)
+        apply_change(self._aws(deadline), change, deadline, self.refs)
 
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
+        """A transient failure raises a transient CloudError: the engine's waits retry it until the
+        deadline (:func:`cloudorch.live.errors.poll`)."""
         from cloudorch_providers.aws.live.status import app_status
 
         aws = self._aws(deadline)
@@ -116,8 +115,7 @@ class AWSLiveOperations:
         aws = self._aws(deadline)
         ctx = self.context(region=aws.region)
         with aws_errors(f"scaling ECS service {ctx.service_name(service)}"):
-            aws("ecs").update_service(cluster=ctx.cluster, service=ctx.service_name(service),
-                                           desiredCount=replicas)
+            aws("ecs").update_service(cluster=ctx.cluster, service=ctx.service_name(service), desiredCount=replicas)
 
     def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.clients import aws_errors
@@ -147,13 +145,33 @@ class AWSLiveOperations:
         aws = self._aws(deadline)
         return read_logs(aws, self.context(region=aws.region), services, since, tail)
 
+    def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
+        from cloudorch_providers.aws.live.secrets import store
+
+        aws = self._aws(deadline)
+        return store(aws, self.context(region=aws.region), name, value)
+
+    def secret_locations(self, *, deadline: Deadline) -> list[SecretLocation]:
+        from cloudorch_providers.aws.live.secrets import locations
+
+        aws = self._aws(deadline)
+        return locations(aws, self.context(region=aws.region))
+
+    def restart(self, service: str, *, deadline: Deadline) -> None:
+        from cloudorch_providers.aws.live.secrets import restart
+
+        aws = self._aws(deadline)
+        restart(aws, self.context(region=aws.region), service)
+
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.aws.live.edge_state import read_edge
         from cloudorch_providers.aws.live.plan import destroy_plan
         from cloudorch_providers.aws.live.state import read_live
 
         aws = self._aws(deadline)
-        ctx = self.context(region=aws.region)
-        return destroy_plan(ctx, read_live(aws, ctx, with_namespace=uses_service_connect(self.app)))
+        ctx = self.live_context(aws)
+        live = read_live(aws, ctx, with_namespace=uses_service_connect(self.app), destroying=True)
+        return destroy_plan(ctx, live, read_edge(aws, ctx, self.refs))
 
     def _unused(self) -> Any:  # pragma: no cover - keeps the mixin's contract visible to type checkers
         return self.app, self.settings, self.sandbox

@@ -1,6 +1,7 @@
 """The AWS plan: each rendered document against the live resource of the same exact name.
 
-A Change's payload is ``(operation, kwargs)`` pairs that ``apply`` runs in order. Task definitions
+A Change's payload is steps (see :mod:`.apply`) that ``apply`` runs in order; the execution role,
+security groups and load balancing are planned by :mod:`.edge_plan`. Task definitions
 are registered only when they differ from the family's latest ACTIVE revision; services update
 only the fields that differ; a same-named service without this app's markers is refused.
 """
@@ -15,7 +16,11 @@ from cloudorch.diff import differences, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch_providers.aws.context import Context
-from cloudorch_providers.aws.live.state import OWNER, TOOL, Live, ecs_tags
+from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
+from cloudorch_providers.aws.live.edge_state import Edge
+from cloudorch_providers.aws.live.apply import call
+from cloudorch_providers.aws.live.refs import Refs
+from cloudorch_providers.aws.live.state import MARKERS, OWNER, Live, ecs_tags
 
 #: container keys we set; when the spec drops one, the live value must go too
 MANAGED_CONTAINER_KEYS = ("entryPoint", "command", "environment", "secrets", "portMappings", "healthCheck",
@@ -31,12 +36,8 @@ def client_token(*parts: Any) -> str:
 
 
 def not_ours(kind: str, name: str, where: str, tags: dict[str, str], app: str) -> ProviderError:
-    owner = f"it belongs to cloudorch app {tags[OWNER]!r}" if tags.get(OWNER) and tags.get(OWNER) != app \
-        else f"it has no {OWNER}={app} / {TOOL}=cloudorch tags"
-    return ProviderError(
-        f"{kind} {name} {where}exists but is not managed by cloudorch for app {app!r} ({owner}); refusing "
-        "to adopt or change it: rename the app or service, or remove that resource yourself"
-    )
+    """The kit's one-line refusal of a same-named resource that is not this app's."""
+    return MARKERS.not_ours(kind, name, tags, app, where=where.strip())
 
 
 def task_definition_fields(desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
@@ -90,15 +91,27 @@ def service_fields(desired: dict[str, Any], live: dict[str, Any], autoscaled: bo
         have = primary.get("serviceConnectConfiguration") or live.get("serviceConnectConfiguration")
         if have is not None and differences(desired["serviceConnectConfiguration"], have):
             fields.append("serviceConnectConfiguration")
+    if sorted(map(_balancer_key, desired.get("loadBalancers", []))) != \
+            sorted(map(_balancer_key, live.get("loadBalancers") or [])):
+        fields.append("loadBalancers")
+    if desired.get("healthCheckGracePeriodSeconds", 0) != (live.get("healthCheckGracePeriodSeconds") or 0) \
+            and desired.get("loadBalancers"):
+        fields.append("healthCheckGracePeriodSeconds")
     want_tags = {t["key"]: t["value"] for t in desired["tags"]}
     if differences(want_tags, ecs_tags(live)):
         fields.append("tags")
     return fields
 
 
+def _balancer_key(entry: dict[str, Any]) -> tuple:
+    return (entry.get("targetGroupArn"), entry.get("containerName"), entry.get("containerPort"))
+
+
 class Planner:
-    def __init__(self, ctx: Context, live: Live):
+    def __init__(self, ctx: Context, live: Live, edge: Edge | None = None, refs: Refs | None = None):
         self.ctx, self.live, self.app = ctx, live, ctx.app.name
+        self.refs = refs or Refs()
+        self.edge = EdgePlanner(self, ctx, edge or Edge(), self.refs)
         self.changes: list[Change] = []
 
     def add(self, action: Action, doc: Document | None, kind: str, name: str, service: str | None,
@@ -108,15 +121,19 @@ class Planner:
     def plan(self, docs: list[Document]) -> Plan:
         registering: set[str] = set()
         for doc in docs:
-            getattr(self, f"_{doc.kind.lower()}")(doc, registering)
+            if doc.kind in EDGE_KINDS:
+                self.edge.plan(doc)
+            else:
+                getattr(self, f"_{doc.kind.lower()}")(doc, registering)
         self._unwanted_autoscaling()
         self._orphans()
+        self.edge.unwanted()
         return Plan(self.app, "aws", self.changes)
 
     # -- one method per document kind --------------------------------------------------------------
     def _cluster(self, doc: Document, _) -> None:
         if self.live.cluster is None:
-            self.add(Action.CREATE, doc, "Cluster", doc.name, None, [("ecs", "create_cluster", doc.body)])
+            self.add(Action.CREATE, doc, "Cluster", doc.name, None, [call("ecs", "create_cluster", doc.body)])
         else:
             self.add(Action.NOOP, doc, "Cluster", doc.name, None)
 
@@ -124,14 +141,14 @@ class Planner:
         if self.live.namespace is None:
             body = dict(doc.body, CreatorRequestId=client_token(self.app, "namespace", doc.body))
             self.add(Action.CREATE, doc, "Namespace", doc.name, None,
-                     [("servicediscovery", "create_http_namespace", body)])
+                     [call("servicediscovery", "create_http_namespace", body)])
         else:
             self.add(Action.NOOP, doc, "Namespace", doc.name, None)
 
     def _loggroup(self, doc: Document, _) -> None:
         if doc.name not in self.live.log_groups:
             self.add(Action.CREATE, doc, "LogGroup", doc.name, doc.service,
-                     [("logs", "create_log_group", doc.body)])
+                     [call("logs", "create_log_group", doc.body)])
         else:
             self.add(Action.NOOP, doc, "LogGroup", doc.name, doc.service)
 
@@ -139,7 +156,7 @@ class Planner:
         group = self.live.log_groups.get(doc.name, {})
         if group.get("retentionInDays") != doc.body["retentionInDays"]:
             self.add(Action.UPDATE if group else Action.CREATE, doc, "LogRetention", doc.name, doc.service,
-                     [("logs", "put_retention_policy", doc.body)], ["retentionInDays"])
+                     [call("logs", "put_retention_policy", doc.body)], ["retentionInDays"])
         else:
             self.add(Action.NOOP, doc, "LogRetention", doc.name, doc.service)
 
@@ -151,17 +168,18 @@ class Planner:
         if fields:
             registering.add(doc.name)
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "TaskDefinition", doc.name,
-                     doc.service, [("ecs", "register_task_definition", doc.body)],
+                     doc.service, [call("ecs", "register_task_definition", doc.body)],
                      [] if live is None else top_fields(fields))
         else:
             self.add(Action.NOOP, doc, "TaskDefinition", doc.name, doc.service)
 
     def _service(self, doc: Document, registering: set[str]) -> None:
+        doc = Document(doc.kind, doc.name, self.refs.resolve(doc.body), doc.service)
         live = self.live.services.get(doc.name)
         service = self.ctx.app.services[doc.service]
         if live is None or live.get("status") == "DRAINING":
             body = dict(doc.body, clientToken=client_token(self.app, doc.name, doc.body))
-            self.add(Action.CREATE, doc, "Service", doc.name, doc.service, [("ecs", "create_service", body)])
+            self.add(Action.CREATE, doc, "Service", doc.name, doc.service, [call("ecs", "create_service", body)])
             return
         if not self.live.owned_by(ecs_tags(live), self.app):
             raise not_ours("ECS service", doc.name, f"in cluster {self.ctx.cluster} ", ecs_tags(live), self.app)
@@ -175,10 +193,10 @@ class Planner:
         for field in fields:
             if field == "tags":
                 continue
-            update[field] = doc.body[field]
-        steps = [("ecs", "update_service", update)] if len(update) > 2 else []
+            update[field] = doc.body.get(field, [])  # loadBalancers: [] removes them
+        steps = [call("ecs", "update_service", update)] if len(update) > 2 else []
         if "tags" in fields:
-            steps.append(("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
+            steps.append(call("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
         self.add(Action.UPDATE, doc, "Service", doc.name, doc.service, steps, fields)
 
     def _scalabletarget(self, doc: Document, _) -> None:
@@ -187,7 +205,7 @@ class Planner:
                                           if live.get(k) != doc.body[k]]
         if live is None or fields:
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "ScalableTarget", doc.name,
-                     doc.service, [("application-autoscaling", "register_scalable_target", doc.body)], fields)
+                     doc.service, [call("application-autoscaling", "register_scalable_target", doc.body)], fields)
         else:
             self.add(Action.NOOP, doc, "ScalableTarget", doc.name, doc.service)
 
@@ -198,7 +216,7 @@ class Planner:
         fields = [] if live is None else top_fields(differences(want, have))
         if live is None or fields:
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "ScalingPolicy", doc.name,
-                     doc.service, [("application-autoscaling", "put_scaling_policy", doc.body)], fields)
+                     doc.service, [call("application-autoscaling", "put_scaling_policy", doc.body)], fields)
         else:
             self.add(Action.NOOP, doc, "ScalingPolicy", doc.name, doc.service)
 
@@ -207,7 +225,7 @@ class Planner:
         resource_id = self.ctx.resource_id(service)
         if resource_id in self.live.targets:
             self.add(Action.DELETE, None, "ScalableTarget", resource_id, service,
-                     [("application-autoscaling", "deregister_scalable_target",
+                     [call("application-autoscaling", "deregister_scalable_target",
                        {"ServiceNamespace": "ecs", "ResourceId": resource_id,
                         "ScalableDimension": "ecs:service:DesiredCount"})], reason=reason)
 
@@ -231,22 +249,23 @@ class Planner:
         name = ctx.service_name(service)
         if name in live.services and live.services[name].get("status") == "ACTIVE":
             self.add(Action.DELETE, None, "Service", name, service, [
-                ("ecs", "delete_service", {"cluster": ctx.cluster, "service": name, "force": True}),
+                call("ecs", "delete_service", {"cluster": ctx.cluster, "service": name, "force": True}),
             ], reason=reason)
         family = ctx.family(service)
-        if family in live.task_definitions:
+        revisions = live.revisions.get(family, [])
+        if revisions:  # only revisions carrying this app's markers: a hand-registered one stays
             self.add(Action.DELETE, None, "TaskDefinition", family, service,
-                     [("ecs", "deregister_family", {"family": family})], reason=reason)
+                     [call("ecs", "deregister_revisions", {"revisions": revisions})], reason=reason)
         group = ctx.log_group(service)
-        if group in live.log_groups:
+        if group in live.log_groups and live.owned_by(live.log_groups[group].get("tags", {}), self.app):
             self.add(Action.DELETE, None, "LogGroup", group, service,
-                     [("logs", "delete_log_group", {"logGroupName": group})], reason=reason)
+                     [call("logs", "delete_log_group", {"logGroupName": group})], reason=reason)
 
 
-def destroy_plan(ctx: Context, live: Live) -> Plan:
+def destroy_plan(ctx: Context, live: Live, edge: Edge | None = None) -> Plan:
     """Every resource of the app carrying its markers (or named for it under our prefixes),
     dependants first; the cluster and namespace only when we created them and nothing else uses them."""
-    planner = Planner(ctx, live)
+    planner = Planner(ctx, live, edge)
     prefix = f"{ctx.app.name}-"
     services = set(ctx.app.services)
     services |= {n[len(prefix):] for n, s in live.services.items()
@@ -256,16 +275,17 @@ def destroy_plan(ctx: Context, live: Live) -> Plan:
         if service is not None and not live.owned_by(ecs_tags(service), ctx.app.name):
             continue  # a same-named service that is not ours: never touched
         planner.add_service_deletion(name, "")
+    planner.edge.unwanted(reason="")
     ours = {c.name for c in planner.changes if c.kind == "Service"}
     others = int(live.cluster.get("activeServicesCount", 0)) - len(ours) if live.cluster else 0
-    if live.namespace is not None and live.namespace.get("tags", {}).get(OWNER) == ctx.app.name:
+    if live.namespace is not None and MARKERS.owns(live.namespace.get("tags", {}), ctx.app.name):
         planner.add(Action.DELETE, None, "Namespace", ctx.namespace, None,
-                    [("servicediscovery", "delete_namespace", {"Id": live.namespace["Id"]})])
+                    [call("servicediscovery", "delete_namespace", {"Id": live.namespace["Id"]})])
     if live.cluster is not None and live.owned_by(ecs_tags(live.cluster), ctx.app.name):
         if others > 0:
             planner.add(Action.NOOP, None, "Cluster", ctx.cluster, None,
                         reason=f"kept: it also runs {others} services that are not this app's")
         else:
             planner.add(Action.DELETE, None, "Cluster", ctx.cluster, None,
-                        [("ecs", "delete_cluster", {"cluster": ctx.cluster})])
+                        [call("ecs", "delete_cluster", {"cluster": ctx.cluster})])
     return Plan(ctx.app.name, "aws", planner.changes)

@@ -10,7 +10,11 @@ from typing import Any
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
 
-OWNER, TOOL = "cloudorch-app", "managed-by"
+from cloudorch.live.ownership import Markers
+
+#: the ownership markers (the core kit's rule; AWSProvider.ownership is the same default)
+MARKERS = Markers()
+OWNER = MARKERS.owner_key
 
 
 def ecs_tags(resource: dict[str, Any]) -> dict[str, str]:
@@ -31,9 +35,11 @@ class Live:
     services: dict[str, dict[str, Any]] = field(default_factory=dict)  # service name -> ACTIVE/DRAINING
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)  # resource id -> scalable target
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy name -> policy
+    #: family -> ACTIVE revision ARNs carrying this app's markers (read for deletions only)
+    revisions: dict[str, list[str]] = field(default_factory=dict)
 
     def owned_by(self, resource_tags: dict[str, str], app: str) -> bool:
-        return resource_tags.get(OWNER) == app and resource_tags.get(TOOL) == "cloudorch"
+        return MARKERS.owns(resource_tags, app)
 
 
 def read_cluster(aws: Clients, ctx: Context) -> dict[str, Any] | None:
@@ -91,7 +97,25 @@ def read_log_groups(aws: Clients, ctx: Context) -> dict[str, dict[str, Any]]:
         for page in aws("logs").get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
             for group in page["logGroups"]:
                 groups[group["logGroupName"]] = group
+        for name, group in groups.items():  # DescribeLogGroups carries no tags
+            group["tags"] = aws("logs").list_tags_log_group(logGroupName=name).get("tags", {})
     return groups
+
+
+def read_revisions(aws: Clients, ctx: Context, family: str) -> list[str]:
+    """The family's ACTIVE revisions that carry this app's markers (newest last)."""
+    ecs = aws("ecs")
+    found = []
+    with aws_errors(f"listing revisions of task definition family {family}"):
+        pages = ecs.get_paginator("list_task_definitions").paginate(familyPrefix=family, status="ACTIVE")
+        for arn in [a for page in pages for a in page["taskDefinitionArns"]]:
+            if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] != family:  # the prefix also matches other families
+                continue
+            tags = {t["key"]: t["value"] for t in
+                    ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags", [])}
+            if MARKERS.owns(tags, ctx.app.name):
+                found.append(arn)
+    return found
 
 
 def read_autoscaling(aws: Clients, ctx: Context, services: list[str]) -> tuple[dict, dict]:
@@ -125,8 +149,9 @@ def read_namespace(aws: Clients, ctx: Context) -> dict[str, Any] | None:
     return None
 
 
-def read_live(aws: Clients, ctx: Context, with_namespace: bool) -> Live:
-    """Everything plan needs: the spec's resources by exact name, plus the app's orphans."""
+def read_live(aws: Clients, ctx: Context, with_namespace: bool, destroying: bool = False) -> Live:
+    """Everything plan needs: the spec's resources by exact name, plus the app's orphans (and,
+    for what will be deleted -- orphans, or everything when ``destroying`` -- the owned revisions)."""
     live = Live(cluster=read_cluster(aws, ctx))
     if with_namespace:
         live.namespace = read_namespace(aws, ctx)
@@ -146,6 +171,10 @@ def read_live(aws: Clients, ctx: Context, with_namespace: bool) -> Live:
                 live.task_definitions[family] = definition
     if live.cluster is not None:
         live.targets, live.policies = read_autoscaling(aws, ctx, sorted(s for s in services if s))
+    leaving = [s for s in services if s and (destroying or s not in ctx.app.services)]
+    for service in leaving:
+        if ctx.family(service) in live.task_definitions:
+            live.revisions[ctx.family(service)] = read_revisions(aws, ctx, ctx.family(service))
     return live
 
 

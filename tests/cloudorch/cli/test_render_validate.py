@@ -31,7 +31,7 @@ def test_render_to_a_directory_lists_files_in_apply_order(tmp_path):
 
 def test_render_json_and_yaml_streams():
     as_json = json.loads(run("render", "-f", WEBSHOP, "-p", "aws", "-o", "json").stdout)
-    assert {"kind", "name", "service", "body"} == set(as_json[0]) and as_json[0]["kind"] == "Cluster"
+    assert {"kind", "name", "service", "body"} == set(as_json[0]) and as_json[0]["kind"] == "Role"
     k8s = json.loads(run("render", "-f", WEBSHOP, "-p", "kubernetes", "-o", "json").stdout)
     docs = list(yaml.safe_load_all(run("render", "-f", WEBSHOP, "-p", "kubernetes").stdout))
     assert docs == [d["body"] for d in k8s], "the YAML stream is the bodies, ready for kubectl apply -f -"

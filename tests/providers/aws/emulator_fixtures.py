@@ -121,7 +121,7 @@ def register(ecs, family: str, *images: str, log_group: str | None = None, prefi
         containers.append(container)
     return ecs.register_task_definition(
         family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=containers,
+        containerDefinitions=containers, executionRoleArn="arn:aws:iam::123456789012:role/exec",
     )["taskDefinition"]["taskDefinitionArn"]
 
 

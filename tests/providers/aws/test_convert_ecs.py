@@ -19,6 +19,14 @@ EXAMPLES = ("hello", "webshop", "worker")
 
 #: document kind -> (botocore service, operation)
 CALLS = {
+    "Role": ("iam", "CreateRole"),
+    "RolePolicy": ("iam", "PutRolePolicy"),
+    "SecurityGroup": ("ec2", "CreateSecurityGroup"),
+    "SecurityGroupIngress": ("ec2", "AuthorizeSecurityGroupIngress"),
+    "LoadBalancer": ("elbv2", "CreateLoadBalancer"),
+    "TargetGroup": ("elbv2", "CreateTargetGroup"),
+    "Listener": ("elbv2", "CreateListener"),
+    "ListenerRule": ("elbv2", "CreateRule"),
     "Cluster": ("ecs", "CreateCluster"),
     "Namespace": ("servicediscovery", "CreateHttpNamespace"),
     "LogGroup": ("logs", "CreateLogGroup"),
@@ -222,12 +230,15 @@ def test_markers_and_labels_on_every_taggable_resource(text):
     app = "full" if text is FULL else "onec2"
     markers = {"cloudorch-app": app, "managed-by": "cloudorch"}
     labels = {"team": "media", "tier": "backend"} if text is FULL else {}
-    untaggable = {"LogRetention", "ScalingPolicy"}
+    untaggable = {"LogRetention", "ScalingPolicy", "RolePolicy"}  # an inline policy is part of its role
     for doc in docs:
         body = doc["body"]
         if doc["kind"] in untaggable:
             continue
         tags = body.get("tags", body.get("Tags"))
+        if "TagSpecifications" in body:  # EC2 tags what it creates through TagSpecifications
+            [spec] = body["TagSpecifications"]
+            tags = spec["Tags"]
         assert tags is not None, f"{doc['kind']} carries no tags"
         if isinstance(tags, list):
             tags = {t.get("key", t.get("Key")): t.get("value", t.get("Value")) for t in tags}
@@ -268,7 +279,9 @@ def test_secret_values_from_the_environment_never_reach_the_output():
 def test_apply_order_follows_dependencies(load_example):
     docs = render_example(load_example, "webshop")
     kinds = [d["kind"] for d in docs]
-    assert kinds[:2] == ["Cluster", "Namespace"]
+    first = ["Role", "RolePolicy", "SecurityGroup", "SecurityGroup", "SecurityGroupIngress",
+             "SecurityGroupIngress", "LoadBalancer", "TargetGroup", "Listener", "Cluster", "Namespace"]
+    assert kinds[:len(first)] == first
     services = [d["service"] for d in docs if d["kind"] == "Service"]
     assert services == ["redis", "api", "web", "worker"]
     for service in services:
@@ -362,8 +375,9 @@ def test_defaults_without_settings():
     docs = render(text)
     assert by_kind(docs, "Cluster")["clusterName"] == "onec2"
     task = by_kind(docs, "TaskDefinition")
-    # no account known: the standard role by name (deploy resolves it to an ARN)
-    assert task["executionRoleArn"] == "ecsTaskExecutionRole"
+    # no account known: the app's own role by name (deploy resolves it to an ARN)
+    assert task["executionRoleArn"] == "onec2-execution"
+    assert by_kind(docs, "Role")["RoleName"] == "onec2-execution"
     assert "taskRoleArn" not in task
     # no region known: deploy adds awslogs-region
     assert "awslogs-region" not in task["containerDefinitions"][0]["logConfiguration"]["options"]
@@ -388,7 +402,7 @@ def test_ec2_launch_type():
 def test_execution_role_arn_partition_follows_the_region():
     text = EC2.replace("aws: {launch_type: EC2}", "aws: {region: cn-north-1, account_id: '123456789012'}")
     task = by_kind(render(text), "TaskDefinition")
-    assert task["executionRoleArn"] == "arn:aws-cn:iam::123456789012:role/ecsTaskExecutionRole"
+    assert task["executionRoleArn"] == "arn:aws-cn:iam::123456789012:role/onec2-execution-cn-north-1"
 
 
 # -- the service -------------------------------------------------------------------------------
@@ -410,7 +424,11 @@ def test_service_fields():
         "minimumHealthyPercent": 100, "maximumPercent": 200,
         "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
     assert service["propagateTags"] == "SERVICE" and service["enableECSManagedTags"] is True
-    assert "healthCheckGracePeriodSeconds" not in service and "clientToken" not in service
+    assert "clientToken" not in service
+    # the public port registers with the app's load balancer; start_period is the grace period
+    assert service["loadBalancers"] == [{"targetGroupArn": "${TargetGroup:full-front-8080}",
+                                         "containerName": "front", "containerPort": 8080}]
+    assert service["healthCheckGracePeriodSeconds"] == 400
     assert by_kind(docs, "Service", "batch")["desiredCount"] == 0
 
 
@@ -440,7 +458,7 @@ def test_no_service_connect_for_a_single_service(load_example):
     ("{}", "true", "ENABLED"),
     ("{}", "false", "ENABLED"),  # default VPC: a public IP is the only way out to the registry
     ("{subnets: [subnet-0123456789abcdef0]}", "false", "DISABLED"),
-    ("{subnets: [subnet-0123456789abcdef0]}", "true", "ENABLED"),
+    ("{subnets: [subnet-0123456789abcdef0]}", "true", "DISABLED"),  # reached through the load balancer
     ("{assign_public_ip: true, subnets: [subnet-0123456789abcdef0]}", "false", "ENABLED"),
     ("{assign_public_ip: false}", "true", "DISABLED"),
 ])

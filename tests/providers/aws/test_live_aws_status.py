@@ -31,7 +31,8 @@ def status(live):
 def test_a_failed_rollout_at_desired_zero_is_failed_not_stopped():
     # the kit's precedence: failures before STOPPED (ECS used to answer STOPPED first)
     s = status(ecs_service(0, 0, "FAILED", "ECS deployment circuit breaker: tasks failed to start"))
-    assert s.state is State.FAILED and s.message == "ECS deployment circuit breaker: tasks failed to start"
+    assert s.state is State.FAILED
+    assert s.message == "new revision shop-web:3 failed: ECS deployment circuit breaker: tasks failed to start"
 
 
 def test_scaled_to_zero_and_drained_is_stopped():

@@ -46,7 +46,7 @@ def test_webshop_report(load_example):
         "services.web.image": Fit.EXACT, "services.web.resources": Fit.LOSSY, "services.web.env": Fit.EXACT,
         "services.web.secrets": Fit.EXACT, "services.web.depends_on": Fit.LOSSY,
         "services.web.volumes": Fit.EXACT, "services.web.sidecars": Fit.LOSSY, "services.web.ports": Fit.EXACT,
-        "services.web.ports.http": Fit.EXACT, "services.web.ports.public": Fit.LOSSY,
+        "services.web.ports.http": Fit.EXACT, "services.web.ports.public": Fit.EXACT,
         "services.web.replicas": Fit.EXACT, "services.web.autoscale": Fit.EXACT,
         "services.web.health.http": Fit.LOSSY, "services.web.health.start_period": Fit.EXACT,
         "services.api.image": Fit.EXACT, "services.api.resources": Fit.EXACT, "services.api.command": Fit.EXACT,
@@ -67,8 +67,9 @@ def test_webshop_report(load_example):
     assert notes["services.web.resources"].startswith(
         "the task needs 0.75 vCPU (768 CPU units) and 1536 MiB (the service + 1 sidecar), not a Fargate "
         "size: rounded up to 1 vCPU (1024 CPU units) and 2048 MiB")
-    assert "no load balancer is made: assignPublicIp ENABLED" in notes["services.web.ports.public"]
-    assert "providers.aws.security_groups" in notes["services.web.ports.public"]
+    public = notes["services.web.ports.public"]
+    assert "Application Load Balancer webshop, HTTP on 80, target group webshop-web-80" in public
+    assert "admits them only from the load balancer" in notes["services.web.ports.public"]
     assert "needs curl or wget" in notes["services.web.health.http"]
     assert "needs nc or bash" in notes["services.redis.health.tcp"]
     assert "healthCheck.startPeriod 15s" in notes["services.web.health.start_period"]
@@ -234,7 +235,8 @@ def test_settings_defaults():
     settings = provider(app("    image: nginx:1.27.2\n")).settings
     assert settings.model_dump() == {
         "region": None, "cluster": None, "launch_type": "FARGATE", "subnets": [], "security_groups": [],
-        "assign_public_ip": None, "execution_role_arn": None, "task_role_arn": None, "account_id": None,
+        "assign_public_ip": None, "execution_role_arn": None, "task_role_arn": None, "kms_key_arn": None,
+        "certificate_arn": None, "account_id": None,
         "secrets": {}, "log_retention_days": 30}
 
 
@@ -248,7 +250,7 @@ def test_overrides_win_over_the_file():
 def test_resolved_values_fill_what_the_settings_leave_open():
     p = provider(app("    image: nginx:1.27.2\n"))
     ctx = p.context(region="ap-south-1", account_id="123456789012", subnets=["subnet-0123456789abcdef0"])
-    assert ctx.execution_role == "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+    assert ctx.execution_role == "arn:aws:iam::123456789012:role/v-execution-ap-south-1"
     assert ctx.subnets == ("subnet-0123456789abcdef0",)
     assert ctx.region == "ap-south-1"
 
