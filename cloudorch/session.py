@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,9 +12,23 @@ from cloudorch.provider import Provider
 from cloudorch.spec import Spec, load_spec
 
 
-def open_spec(path: str | os.PathLike) -> Spec:
+@dataclass(frozen=True)
+class SpecRef:
+    """Where a spec comes from: one file or several merged in order, and the environment chosen."""
+
+    files: tuple[str, ...]
+    environment: str | None = None
+
+    def __str__(self) -> str:
+        names = " + ".join(self.files)
+        return f"{names} (environment {self.environment})" if self.environment else names
+
+
+def open_spec(path: str | os.PathLike | SpecRef) -> Spec:
     """Load and validate a spec; unknown keys under ``providers:`` are checked against the
     installed providers."""
+    if isinstance(path, SpecRef):
+        return load_spec(list(path.files), providers=registry.names(), environment=path.environment)
     return load_spec(path, providers=registry.names())
 
 

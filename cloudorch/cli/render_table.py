@@ -33,3 +33,16 @@ def fit_table(report: Sequence[FieldReport], provider: str) -> None:
         style = _FIT_STYLE[r.fit]
         table.add_row(r.field, f"[{style}]{r.fit}[/{style}]", r.note)
     console().print(table)
+
+
+def sources_table(sources: Sequence[dict], title: str) -> None:
+    """``validate --explain``: every field's value and the file:line it came from."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"where the fields of {escape(title)} come from", title_justify="left")
+    table.add_column("field", overflow="fold")
+    table.add_column("from", no_wrap=True)
+    for row in sources:
+        table.add_row(escape(row["field"]), escape(f"{row['file']}:{row['line']}"))
+    console().print(table)

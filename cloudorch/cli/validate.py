@@ -11,15 +11,29 @@ from cloudorch.cli import options
 @options.spec_file
 @options.provider
 @click.option("--strict", is_flag=True, help="Treat lossy and unsupported mappings as errors.")
+@click.option("--explain", is_flag=True, help="Show the file and line every field's value came from.")
 @options.output("table", "json")
-def command(spec_path: str, provider_name: str | None, strict: bool, output: str) -> int:
+def command(spec_path, provider_name: str | None, strict: bool, explain: bool, output: str) -> int:
     from cloudorch.provider import Fit
     from cloudorch.session import open_provider, open_spec
 
     spec = open_spec(spec_path)
+    sources = None
+    if explain:
+        from cloudorch.spec.merge import explain as explain_rows
+
+        sources = [{"field": f, "file": file, "line": line, "column": col}
+                   for f, file, line, col in explain_rows(spec.located)]
+        if output != "json":
+            from cloudorch.cli.render_table import sources_table
+
+            sources_table(sources, str(spec_path))
     if not provider_name:
         if output == "json":
-            click.echo('{"valid": true, "fields": []}')
+            import json
+
+            doc = {"valid": True, "fields": []} | ({"sources": sources} if explain else {})
+            click.echo(json.dumps(doc, indent=2))
         else:
             click.echo(f"{spec_path}: valid ({len(spec.app.services)} services)")
         return 0
@@ -29,8 +43,8 @@ def command(spec_path: str, provider_name: str | None, strict: bool, output: str
         import json
 
         fields = [{"field": r.field, "fit": str(r.fit), "note": r.note} for r in report]
-        click.echo(json.dumps({"valid": not (strict and inexact), "provider": provider_name,
-                               "fields": fields}, indent=2))
+        doc = {"valid": not (strict and inexact), "provider": provider_name, "fields": fields}
+        click.echo(json.dumps(doc | ({"sources": sources} if explain else {}), indent=2))
     else:
         from cloudorch.cli.render_table import fit_table
 

@@ -7,7 +7,7 @@ import difflib
 import os
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from cloudorch.errors import SpecError, SpecIssue
 from cloudorch.spec.checks import semantic_issues
+from cloudorch.spec.merge import merge_files, select_environment
 from cloudorch.spec.models import DNS_LABEL, ENV_NAME, LABEL_KEY, LABEL_VALUE, App
 from cloudorch.spec.yamlsafe import YAML11_BOOLS, Located, YamlProblem, make_interpolator, read_yaml
 
@@ -24,16 +25,18 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class Spec:
-    """A validated app spec with the positions of its values, for precise error messages."""
+    """A validated app spec with the positions of its values, for precise error messages.
+    ``path`` names the file(s) it was read from; ``located`` knows the file of every value."""
 
     app: App
     path: str
     located: Located
+    environment: str | None = None
 
     def issue(self, path: Iterable[str | int], message: str, key: bool = False) -> SpecIssue:
-        """A problem at ``path``: its value's position, or its key's with ``key=True``."""
-        line, col = self.located.locate(tuple(path), key=key)
-        return SpecIssue(self.path, line, col, ".".join(map(str, path)), message)
+        """A problem at ``path``: its value's file and position, or its key's with ``key=True``."""
+        file, line, col = self.located.where(tuple(path), key=key)
+        return SpecIssue(file, line, col, ".".join(map(str, path)), message)
 
     def provider_block(self, provider: str) -> dict[str, Any]:
         return dict(self.app.providers.get(provider) or {})
@@ -46,18 +49,28 @@ class Spec:
         try:
             return model.model_validate(raw)
         except ValidationError as exc:
-            raise SpecError(
-                _pydantic_issues(exc, self.path, self.located, model, ("providers", provider))
-            ) from None
+            raise SpecError(_pydantic_issues(exc, self.located, model, ("providers", provider))) from None
 
 
-def load_spec(path: str | os.PathLike, env: Mapping[str, str] | None = None,
-              providers: Iterable[str] | None = None) -> Spec:
-    """Read, interpolate and validate a spec. ``providers`` (installed provider names), when
-    given, makes an unknown key under ``providers:`` an error."""
-    name = str(path)
+SpecPaths = str | os.PathLike | Sequence[str | os.PathLike]
+
+
+def load_spec(path: SpecPaths, env: Mapping[str, str] | None = None,
+              providers: Iterable[str] | None = None, environment: str | None = None) -> Spec:
+    """Read, interpolate, merge and validate a spec from one file or several (merged in order, see
+    :mod:`cloudorch.spec.merge`). ``environment`` (default: ``$CLOUDORCH_ENV``) picks one of the
+    spec's ``environments``. ``providers`` (installed provider names), when given, makes an unknown
+    key under ``providers:`` an error."""
+    env = os.environ if env is None else env
+    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
+    documents = [_read(str(p), env) for p in paths]
+    merged = merge_files(documents)
+    return _finish(merged, " + ".join(map(str, paths)), env, providers, environment)
+
+
+def _read(name: str, env: Mapping[str, str]) -> Located:
     try:
-        raw = Path(path).read_bytes()
+        raw = Path(name).read_bytes()
     except FileNotFoundError:
         raise SpecError([SpecIssue(name, 0, 0, "", "no such file; pass -f FILE or create cloudorch.yaml")]) from None
     except OSError as exc:
@@ -66,31 +79,59 @@ def load_spec(path: str | os.PathLike, env: Mapping[str, str] | None = None,
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError([SpecIssue(name, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]) from None
-    return parse_spec(text, name, env=os.environ if env is None else env, providers=providers)
+    return _parse(text, name, env)
+
+
+def _parse(text: str, name: str, env: Mapping[str, str]) -> Located:
+    try:
+        located = read_yaml(text, make_interpolator(env))
+    except YamlProblem as exc:
+        raise SpecError([SpecIssue(name, exc.line, exc.col, _dotted(exc.path), exc.message)]) from None
+    located.file = name
+    if not isinstance(located.data, dict):
+        raise SpecError([SpecIssue(name, 1, 1, "", "the spec must be a mapping (version, name, services...)")])
+    return located
 
 
 def parse_spec(text: str, name: str = "<spec>", env: Mapping[str, str] | None = None,
-               providers: Iterable[str] | None = None) -> Spec:
+               providers: Iterable[str] | None = None, environment: str | None = None) -> Spec:
+    env = os.environ if env is None else env
+    return _finish(_parse(text, name, env), name, env, providers, environment)
+
+
+def _finish(located: Located, name: str, env: Mapping[str, str], providers: Iterable[str] | None,
+            environment: str | None) -> Spec:
+    chosen = environment if environment is not None else (env.get("CLOUDORCH_ENV") or None)
+    envs = located.data.get("environments")
+    if envs is not None and not (isinstance(envs, dict) and all(isinstance(v, dict) for v in envs.values())):
+        file, line, col = located.where(("environments",))
+        raise SpecError([SpecIssue(file, line, col, "environments",
+                                   "must map environment names to overlays (prod: {services: ...})")])
     try:
-        located = read_yaml(text, make_interpolator(env if env is not None else os.environ))
-    except YamlProblem as exc:
-        raise SpecError([SpecIssue(name, exc.line, exc.col, _dotted(exc.path), exc.message)]) from None
-    if not isinstance(located.data, dict):
-        raise SpecError([SpecIssue(name, 1, 1, "", "the spec must be a mapping (version, name, services...)")])
+        located, _ = select_environment(located, chosen)
+    except KeyError:
+        offered = sorted(envs or {})
+        how = " (chosen with --env or CLOUDORCH_ENV)"
+        if not offered:
+            raise SpecError([SpecIssue(name, 0, 0, "", f"no environment {chosen!r}: the spec has no "
+                                                       f"environments: block{how}")]) from None
+        file, line, col = located.where(("environments",), key=True)
+        raise SpecError([SpecIssue(file, line, col, "environments",
+                                   f"no environment {chosen!r}{_did_you_mean(chosen, offered)}; "
+                                   f"the spec defines {', '.join(offered)}{how}")]) from None
     try:
         app = App.model_validate(located.data)
     except ValidationError as exc:
-        raise SpecError(_pydantic_issues(exc, name, located, App, ())) from None
-    spec = Spec(app, name, located)
+        raise SpecError(_pydantic_issues(exc, located, App, ())) from None
+    spec = Spec(app, name, located, chosen)
     issues = [spec.issue(path, message) for path, message in semantic_issues(app)]
     if providers is not None:
         known = sorted(providers)
         for key in app.providers:
             if key not in known:
-                line, col = located.locate(("providers", key), key=True)
-                issues.append(SpecIssue(name, line, col, f"providers.{key}",
-                                        f"unknown provider {key!r}{_did_you_mean(key, known)}"
-                                        f" (installed: {', '.join(known)})"))
+                issues.append(spec.issue(("providers", key),
+                                         f"unknown provider {key!r}{_did_you_mean(key, known)}"
+                                         f" (installed: {', '.join(known)})", key=True))
     if issues:
         raise SpecError(issues)
     return spec
@@ -105,7 +146,7 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _pydantic_issues(exc: ValidationError, name: str, located: Located, model: type[BaseModel],
+def _pydantic_issues(exc: ValidationError, located: Located, model: type[BaseModel],
                      prefix: tuple) -> list[SpecIssue]:
     issues = []
     for err in exc.errors(include_url=False):
@@ -118,13 +159,13 @@ def _pydantic_issues(exc: ValidationError, name: str, located: Located, model: t
         if kind == "extra_forbidden":
             allowed = _fields_at(model, loc[:-1])
             message = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), allowed)}"
-            line, col = located.locate(path, key=True)
+            name, line, col = located.where(path, key=True)
         elif kind == "missing":
             message = f"required key {loc[-1]!r} is missing"
-            line, col = located.locate(path[:-1])
+            name, line, col = located.where(path[:-1])
         else:
             message = _message(err)
-            line, col = located.locate(path, key=is_key)
+            name, line, col = located.where(path, key=is_key)
             if is_key:
                 message = message.replace("is not allowed here", "is not allowed as a name")
         issues.append(SpecIssue(name, line, col, _dotted(path), message))
@@ -133,7 +174,7 @@ def _pydantic_issues(exc: ValidationError, name: str, located: Located, model: t
                  for i in issues if "did you mean " in i.message}
     issues = [i for i in issues if not (i.message.startswith("required key")
                                         and (_parent(i.field), i.field.rsplit(".", 1)[-1]) in suggested)]
-    issues.sort(key=lambda i: (i.line, i.col))
+    issues.sort(key=lambda i: (i.file, i.line, i.col) if i.file != located.file else ("", i.line, i.col))
     return issues
 
 

@@ -25,6 +25,12 @@ def app_schema() -> dict[str, Any]:
     block.pop("additionalProperties", None)
     block["properties"] = providers
     block["additionalProperties"] = False
+    schema["properties"]["environments"] = {
+        "type": "object",
+        "description": "named overlays merged onto the spec when chosen (--env NAME or CLOUDORCH_ENV): "
+                       "maps merge, lists replace, null removes a key",
+        "additionalProperties": {"type": "object"},
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     return schema

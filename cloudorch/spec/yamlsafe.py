@@ -42,22 +42,41 @@ class YamlProblem(Exception):
 
 @dataclass
 class Located:
-    """A parsed document plus the 1-based (line, column) of every value and mapping key."""
+    """A parsed document plus the 1-based (line, column) of every value and mapping key, and the
+    file each came from: ``file`` for all of them, except the paths in ``files`` (a document
+    merged from several files, see :mod:`cloudorch.spec.merge`)."""
 
     data: object
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    file: str = "<spec>"
+    files: dict[Path, str] = field(default_factory=dict)
+
+    def _found(self, path: Path, key: bool) -> tuple[Path, tuple[int, int], bool]:
+        path = tuple(path)
+        if key and path in self.keys:
+            return path, self.keys[path], True
+        while path:
+            if path in self.values:
+                return path, self.values[path], False
+            path = path[:-1]
+        return (), self.values.get((), (1, 1)), False
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of ``path`` (its key when ``key``), else of its nearest ancestor."""
+        return self._found(path, key)[1]
+
+    def where(self, path: Path, key: bool = False) -> tuple[str, int, int]:
+        """(file, line, column) of ``path`` (its key when ``key``), else of its nearest ancestor."""
+        found, (line, col), _ = self._found(path, key)
+        return self.source(found), line, col
+
+    def source(self, path: Path) -> str:
+        """The file the value at ``path`` (or its nearest recorded ancestor) came from."""
         path = tuple(path)
-        if key and path in self.keys:
-            return self.keys[path]
-        while path:
-            if path in self.values:
-                return self.values[path]
+        while path and path not in self.files:
             path = path[:-1]
-        return self.values.get((), (1, 1))
+        return self.files.get(path, self.file)
 
 
 def _parser(text: str):
