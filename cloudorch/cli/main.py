@@ -29,6 +29,7 @@ COMMANDS = {
     "providers": "providers",
     "schema": "schema",
     "sandbox": "sandbox",
+    "import": "importer",
 }
 HELP = {
     "validate": "Check a spec; with -p, report how each field maps onto that provider.",
@@ -43,6 +44,7 @@ HELP = {
     "providers": "List installed providers and their capabilities.",
     "schema": "Print the JSON Schema of the app spec.",
     "sandbox": "Run the local cloud emulators: start | stop | status.",
+    "import": "Write a cloudorch spec from docker compose files, with a report of what carried over.",
 }
 
 
