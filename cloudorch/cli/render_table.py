@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from cloudorch.provider import FieldReport, Fit
 
-_FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red"}
+_FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red", Fit.OVERRIDE: "cyan"}
 
 
 def console(stderr: bool = False):

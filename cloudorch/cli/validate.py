@@ -38,7 +38,7 @@ def command(spec_path, provider_name: str | None, strict: bool, explain: bool, o
             click.echo(f"{spec_path}: valid ({len(spec.app.services)} services)")
         return 0
     report = open_provider(spec, provider_name).validate()
-    inexact = [r for r in report if r.fit is not Fit.EXACT]
+    inexact = [r for r in report if r.fit in (Fit.LOSSY, Fit.UNSUPPORTED)]
     if output == "json":
         import json
 
@@ -51,7 +51,8 @@ def command(spec_path, provider_name: str | None, strict: bool, explain: bool, o
         fit_table(report, provider_name)
         counts = {fit: sum(r.fit is fit for r in report) for fit in Fit}
         click.echo(f"{spec_path}: valid for {provider_name}: {counts[Fit.EXACT]} exact, "
-                   f"{counts[Fit.LOSSY]} lossy, {counts[Fit.UNSUPPORTED]} unsupported")
+                   f"{counts[Fit.LOSSY]} lossy, {counts[Fit.UNSUPPORTED]} unsupported"
+                   + (f", {counts[Fit.OVERRIDE]} set by overrides" if counts[Fit.OVERRIDE] else ""))
     if strict and inexact:
         for r in inexact:
             click.echo(f"{spec.issue(r.field.split('.'), f'{r.fit} on {provider_name}: {r.note}')}", err=True)

@@ -75,6 +75,10 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
                 issues.append(self.spec.issue(path, message, key=True))
             else:
                 issues.append(self.spec.issue(path, message))
+        if not issues and self.settings.overrides:
+            from cloudorch_providers.kubernetes import overrides
+
+            issues += overrides.issues(self.spec, self.name, self.settings, convert.render(self.target(), False))
         if issues:
             raise SpecError(sorted(issues, key=lambda i: (i.line, i.col)))
 
@@ -84,4 +88,9 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
 
     def validate(self) -> list[FieldReport]:
         self.check()
-        return report(self.app, self.fit_table(self.target()))
+        lines = report(self.app, self.fit_table(self.target()))
+        if self.settings.overrides:
+            from cloudorch_providers.kubernetes import overrides
+
+            lines += overrides.field_reports(self.name, self.settings)
+        return lines
