@@ -25,7 +25,7 @@ Every key is optional; unknown keys and mistyped values are errors (``extra="for
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -43,7 +43,19 @@ RoleRef = Annotated[str, StringConstraints(
     max_length=2048, pattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+|[A-Za-z0-9_+=,.@-]+)$")]
 SecretName = Annotated[str, StringConstraints(min_length=1, max_length=253,
                                               pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*$")]
+ServiceKey = Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$")]
 ValueFrom = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^\S+$")]
+
+
+class AWSOverride(BaseModel):
+    """Native ECS fields merged onto a service's rendered API inputs (see
+    ``cloudorch_providers.aws.overrides``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    task_definition: dict[str, Any] | None = Field(
+        None, description="merged onto RegisterTaskDefinition (containerDefinitions by name)")
+    service: dict[str, Any] | None = Field(None, description="merged onto CreateService")
 
 
 class AWSSettings(BaseModel):
@@ -64,6 +76,9 @@ class AWSSettings(BaseModel):
         {}, description="secret name -> Secrets Manager ARN or SSM parameter ARN/name; "
                         "default: the SSM parameter /{app}/{secret}")
     log_retention_days: int = Field(30, description=f"one of {', '.join(map(str, RETENTION_DAYS))}")
+    overrides: dict[ServiceKey, AWSOverride] = Field(
+        {}, description="service -> native ECS fields merged onto its task definition / service, checked "
+                        "against botocore's ECS model")
 
     @field_validator("log_retention_days")
     @classmethod
