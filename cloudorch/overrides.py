@@ -19,6 +19,7 @@ The merge (a strategic merge, as ``kubectl patch`` does by default):
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,6 +135,18 @@ class Block:
         return ("providers", self.provider, "overrides", self.service, self.name)
 
 
+def unchecked(where: str, why: str) -> None:
+    """Say once, in one line on stderr, that override blocks went unchecked (the native schema
+    needs a library that is not installed); they are still applied."""
+    if (where, why) not in _said:
+        _said.add((where, why))
+        logging.getLogger("cloudorch").warning("warning: the override blocks of %s are not checked against "
+                                               "the native schema: %s", where, why)
+
+
+_said: set[tuple[str, str]] = set()
+
+
 def issue_at(spec: Any, block: Block, inner: NativePath | None, message: str, key: bool = False) -> SpecIssue:
     """A SpecIssue at the override value ``inner`` (a path inside the block), or at the block."""
     return spec.issue(block.path + tuple(inner or ()), f"{message}", key=key)
@@ -155,8 +168,9 @@ def env_in_clear(merged: Merged, entries: Iterable[tuple[NativePath, str]], secr
             why = f"{name} looks like a secret"
         else:
             continue
-        found.append(issue_at(spec, block, source, f"refused: a value for {name} written in clear in an override "
-                                                   f"({why}); put it in secrets: and set it with cloudorch secrets set"))
+        message = (f"refused: a value for {name} written in clear in an override ({why}); put it in secrets: "
+                   f"and set it with cloudorch secrets set")
+        found.append(issue_at(spec, block, source, message))
     return found
 
 

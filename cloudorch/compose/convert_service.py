@@ -7,10 +7,16 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudorch.compose.interpolate import InterpolationError, parse_dotenv
+from cloudorch.compose.interpolate import InterpolationError, Interpolator, parse_dotenv
 from cloudorch.compose.load import Project
 from cloudorch.compose.ports import (
-    LOOPBACK, cloudorch_duration, duration_seconds, parse_port, parse_volume, port_range, size_mib,
+    LOOPBACK,
+    cloudorch_duration,
+    duration_seconds,
+    parse_port,
+    parse_volume,
+    port_range,
+    size_mib,
 )
 from cloudorch.compose.report import Outcome, Report
 from cloudorch.spec.models import ENV_NAME, IMAGE, LABEL_KEY, LABEL_VALUE
@@ -201,7 +207,7 @@ class ServiceConverter:
                 self.add("env_file", outcome, f"{path} does not exist" + (" (required)" if required else ""))
                 continue
             try:
-                values = parse_dotenv(file.read_text(), self.ctx.project.env.get)
+                values = parse_dotenv(file.read_text(), Interpolator(self.ctx.project.env))
             except (InterpolationError, OSError, UnicodeDecodeError) as exc:
                 self.add("env_file", D, f"{path}: {exc}")
                 continue

@@ -22,7 +22,16 @@ import re
 from typing import Any
 
 from cloudorch.errors import SpecIssue
-from cloudorch.overrides import Block, Merged, env_in_clear, issue_at, leaves, markers_kept, strategic_merge
+from cloudorch.overrides import (
+    Block,
+    Merged,
+    env_in_clear,
+    issue_at,
+    leaves,
+    markers_kept,
+    strategic_merge,
+)
+from cloudorch.overrides import unchecked as _unchecked
 from cloudorch.provider import Document, FieldReport, Fit
 
 #: block -> (document kind, ECS operation whose input the document is)
@@ -105,6 +114,7 @@ def checker() -> Any | None:
 def _schema(spec: Any, block: Block, merged: Merged, operation: str) -> list[SpecIssue]:
     model = checker()
     if model is None:
+        _unchecked("providers.aws", "botocore is not installed (pip install 'cloudorch[aws]')")
         return []
     from botocore.validate import ParamValidator
 

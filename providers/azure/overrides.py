@@ -22,7 +22,17 @@ import copy
 from typing import Any
 
 from cloudorch.errors import SpecIssue
-from cloudorch.overrides import Block, Merged, env_in_clear, issue_at, leaves, markers_kept, strategic_merge, walk
+from cloudorch.overrides import (
+    Block,
+    Merged,
+    env_in_clear,
+    issue_at,
+    leaves,
+    markers_kept,
+    strategic_merge,
+    walk,
+)
+from cloudorch.overrides import unchecked as _unchecked
 from cloudorch.provider import FieldReport, Fit
 
 _KEYS = {("properties", "containers"): "name", ("properties", "initContainers"): "name",
@@ -98,6 +108,7 @@ def model() -> Any | None:
 def _round_trip(spec: Any, block: Block, merged: Merged) -> list[SpecIssue]:
     group = model()
     if group is None:
+        _unchecked("providers.azure", "the Azure SDK is not installed (pip install 'cloudorch[azure]')")
         return []
     from azure.core.exceptions import DeserializationError
 

@@ -20,7 +20,17 @@ from __future__ import annotations
 from typing import Any
 
 from cloudorch.errors import SpecIssue
-from cloudorch.overrides import Block, Merged, env_in_clear, issue_at, leaves, markers_kept, strategic_merge, walk
+from cloudorch.overrides import (
+    Block,
+    Merged,
+    env_in_clear,
+    issue_at,
+    leaves,
+    markers_kept,
+    strategic_merge,
+    walk,
+)
+from cloudorch.overrides import unchecked as _unchecked
 from cloudorch.provider import Document, FieldReport, Fit
 
 KINDS = {"deployment": "Deployment", "service": "Service"}
@@ -125,6 +135,8 @@ def checker() -> tuple[Any, str] | None:
 def _schema(spec: Any, block: Block, merged: Merged) -> list[SpecIssue]:
     found = checker()
     if found is None:
+        _unchecked(f"providers.{block.provider}",
+                   "kubernetes-validate is not installed (pip install kubernetes-validate)")
         return []
     kv, version = found
     try:

@@ -28,3 +28,15 @@ def test_schema_rejects_unknown_provider_blocks():
     doc = {"version": 1, "name": "x", "services": {"web": {"image": "nginx:1"}}, "providers": {"awz": {}}}
     errors = list(jsonschema.Draft202012Validator(app_schema()).iter_errors(doc))
     assert errors
+
+
+def test_schema_describes_environments_and_override_blocks():
+    schema = app_schema()
+    assert "environments" in schema["properties"]
+    defs = schema["$defs"]
+    aws = defs["AwsSettings"]["properties"]["overrides"]
+    assert list(aws["patternProperties"].values()) == [{"$ref": "#/$defs/AwsAWSOverride"}]
+    assert set(defs["AwsAWSOverride"]["properties"]) == {"task_definition", "service"}
+    assert set(defs["KubernetesKubernetesOverride"]["properties"]) == {"deployment", "service"}
+    assert set(defs["GcpKubernetesOverride"]["properties"]) == {"deployment", "service"}
+    assert set(defs["AzureAzureOverride"]["properties"]) == {"container_group"}

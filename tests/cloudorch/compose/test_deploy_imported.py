@@ -1,0 +1,60 @@
+"""Specs imported from real compose files deploy on the sandbox of every provider with an
+emulator, become healthy, and redeploy with nothing to change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cloudorch.deadline import Deadline
+from cloudorch.engine import deploy
+from cloudorch.session import open_provider
+from cloudorch.spec import parse_spec
+from cloudorch.testing import InProcessSandbox
+
+pytestmark = pytest.mark.sandbox
+FIXTURES = Path(__file__).parent / "fixtures"
+OPTIONS = {"aws": {"start_delay": 0.2, "period": 0.1},
+           "kubernetes": {"ready_delay": 0.3, "period": 0.1},
+           "azure": {"delay": 0.1}}
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = InProcessSandbox(tmp_path_factory.mktemp("compose-sandbox"), list(OPTIONS), **OPTIONS)
+    yield sandbox
+    sandbox.close()
+
+
+def imported(folder: str, files: list[str], monkeypatch):
+    from cloudorch.compose import run_import
+
+    monkeypatch.chdir(FIXTURES / folder)
+    text, _ = run_import(files, environ={})
+    return parse_spec(text, f"{folder}.yaml", env={})
+
+
+@pytest.mark.parametrize("provider_name", list(OPTIONS))
+@pytest.mark.parametrize(("folder", "files"), [
+    ("example-voting-app", ["docker-compose.images.yml"]),
+    ("gitea-postgres", ["compose.yaml"]),
+])
+def test_imported_spec_deploys_and_redeploys_unchanged(box, monkeypatch, provider_name, folder, files):
+    spec = imported(folder, files, monkeypatch)
+
+    def provider():
+        p = open_provider(spec, provider_name, live=True)
+        p.sandbox = box.config(provider_name)
+        return p
+
+    first = provider()
+    result = deploy(first, first.plan(), deadline=Deadline(90), poll=0.1)
+    assert result.status.healthy, result.status
+    assert {s.name for s in result.status.services} == set(spec.app.services)
+    assert provider().plan().empty
+    box.clear_requests(provider_name)
+    again = provider()
+    deploy(again, again.plan(), deadline=Deadline(60), poll=0.1)
+    assert not [r for r in box.requests(provider_name) if r["mutating"]]
+    provider().destroy(provider().destroy_plan())
