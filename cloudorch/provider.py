@@ -176,6 +176,21 @@ class AppStatus:
                 "services": [s.to_dict() for s in self.services]}
 
 
+@dataclass
+class SecretLocation:
+    """Where one of the spec's secrets lives on a provider (never its value)."""
+
+    name: str
+    where: str
+    #: whether the store holds it now (None: the provider cannot tell, e.g. values read at deploy time)
+    exists: bool | None = None
+    #: the services (and sidecars' services) that read it
+    services: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass(frozen=True, order=True)
 class LogLine:
     time: dt.datetime
@@ -274,6 +289,38 @@ class Provider(ABC):
              tail: int | None = None) -> list[LogLine]:
         """Log lines of the services' replicas and containers, oldest first."""
         raise NotImplementedError(f"provider {self.name!r} does not implement logs")
+
+    # -- secrets -----------------------------------------------------------------------------
+    def secret_users(self) -> dict[str, list[str]]:
+        """Each secret the spec names -> the services that read it (sorted)."""
+        users: dict[str, list[str]] = {}
+        for service_name, service in self.app.services.items():
+            for secret in service.all_secret_names():
+                users.setdefault(secret, []).append(service_name)
+        return {name: sorted(users[name]) for name in sorted(users)}
+
+    def store_secret(self, name: str, value: str) -> str:
+        """Store the value of the spec's secret ``name`` where this provider's settings point it
+        (creating the store entry with our markers when it does not exist) and return one line
+        saying where. Raise :class:`~cloudorch.errors.Unsupported` where the cloud takes values at
+        deploy time instead. Never logs or returns the value."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot store secrets; create {name!r} with the "
+                          "cloud's own tools")
+
+    def secret_locations(self) -> list[SecretLocation]:
+        """Where each of the spec's secrets lives and whether it exists there (values never read)."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot list where secrets are stored")
+
+    def restart(self, service: str) -> None:
+        """Start a rolling restart of ``service`` so its replicas start again with the same spec
+        (they re-read secrets at start). Returns at once; the engine waits for health."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot restart a service; redeploy it instead")
 
     def destroy_plan(self) -> Plan:
         """The DELETE changes that remove every resource this app owns (by exact id)."""

@@ -19,6 +19,7 @@ from cloudorch.errors import CloudorchError
 COMMANDS = {
     "validate": "validate",
     "render": "render",
+    "lint": "lint",
     "plan": "plan",
     "deploy": "deploy",
     "status": "status",
@@ -26,6 +27,7 @@ COMMANDS = {
     "autoscale": "autoscale",
     "logs": "logs",
     "destroy": "destroy",
+    "secrets": "secrets",
     "providers": "providers",
     "schema": "schema",
     "sandbox": "sandbox",
@@ -33,6 +35,7 @@ COMMANDS = {
 }
 HELP = {
     "validate": "Check a spec; with -p, report how each field maps onto that provider.",
+    "lint": "Check the spec against security and reliability rules (exit 1 on an error finding).",
     "render": "Print the native documents a spec becomes on a provider.",
     "plan": "Show what deploy would change (exit 0: nothing to do, 3: changes pending).",
     "deploy": "Create or update the app and wait until it is healthy.",
@@ -41,6 +44,7 @@ HELP = {
     "autoscale": "Turn a service's autoscaler on (--min/--max/--cpu) or off (--off).",
     "logs": "Print the services' log lines, merged in time order.",
     "destroy": "Delete every resource the app owns (and nothing else).",
+    "secrets": "Store a secret's value where the spec points (set), or list where they live (list).",
     "providers": "List installed providers and their capabilities.",
     "schema": "Print the JSON Schema of the app spec.",
     "sandbox": "Run the local cloud emulators: start | stop | status.",
@@ -103,9 +107,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         if os.environ.get("CLOUDORCH_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set CLOUDORCH_DEBUG=1 for a traceback)",
-                   err=True)
+            import traceback
+
+            traceback.print_exc()  # the same exit code with or without the traceback
+        else:
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set CLOUDORCH_DEBUG=1 for a traceback)",
+                       err=True)
         sys.exit(70)
     sys.exit(rc if isinstance(rc, int) else 0)
 

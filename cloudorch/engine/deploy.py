@@ -36,20 +36,23 @@ class DeployResult:
 class DeployFailed(CloudorchError):
     """Some changes failed or the app did not become healthy. Carries what was done."""
 
-    def __init__(self, message: str, result: DeployResult, exit_code: int = 1):
+    def __init__(self, message: str, result: DeployResult, exit_code: int = 1, verb: str = "deploy"):
         super().__init__(message)
         self.result = result
         self.exit_code = exit_code
+        #: the command that resumes the work: "deploy" or "destroy"
+        self.verb = verb
 
     def lines(self) -> list[str]:
         lines = [str(self)]
+        done = "deleted" if self.verb == "destroy" else "applied"
         if self.result.applied:
-            lines.append(f"applied {len(self.result.applied)} of {len(self.result.plan.pending)} changes; "
-                         "nothing was rolled back or deleted")
+            undone = "nothing was recreated" if self.verb == "destroy" else "nothing was rolled back or deleted"
+            lines.append(f"{done} {len(self.result.applied)} of {len(self.result.plan.pending)} changes; {undone}")
         skipped = self.result.not_applied()
         if skipped:
             names = ", ".join(sorted({c.service or c.name for c in skipped}))
-            lines.append(f"not applied (run deploy again after fixing): {names}")
+            lines.append(f"not {done} (run `cloudorch {self.verb}` again after fixing): {names}")
         return lines
 
 

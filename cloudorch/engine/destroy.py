@@ -29,7 +29,7 @@ def destroy(provider: Provider, plan: Plan, *, deadline: Deadline | None = None,
             if on_change:
                 on_change(change, "failed")
             raise DeployFailed(f"deleting {change.kind} {change.name}: {_one_line(exc)}", result,
-                               getattr(exc, "exit_code", 1)) from None
+                               getattr(exc, "exit_code", 1), verb="destroy") from None
         result.applied.append(change)
         if on_change:
             on_change(change, "done")

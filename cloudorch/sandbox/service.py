@@ -69,6 +69,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: the only variables the sandbox process inherits: what Python, the emulators and the engines
+#: they run need; never the shell's credentials or the secret values a user exported for deploys
+KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", DIR_ENV)
+
+
+def daemon_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The sandbox process's environment: :data:`KEPT_ENV` and the locale (``LC_*``) only."""
+    environ = os.environ if environ is None else environ
+    return {k: v for k, v in environ.items() if k in KEPT_ENV or k.startswith("LC_")}
+
+
 def start(timeout: float = 60.0) -> dict[str, Any]:
     """Start the sandbox unless it runs already; return its state."""
     directory = sandbox_dir()
@@ -84,6 +95,7 @@ def start(timeout: float = 60.0) -> dict[str, Any]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cloudorch.sandbox.daemon", "--dir", str(directory)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+            env={**daemon_env(), DIR_ENV: str(directory)},
         )
         log.close()
         end = time.monotonic() + timeout

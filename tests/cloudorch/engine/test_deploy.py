@@ -58,7 +58,7 @@ def test_a_failure_stops_later_waves_and_reports_what_was_done(provider):
     lines = caught.value.lines()
     assert lines[0] == "service api: RuntimeError: boom while applying api"
     assert "nothing was rolled back or deleted" in lines[1]
-    assert lines[2] == "not applied (run deploy again after fixing): web"
+    assert lines[2] == "not applied (run `cloudorch deploy` again after fixing): web"
     assert "web" not in provider.live and "db" in provider.live
 
 
@@ -97,3 +97,14 @@ def test_destroy_deletes_dependants_first(provider):
     order = [name for _, name in provider.calls]
     assert order.index("web") < order.index("api") < order.index("db")
     assert provider.live == {}
+
+
+def test_a_failed_destroy_says_destroy_resumes_it(provider):
+    deploy(provider, provider.plan(), poll=0)
+    provider.failing = {"api"}
+    with pytest.raises(DeployFailed) as caught:
+        destroy(provider, provider.destroy_plan())
+    lines = caught.value.lines()
+    assert lines[0] == "deleting Box api: RuntimeError: boom while applying api"
+    assert lines[1].startswith("deleted 1 of 5 changes; nothing was recreated")  # web went first
+    assert lines[2] == "not deleted (run `cloudorch destroy` again after fixing): cache, db, worker"

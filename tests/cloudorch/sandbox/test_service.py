@@ -7,20 +7,25 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 
-def cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, CLOUDORCH_SANDBOX_DIR=str(tmp_path))
+def cli(tmp_path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CLOUDORCH_SANDBOX_DIR=str(tmp_path), **extra_env)
     return subprocess.run([sys.executable, "-c", "from cloudorch.cli.main import main; main()", *args],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_start_status_reset_stop(tmp_path):
     assert cli(tmp_path, "sandbox", "status").returncode == 1
-    started = cli(tmp_path, "sandbox", "start")
+    started = cli(tmp_path, "sandbox", "start", SHOP_DATABASE_URL="postgres://canary:hunter2@db/shop",
+                  AWS_SECRET_ACCESS_KEY="canary-key")
     assert started.returncode == 0, started.stderr
     try:
         state = json.loads(cli(tmp_path, "sandbox", "status", "-o", "json").stdout)
+        environ = (Path("/proc") / str(state["pid"]) / "environ").read_bytes().decode(errors="replace")
+        assert "canary" not in environ, "the sandbox keeps none of the starting shell's secrets"
+        assert f"CLOUDORCH_SANDBOX_DIR={tmp_path}" in environ.split("\0")
         assert set(state["emulators"]) == {"aws", "azure", "gcp", "kubernetes"}
         assert state["emulators"]["azure"]["url"].startswith("https://127.0.0.1:")
         kubeconfig = state["emulators"]["kubernetes"]["files"]["kubeconfig"]
