@@ -85,6 +85,7 @@ class ServiceConverter:
         self.env: dict[str, str] = {}
         self.secret_env: dict[str, str] = {}
         self.ports: list[dict[str, Any]] = []
+        self.bind_targets: list[str] = []  # container paths of dropped bind mounts
 
     def add(self, key: str, outcome: Outcome, note: str) -> None:
         top = key.split("[")[0].split(".")[0]
@@ -110,6 +111,7 @@ class ServiceConverter:
             if key in handled or key.startswith("x-"):
                 continue
             self.add(key, D, NO_EQUIVALENT.get(key, "no cloudorch equivalent"))
+        self._uses_dropped_files()
         if self.env:
             self.out["env"] = self.env
         if self.secret_env:
@@ -117,6 +119,17 @@ class ServiceConverter:
         if self.ports:
             self.out["ports"] = self.ports
         return self.out
+
+    def _uses_dropped_files(self) -> None:
+        """A health check or command that runs a file from a dropped bind mount will fail."""
+        for key, words in (("healthcheck", (self.out.get("health") or {}).get("command")),
+                           ("command", self.out.get("args")), ("entrypoint", self.out.get("command"))):
+            for target in self.bind_targets:
+                used = [w for w in words or [] if target in w and (w == target or target + "/" in w)]
+                if used:
+                    self.add(key, X, f"runs {used[0]!r}, which came from the bind mount at {target}: bake it "
+                                     f"into the image, or this will fail in the cloud")
+                    break
 
     # -- image and process -------------------------------------------------------------------
     def image(self) -> None:
@@ -455,6 +468,7 @@ class ServiceConverter:
             key = f"volumes[{i}]"
             mount = parse_volume(item, self.ctx.volumes)
             if mount.kind == "bind":
+                self.bind_targets.append(mount.target.rstrip("/") or "/")
                 self.add(key, D, f"bind mount of {mount.source} (a host path): clouds have no access to "
                                  f"your disk; bake the files into the image")
                 continue
@@ -526,8 +540,11 @@ class ServiceConverter:
 
     def networks(self, value: Any) -> None:
         names = list(value) if isinstance(value, dict | list) else [value]
+        extra = sorted({k for v in (value.values() if isinstance(value, dict) else []) if isinstance(v, dict)
+                        for k in v})
+        lost = f"; {', '.join(extra)} not kept" if extra else ""
         self.add("networks", X, f"networks {', '.join(map(str, names))}: every service of the app shares one "
-                                f"network and reaches the others by service name; no isolation between them")
+                                f"network and reaches the others by service name; no isolation between them{lost}")
 
 
 def _volume_name(source: str, taken: list[str]) -> str:

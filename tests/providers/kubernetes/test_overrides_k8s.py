@@ -116,7 +116,20 @@ def test_deploy_plan_and_redeploy(kube):
     assert [r.action for r in kube.admin.requests if r.mutating] == []
     changed = make(SPEC.format(app=app, ready=7), kube)
     assert [(str(c.action), c.kind) for c in changed.plan().pending] == [("update", "Deployment")]
-    assert any("minReadySeconds" in f for c in changed.plan().pending for f in c.fields) or \
-        changed.plan().pending[0].fields
+    assert changed.plan().pending[0].fields == ["spec.minReadySeconds"]
     deploy(changed, changed.plan(), deadline=Deadline(30), poll=0.1)
     assert make(SPEC.format(app=app, ready=7), kube).plan().empty
+
+
+def test_gke_takes_the_same_blocks():
+    from cloudorch.session import open_provider
+
+    text = SPEC.format(app="ovr", ready=5).replace(
+        "  kubernetes:\n", "  gcp:\n    project: acme-apps\n    location: us-central1\n    cluster: apps\n")
+    provider = open_provider(parse_spec(text, "ovr.yaml", env={}), "gcp")
+    deployment = next(d.body for d in provider.render() if d.kind == "Deployment")
+    assert deployment["spec"]["minReadySeconds"] == 5
+    bad = text.replace("minReadySeconds: 5", "minReadySecs: 5")
+    with pytest.raises(SpecError, match=r"ovr.yaml:\d+:13: providers.gcp.overrides.web.deployment.spec.minReadySecs: "
+                                        "unknown field"):
+        open_provider(parse_spec(bad, "ovr.yaml", env={}), "gcp").render()
