@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from cloudorch.errors import SpecError, SpecIssue
 from cloudorch.spec.checks import semantic_issues
-from cloudorch.spec.merge import merge_files, select_environment
+from cloudorch.spec.merge import environment_names, merge_files
 from cloudorch.spec.models import DNS_LABEL, ENV_NAME, LABEL_KEY, LABEL_VALUE, App
 from cloudorch.spec.yamlsafe import YAML11_BOOLS, Located, YamlProblem, make_interpolator, read_yaml
 
@@ -64,8 +64,7 @@ def load_spec(path: SpecPaths, env: Mapping[str, str] | None = None,
     env = os.environ if env is None else env
     paths = [path] if isinstance(path, str | os.PathLike) else list(path)
     documents = [_read(str(p), env) for p in paths]
-    merged = merge_files(documents)
-    return _finish(merged, " + ".join(map(str, paths)), env, providers, environment)
+    return _finish(documents, " + ".join(map(str, paths)), env, providers, environment)
 
 
 def _read(name: str, env: Mapping[str, str]) -> Located:
@@ -96,29 +95,30 @@ def _parse(text: str, name: str, env: Mapping[str, str]) -> Located:
 def parse_spec(text: str, name: str = "<spec>", env: Mapping[str, str] | None = None,
                providers: Iterable[str] | None = None, environment: str | None = None) -> Spec:
     env = os.environ if env is None else env
-    return _finish(_parse(text, name, env), name, env, providers, environment)
+    return _finish([_parse(text, name, env)], name, env, providers, environment)
 
 
-def _finish(located: Located, name: str, env: Mapping[str, str], providers: Iterable[str] | None,
+def _finish(documents: list[Located], name: str, env: Mapping[str, str], providers: Iterable[str] | None,
             environment: str | None) -> Spec:
     chosen = environment if environment is not None else (env.get("CLOUDORCH_ENV") or None)
-    envs = located.data.get("environments")
-    if envs is not None and not (isinstance(envs, dict) and all(isinstance(v, dict) for v in envs.values())):
-        file, line, col = located.where(("environments",))
-        raise SpecError([SpecIssue(file, line, col, "environments",
-                                   "must map environment names to overlays (prod: {services: ...})")])
-    try:
-        located, _ = select_environment(located, chosen)
-    except KeyError:
-        offered = sorted(envs or {})
+    for doc in documents:
+        envs = doc.data.get("environments")
+        if envs is not None and not (isinstance(envs, dict) and all(isinstance(v, dict) for v in envs.values())):
+            file, line, col = doc.where(("environments",))
+            raise SpecError([SpecIssue(file, line, col, "environments",
+                                       "must map environment names to overlays (prod: {services: ...})")])
+    offered = environment_names(documents)
+    if chosen is not None and chosen not in offered:
         how = " (chosen with --env or CLOUDORCH_ENV)"
         if not offered:
             raise SpecError([SpecIssue(name, 0, 0, "", f"no environment {chosen!r}: the spec has no "
-                                                       f"environments: block{how}")]) from None
-        file, line, col = located.where(("environments",), key=True)
+                                                       f"environments: block{how}")])
+        doc = next(d for d in reversed(documents) if "environments" in d.data)
+        file, line, col = doc.where(("environments",), key=True)
         raise SpecError([SpecIssue(file, line, col, "environments",
                                    f"no environment {chosen!r}{_did_you_mean(chosen, offered)}; "
-                                   f"the spec defines {', '.join(offered)}{how}")]) from None
+                                   f"the spec defines {', '.join(offered)}{how}")])
+    located = merge_files(documents, chosen)
     try:
         app = App.model_validate(located.data)
     except ValidationError as exc:

@@ -19,70 +19,91 @@ from typing import Any
 
 from cloudorch.spec.yamlsafe import Located, Path
 
-REMOVED = object()
+class _Merger:
+    """Merges documents' data by the rule above while recording, for every subtree an overlay
+    added or replaced, which document (and which path in it) it came from; positions are looked
+    up once at the end, so merging costs time in the size of the overlays, not of the result."""
+
+    def __init__(self, base: Located):
+        self.sources: list[Located] = [base]
+        self.data: Any = base.data
+        self.owner: dict[Path, tuple[int, Path]] = {(): (0, ())}  # subtree root -> (source, its path there)
+        self.under: dict[Path, set[Path]] = {}  # path -> the subtree roots strictly under it
+
+    def add(self, overlay: Located, src: Path = ()) -> None:
+        self.sources.append(overlay)
+        self.data = self._merge(self.data, _get(overlay.data, src), (), src, len(self.sources) - 1)
+
+    def _forget_under(self, dst: Path) -> None:
+        for path in self.under.pop(dst, set()):
+            self.owner.pop(path, None)
+            for i in range(len(path)):
+                if i != len(dst):
+                    self.under.get(path[:i], set()).discard(path)
+
+    def _own(self, dst: Path, index: int, src: Path) -> None:
+        self._forget_under(dst)
+        self.owner[dst] = (index, src)
+        for i in range(len(dst)):
+            self.under.setdefault(dst[:i], set()).add(dst)
+
+    def _merge(self, old: Any, new: Any, dst: Path, src: Path, index: int) -> Any:
+        if isinstance(old, dict) and isinstance(new, dict):
+            result = dict(old)
+            for key, value in new.items():
+                here = dst + (key,)
+                if value is None:
+                    if result.pop(key, None) is not None:
+                        self._own(here, index, src + (key,))  # forget what was under it, then it
+                        self._drop(here)
+                elif key in result:
+                    result[key] = self._merge(result[key], value, here, src + (key,), index)
+                else:
+                    result[key] = _without_nulls(value)
+                    self._own(here, index, src + (key,))
+            return result
+        self._own(dst, index, src)
+        return _without_nulls(new)
+
+    def _drop(self, path: Path) -> None:
+        self.owner.pop(path, None)
+        for i in range(len(path)):
+            self.under.get(path[:i], set()).discard(path)
+
+    def located(self) -> Located:
+        """The merged document with the position and file of every value and key."""
+        out = Located(self.data, file=self.sources[0].file)
+
+        def visit(value: Any, path: Path, owner: tuple[int, Path, int]) -> None:
+            if path in self.owner:
+                index, src = self.owner[path]
+                owner = (index, src, len(path))
+                out.files[path] = self.sources[index].source(src)
+            index, src, depth = owner
+            source = self.sources[index]
+            there = src + path[depth:]
+            if there in source.files and path not in out.files:
+                out.files[path] = source.files[there]
+            if there in source.values:
+                out.values[path] = source.values[there]
+            if there in source.keys and path:
+                out.keys[path] = source.keys[there]
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    visit(item, path + (key,), owner)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    visit(item, path + (i,), owner)
+
+        visit(self.data, (), (0, (), 0))
+        return out
 
 
-def _under(path: Path, prefix: Path) -> bool:
-    return path[:len(prefix)] == prefix
-
-
-def _drop(located: Located, prefix: Path, keep_self: bool = False) -> None:
-    """Forget every position at or under ``prefix``."""
-    for table in (located.values, located.keys, located.files):
-        for path in [p for p in table if _under(p, prefix) and not (keep_self and p == prefix)]:
-            del table[path]
-
-
-def _graft(target: Located, overlay: Located, src: Path, dst: Path) -> None:
-    """Copy the positions of ``overlay``'s subtree at ``src`` to ``target`` at ``dst``, with files."""
-    n = len(src)
-    for path, pos in list(overlay.values.items()):
-        if _under(path, src):
-            target.values[dst + path[n:]] = pos
-    for path, pos in list(overlay.keys.items()):
-        if _under(path, src) and len(path) > n:
-            target.keys[dst + path[n:]] = pos
-    target.files[dst] = overlay.source(src)
-    for path, name in list(overlay.files.items()):
-        if _under(path, src) and len(path) > n:
-            target.files[dst + path[n:]] = name
-
-
-def merge_into(base: Located, overlay: Located, src: Path = (), dst: Path = ()) -> None:
-    """Merge ``overlay``'s value at ``src`` into ``base`` at ``dst`` (in place), by the rule above."""
-    value = _get(overlay.data, src)
-    base.data = _merge(base, overlay, _get(base.data, dst), value, src, dst, root=True)
-
-
-def _merge(base: Located, overlay: Located, old: Any, new: Any, src: Path, dst: Path, root: bool = False) -> Any:
-    if isinstance(old, dict) and isinstance(new, dict):
-        result = dict(old)
-        for key, value in new.items():
-            here = dst + (key,)
-            if value is None:
-                result.pop(key, None)
-                _drop(base, here)
-                continue
-            if key in result:
-                merged = _merge(base, overlay, result[key], value, src + (key,), here)
-            else:
-                merged = value
-                _graft(base, overlay, src + (key,), here)
-                if src + (key,) in overlay.keys:
-                    base.keys[here] = overlay.keys[src + (key,)]
-            result[key] = merged
-        if root and dst:
-            return _set(base.data, dst, result)
-        return result
-    # replace: the overlay's value and every position under it win
-    _drop(base, dst, keep_self=False)
-    key_pos = overlay.keys.get(src)
-    _graft(base, overlay, src, dst)
-    if key_pos is not None and dst:
-        base.keys[dst] = key_pos
-    if root and dst:
-        return _set(base.data, dst, new)
-    return new
+def _without_nulls(value: Any) -> Any:
+    """A value an overlay adds, with its ``null`` keys taken out (there is nothing to remove)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def _get(data: Any, path: Path) -> Any:
@@ -91,37 +112,31 @@ def _get(data: Any, path: Path) -> Any:
     return data
 
 
-def _set(data: Any, path: Path, value: Any) -> Any:
-    """``data`` with the value at ``path`` replaced (returns the new root)."""
-    if not path:
-        return value
-    copy = dict(data)
-    copy[path[0]] = _set(data[path[0]], path[1:], value)
-    return copy
-
-
-def merge_files(documents: list[Located]) -> Located:
-    """One document from several, in order (each must be a mapping: the caller checks)."""
-    first = documents[0]
-    result = Located(first.data, dict(first.values), dict(first.keys), first.file, dict(first.files))
+def merge_files(documents: list[Located], environment: str | None = None) -> Located:
+    """One document from several, in order (each must be a mapping: the caller checks), with the
+    overlay ``environments.<environment>`` of the merged result applied last when given."""
+    merger = _Merger(documents[0])
     for doc in documents[1:]:
-        merge_into(result, doc)
+        merger.add(doc)
+    if environment is not None:
+        merged = merger.located()
+        overlay = merged.data["environments"][environment]
+        if isinstance(overlay, dict):
+            merger = _Merger(merged)
+            merger.add(merged, ("environments", environment))
+    result = merger.located()
+    if isinstance(result.data, dict) and "environments" in result.data:
+        result.data = {k: v for k, v in result.data.items() if k != "environments"}
     return result
 
 
-def select_environment(located: Located, name: str | None) -> tuple[Located, list[str]]:
-    """Apply ``environments.NAME`` onto the rest of the document and drop ``environments``.
-    Returns the document and the names it offers. An unknown NAME raises KeyError(names)."""
-    data = located.data
-    envs = data.get("environments") if isinstance(data, dict) else None
-    names = sorted(envs) if isinstance(envs, dict) else []
-    if name is not None and name not in names:
-        raise KeyError(name)
-    if name is not None and isinstance(envs[name], dict):
-        merge_into(located, located, ("environments", name), ())
-    if isinstance(located.data, dict) and "environments" in located.data:
-        located.data = {k: v for k, v in located.data.items() if k != "environments"}
-    return located, names
+def environment_names(documents: list[Located]) -> list[str]:
+    names: set[str] = set()
+    for doc in documents:
+        envs = doc.data.get("environments") if isinstance(doc.data, dict) else None
+        if isinstance(envs, dict):
+            names.update(envs)
+    return sorted(names)
 
 
 def explain(located: Located) -> list[tuple[str, str, int, int]]:

@@ -152,3 +152,27 @@ def test_explain_lists_every_field_with_its_file(write):
     assert rows["services.web.env.C"] == (prod, 4)
     assert rows["services.web.ports.0.port"] == (base, 13)
     assert rows["services.web.command"] == (base, 8)
+
+
+def test_positions_follow_the_last_writer_through_replace_remove_and_re_add(write):
+    base = write("base.yaml", BASE)
+    one = write("one.yaml", "services:\n  web:\n    env: {D: four}\n")
+    two = write("two.yaml", "services:\n  web:\n    env: null\n")
+    three = write("three.yaml", "services:\n  web:\n    env:\n      D: x\n      E: y\n")
+    spec = load_spec([base, one, two, three], env={})
+    assert spec.app.services["web"].env == {"D": "x", "E": "y"}
+    assert spec.located.where(("services", "web", "env", "D")) == (three, 4, 10)
+
+
+def test_environment_defined_in_a_second_file(write):
+    base = write("base.yaml", BASE)
+    envs = write("envs.yaml", "environments:\n  prod:\n    services:\n      api: {replicas: many}\n")
+    with pytest.raises(SpecError) as info:
+        load_spec([base, envs], env={}, environment="prod")
+    assert str(info.value).startswith(f"{envs}:4:23: services.api.replicas:")
+
+
+def test_null_inside_an_added_subtree_is_dropped(write):
+    base = write("base.yaml", BASE)
+    more = write("more.yaml", "services:\n  worker:\n    image: busybox:1.36\n    command: null\n")
+    assert load_spec([base, more], env={}).app.services["worker"].command is None
