@@ -62,7 +62,7 @@ def timed_deploy(box, spec, provider: str, parallel: int, wait: bool = True) -> 
     p = open_provider(spec, provider, live=True, sandbox=False)
     p.sandbox = box.config(provider)
     start = time.perf_counter()
-    deploy(p, p.plan(), parallel=parallel, wait=wait, deadline=Deadline(600), poll=0.25)
+    deploy(p, p.plan(deadline=Deadline(600)), parallel=parallel, wait=wait, deadline=Deadline(600), poll=0.25)
     return time.perf_counter() - start
 
 
@@ -97,7 +97,7 @@ def provider_rows(provider: str, workdir: Path) -> list[str]:
         p = open_provider(spec, provider, live=True)
         p.sandbox = box.config(provider)
         start = time.perf_counter()
-        p.status()
+        p.status(deadline=Deadline(600))
         wall = time.perf_counter() - start
         total, _, actions = calls(box, provider)
         detail = ", ".join(f"{n} {a}" for a, n in actions.most_common(3))
@@ -119,7 +119,7 @@ def aws_script_rows(box: InProcessSandbox, spec) -> list[str]:
     box.admin("aws", "reset", "POST", {})
     p = open_provider(spec, "aws", live=True)
     p.sandbox = box.config("aws")
-    steps = [step for change in p.plan().pending for step in change.payload]  # the same bodies
+    steps = [step for change in p.plan(deadline=Deadline(600)).pending for step in change.payload]  # the same bodies
     box.clear_requests("aws")  # planning only read: the script starts from the same empty app
     session = boto3.session.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
                                     region_name="us-east-1")

@@ -3,6 +3,11 @@
 A provider is a plugin class registered under the entry-point group ``cloudorch.providers``. Its
 module must import no cloud SDK at import time: ``render`` and ``validate`` are pure, and the live
 operations import the SDK inside themselves. See ``docs`` in the README ("Writing a provider").
+
+Every live operation takes the command's :class:`~cloudorch.deadline.Deadline` as the keyword
+argument ``deadline``: the operation ends by it, and every network call it makes gets its timeouts
+from it (:func:`cloudorch.live.timeouts.budget`). The rules every provider shares (ownership
+markers, plan steps, health classification, error translation) are in :mod:`cloudorch.live`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
+from cloudorch.live.ownership import Markers
+
 if TYPE_CHECKING:
     from cloudorch.deadline import Deadline
     from cloudorch.sandbox.emulator import Emulator
@@ -24,18 +31,19 @@ if TYPE_CHECKING:
 
 
 class Capability(StrEnum):
-    """Things a provider may or may not be able to do natively."""
+    """Operations a provider may lack. Each one is enforced by the engine before any API call: a
+    command needing a capability the provider does not declare ends with Unsupported (exit 2)
+    naming what to do instead.
 
-    REPLICAS = "replicas"  # more than one copy of a service behind one name
-    AUTOSCALE = "autoscale"  # a native autoscaler (target tracking on CPU)
-    LOGS = "logs"
-    PUBLIC_IP = "public_ip"
-    VOLUMES = "volumes"  # scratch volumes living as long as a replica
-    SIDECARS = "sidecars"
-    HEALTH_CHECKS = "health_checks"
-    SECRETS = "secrets"
-    SERVICE_DISCOVERY = "service_discovery"  # services reach each other by service name
-    ROLLING_UPDATE = "rolling_update"  # updates without restarting every replica at once
+    Only operations are capabilities. What a *spec* asks for (public ports, volumes, sidecars,
+    health checks, secrets, service discovery, rolling updates) is judged per field by the
+    provider's ``validate()`` (exact, lossy, unsupported) and refused by its ``render()`` when it
+    cannot be honoured, with file:line; a capability flag for those could only repeat (or
+    contradict) that answer, so there is none."""
+
+    REPLICAS = "replicas"  # `scale`: more than one copy of a service behind one name (engine.set_replicas)
+    AUTOSCALE = "autoscale"  # `autoscale`: a native autoscaler (engine.set_autoscale)
+    LOGS = "logs"  # `logs`: reading the replicas' output (engine.read_logs / follow_logs)
 
 
 class Fit(StrEnum):
@@ -129,10 +137,6 @@ class State(StrEnum):
     MISSING = "MISSING"  # not deployed
 
 
-_WORST_FIRST = [State.FAILED, State.MISSING, State.DEGRADED, State.PENDING, State.PROGRESSING,
-                State.STOPPED, State.HEALTHY]
-
-
 @dataclass
 class ServiceStatus:
     name: str
@@ -161,11 +165,11 @@ class AppStatus:
 
     @property
     def state(self) -> State:
-        """The worst service state; an app with every service stopped is STOPPED."""
-        if not self.services:
-            return State.MISSING
-        states = {s.state for s in self.services}
-        return next(s for s in _WORST_FIRST if s in states)
+        """The worst service state, services stopped on purpose aside; STOPPED when all are
+        (the rule: :func:`cloudorch.live.health.app_state`)."""
+        from cloudorch.live.health import app_state
+
+        return app_state(s.state for s in self.services)
 
     @property
     def healthy(self) -> bool:
@@ -217,10 +221,8 @@ class Provider(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     #: the pip extra that installs ``requires``
     extra: ClassVar[str] = ""
-    #: the ownership marker key every resource carries (with the app id as value)
-    OWNER_KEY: ClassVar[str] = "cloudorch-app"
-    TOOL_KEY: ClassVar[str] = "managed-by"
-    TOOL_VALUE: ClassVar[str] = "cloudorch"
+    #: the ownership markers every resource carries (keys may follow the cloud's syntax rules)
+    ownership: ClassVar[Markers] = Markers()
 
     def __init__(self, spec: Spec, *, overrides: Mapping[str, Any] | None = None,
                  sandbox: Mapping[str, Any] | None = None):
@@ -230,8 +232,6 @@ class Provider(ABC):
         self.app = spec.app
         self.settings = spec.settings(self.name, self.settings_model, overrides)
         self.sandbox = dict(sandbox) if sandbox else None
-        #: the command's overall deadline; the engine sets it, SDK timeouts and waits honour it
-        self.deadline: Deadline | None = None
         #: take over fields that another tool manages instead of refusing (deploy --force-conflicts);
         #: only providers whose cloud tracks field ownership (Kubernetes server-side apply) use it
         self.force_conflicts = False
@@ -249,7 +249,7 @@ class Provider(ABC):
 
     def markers(self) -> dict[str, str]:
         """The ownership markers: app id + tool marker, on every resource."""
-        return {self.OWNER_KEY: self.app.name, self.TOOL_KEY: self.TOOL_VALUE}
+        return self.ownership.tags(self.app.name)
 
     # -- offline -----------------------------------------------------------------------------
     @abstractmethod
@@ -264,29 +264,31 @@ class Provider(ABC):
         rejects outright (e.g. an invalid cpu/memory pair)."""
 
     # -- live --------------------------------------------------------------------------------
-    def plan(self) -> Plan:
+    # Each takes the command's deadline (keyword ``deadline``) and ends by it.
+    def plan(self, *, deadline: Deadline) -> Plan:
         """Diff the live app against the spec: one Change per resource, NOOP included."""
         raise NotImplementedError(f"provider {self.name!r} does not implement plan")
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
         """Carry out one Change from ``plan()``. Must be idempotent. The engine calls it in
         dependency order, several at once (thread-safe)."""
         raise NotImplementedError(f"provider {self.name!r} does not implement deploy")
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
-        """The live state of the app's services (all of them when ``services`` is None)."""
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
+        """The live state of the app's services (all of them when ``services`` is None).
+        A transient failure (see :mod:`cloudorch.live.errors`) is retried by the engine's waits."""
         raise NotImplementedError(f"provider {self.name!r} does not implement status")
 
-    def scale(self, service: str, replicas: int) -> None:
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         """Set a service's replica count (within the autoscaler's bounds when it has one)."""
         raise NotImplementedError(f"provider {self.name!r} does not implement scale")
 
-    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+    def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
         """Turn the native autoscaler on with ``policy``, or off with None."""
         raise NotImplementedError(f"provider {self.name!r} does not implement autoscale")
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
         """Log lines of the services' replicas and containers, oldest first."""
         raise NotImplementedError(f"provider {self.name!r} does not implement logs")
 
@@ -299,7 +301,7 @@ class Provider(ABC):
                 users.setdefault(secret, []).append(service_name)
         return {name: sorted(users[name]) for name in sorted(users)}
 
-    def store_secret(self, name: str, value: str) -> str:
+    def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
         """Store the value of the spec's secret ``name`` where this provider's settings point it
         (creating the store entry with our markers when it does not exist) and return one line
         saying where. Raise :class:`~cloudorch.errors.Unsupported` where the cloud takes values at
@@ -309,24 +311,24 @@ class Provider(ABC):
         raise Unsupported(f"provider {self.name!r} cannot store secrets; create {name!r} with the "
                           "cloud's own tools")
 
-    def secret_locations(self) -> list[SecretLocation]:
+    def secret_locations(self, *, deadline: Deadline) -> list[SecretLocation]:
         """Where each of the spec's secrets lives and whether it exists there (values never read)."""
         from cloudorch.errors import Unsupported
 
         raise Unsupported(f"provider {self.name!r} cannot list where secrets are stored")
 
-    def restart(self, service: str) -> None:
+    def restart(self, service: str, *, deadline: Deadline) -> None:
         """Start a rolling restart of ``service`` so its replicas start again with the same spec
         (they re-read secrets at start). Returns at once; the engine waits for health."""
         from cloudorch.errors import Unsupported
 
         raise Unsupported(f"provider {self.name!r} cannot restart a service; redeploy it instead")
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         """The DELETE changes that remove every resource this app owns (by exact id)."""
         raise NotImplementedError(f"provider {self.name!r} does not implement destroy")
 
-    def destroy(self, plan: Plan) -> None:
+    def destroy(self, plan: Plan, *, deadline: Deadline) -> None:
         """Delete what ``destroy_plan()`` listed. Only resources carrying our markers."""
         for change in plan.pending:
-            self.apply(change)
+            self.apply(change, deadline=deadline)

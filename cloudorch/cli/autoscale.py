@@ -18,7 +18,7 @@ from cloudorch.cli import options
 @click.option("--off", is_flag=True, help="Remove the autoscaler (the replica count stays as it is).")
 @click.argument("service")
 def command(spec_path, provider_name, sandbox, low, high, cpu, off, service) -> int:
-    from cloudorch.cli.live import open_live
+    from cloudorch.cli.live import command_deadline, open_live
     from cloudorch.engine import set_autoscale
     from cloudorch.errors import UsageError
     from cloudorch.spec.models import Autoscale
@@ -30,7 +30,8 @@ def command(spec_path, provider_name, sandbox, low, high, cpu, off, service) -> 
     if not off and low > high:
         raise UsageError(f"--min ({low}) must not exceed --max ({high})")
     provider = open_live(spec_path, provider_name, sandbox)
-    set_autoscale(provider, service, None if off else Autoscale(min=low, max=high, cpu_percent=cpu))
+    set_autoscale(provider, service, None if off else Autoscale(min=low, max=high, cpu_percent=cpu),
+                  deadline=command_deadline())
     click.echo(f"{service}: autoscaling off" if off else f"{service}: autoscaling {low}..{high} at {cpu}% CPU",
                err=True)
     return 0

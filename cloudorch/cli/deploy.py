@@ -33,9 +33,8 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
         if line.fit is Fit.UNSUPPORTED:
             click.echo(f"warning: {line.field} is not supported on {provider.name}: {line.note}", err=True)
     deadline = Deadline(timeout)
-    provider.deadline = deadline
     provider.force_conflicts = force_conflicts
-    plan = provider.plan()
+    plan = provider.plan(deadline=deadline)
     if plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: no changes", err=True)
     started = time.monotonic()

@@ -25,8 +25,7 @@ def command(spec_path, provider_name, sandbox, dry_run, yes, timeout) -> int:
 
     provider = open_live(spec_path, provider_name, sandbox)
     deadline = Deadline(timeout)
-    provider.deadline = deadline
-    plan = provider.destroy_plan()
+    plan = provider.destroy_plan(deadline=deadline)
     if plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: nothing to delete")
         return 0

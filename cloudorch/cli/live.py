@@ -15,6 +15,17 @@ STATE_STYLE = {
 }
 
 
+#: the deadline of live commands without a --timeout option (plan, status, logs, autoscale)
+COMMAND_TIMEOUT = 300.0
+
+
+def command_deadline(seconds: float | None = COMMAND_TIMEOUT):
+    """The command's deadline, handed to every live operation."""
+    from cloudorch.deadline import Deadline
+
+    return Deadline(seconds)
+
+
 def open_live(spec_path: str, provider_name: str | None, sandbox: bool) -> Provider:
     from cloudorch.session import open_provider, open_spec
 

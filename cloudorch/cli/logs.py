@@ -16,12 +16,15 @@ from cloudorch.cli import options
 @click.option("--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
 @click.argument("services", nargs=-1)
 def command(spec_path, provider_name, sandbox, since, tail, follow, services) -> int:
-    from cloudorch.cli.live import open_live, parse_since
+    from cloudorch.cli.live import command_deadline, open_live, parse_since
     from cloudorch.engine import follow_logs, read_logs
 
     when = parse_since(since)
     provider = open_live(spec_path, provider_name, sandbox)
-    lines = follow_logs(provider, services, when, tail) if follow else read_logs(provider, services, when, tail)
+    if follow:  # until Ctrl-C; each read still gets its SDK timeouts
+        lines = follow_logs(provider, services, when, tail, deadline=command_deadline(None))
+    else:
+        lines = read_logs(provider, services, when, tail, deadline=command_deadline())
     for line in lines:
         click.echo(line.format())
     return 0

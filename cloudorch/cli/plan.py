@@ -18,10 +18,10 @@ CHANGES_PENDING = 3
 @options.sandbox
 @options.output("table", "json")
 def command(spec_path: str, provider_name: str | None, sandbox: bool, output: str) -> int:
-    from cloudorch.cli.live import open_live
+    from cloudorch.cli.live import command_deadline, open_live
 
     provider = open_live(spec_path, provider_name, sandbox)
-    plan = provider.plan()
+    plan = provider.plan(deadline=command_deadline())
     if output == "json":
         click.echo(json.dumps({"changes": [c.to_dict() for c in plan.pending]}, indent=2))
     elif plan.empty:

@@ -34,8 +34,7 @@ def command(spec_path, provider_name, sandbox, wait, timeout, pairs) -> int:
     counts = _counts(pairs)
     provider = open_live(spec_path, provider_name, sandbox)
     deadline = Deadline(timeout)
-    provider.deadline = deadline
-    set_replicas(provider, counts)
+    set_replicas(provider, counts, deadline=deadline)
     for name, count in counts.items():
         click.echo(f"{name}: scaled to {count}", err=True)
     if wait:

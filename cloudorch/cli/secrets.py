@@ -55,7 +55,6 @@ def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, out
     check_secret_name(provider, name)  # before asking for a value
     value = _read_value(name, from_file)
     deadline = Deadline(timeout)
-    provider.deadline = deadline
     with Progress() as progress:
         result = store_secret(provider, name, value, roll=roll, deadline=deadline, on_status=progress.on_status)
     if output == "json":
@@ -77,13 +76,17 @@ def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, out
 @options.spec_file
 @options.provider
 @options.sandbox
+@click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=1),
+              help="Deadline in seconds for reading the secret stores.")
 @options.output("table", "json")
-def list_command(spec_path, provider_name, sandbox, output) -> int:
+def list_command(spec_path, provider_name, sandbox, timeout, output) -> int:
     from cloudorch.cli.live import open_live
     from cloudorch.cli.render_table import console
 
+    from cloudorch.deadline import Deadline
+
     provider = open_live(spec_path, provider_name, sandbox)
-    locations = provider.secret_locations()
+    locations = provider.secret_locations(deadline=Deadline(timeout))
     if output == "json":
         click.echo(json.dumps([loc.to_dict() for loc in locations], indent=2))
     else:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from cloudorch.deadline import Deadline
-from cloudorch.engine.wait import StatusCallback, wait_healthy
+from cloudorch.engine.wait import StatusCallback, read_status, wait_healthy
 from cloudorch.errors import CloudorchError
 from cloudorch.provider import Action, AppStatus, Change, Plan, Provider
 
@@ -82,7 +82,7 @@ def deploy(provider: Provider, plan: Plan, *, parallel: int = 4, wait: bool = Tr
             raise
     run.guarded(lambda: run.changes([c for c in pending if c.action is Action.DELETE]))
     if wait:
-        run.result.status = provider.status()
+        run.guarded(lambda: setattr(run.result, "status", read_status(provider, None, run.deadline, poll)))
     return run.result
 
 
@@ -92,7 +92,6 @@ class _Run:
     def __init__(self, provider: Provider, plan: Plan, deadline: Deadline, on_change: ChangeCallback | None):
         self.provider, self.deadline, self.on_change = provider, deadline, on_change
         self.result = DeployResult(plan)
-        provider.deadline = deadline
 
     def changes(self, changes: list[Change]) -> None:
         for change in changes:
@@ -100,7 +99,7 @@ class _Run:
             if self.on_change:
                 self.on_change(change, "start")
             try:
-                self.provider.apply(change)
+                self.provider.apply(change, deadline=self.deadline)
             except Exception as exc:
                 self.result.failed.append((change, exc))
                 if self.on_change:

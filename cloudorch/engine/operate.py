@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cloudorch.deadline import Deadline
 from cloudorch.errors import Unsupported, UsageError
 from cloudorch.provider import Capability, Provider
 from cloudorch.spec.models import Autoscale
@@ -17,7 +18,7 @@ def _service(provider: Provider, name: str):
     return service
 
 
-def set_replicas(provider: Provider, counts: Mapping[str, int]) -> None:
+def set_replicas(provider: Provider, counts: Mapping[str, int], *, deadline: Deadline) -> None:
     """Set each service's replica count. An autoscaled service accepts counts within its bounds."""
     if Capability.REPLICAS not in provider.capabilities:
         raise Unsupported(f"provider {provider.name!r} cannot run more than one replica of a service")
@@ -31,10 +32,12 @@ def set_replicas(provider: Provider, counts: Mapping[str, int]) -> None:
                 f"scale within that range or change the bounds with `cloudorch autoscale {name} --min/--max`"
             )
     for name, count in counts.items():
-        provider.scale(name, count)
+        deadline.check(f"scaling {name} to {count}")
+        provider.scale(name, count, deadline=deadline)
 
 
-def set_autoscale(provider: Provider, service_name: str, policy: Autoscale | None) -> None:
+def set_autoscale(provider: Provider, service_name: str, policy: Autoscale | None, *,
+                  deadline: Deadline) -> None:
     """Turn a service's autoscaler on (``policy``) or off (None)."""
     _service(provider, service_name)
     if Capability.AUTOSCALE not in provider.capabilities:
@@ -43,4 +46,4 @@ def set_autoscale(provider: Provider, service_name: str, policy: Autoscale | Non
             f"`cloudorch scale {service_name}=N`, or deploy to a provider that autoscales "
             "(see `cloudorch providers`)"
         )
-    provider.autoscale(service_name, policy)
+    provider.autoscale(service_name, policy, deadline=deadline)

@@ -63,12 +63,12 @@ def store_secret(provider: Provider, name: str, value: str, *, roll: bool = Fals
     wait until they are healthy again (raises NotHealthy, exit 4, when they are not)."""
     services = check_secret_name(provider, name)
     check_secret_value(name, value)
-    where = provider.store_secret(name, value)
+    deadline = deadline or Deadline(None)
+    where = provider.store_secret(name, value, deadline=deadline)
     result = SecretStored(name, where, services)
     if roll and services:
-        deadline = deadline or Deadline(None)
         for service in services:
-            provider.restart(service)
+            provider.restart(service, deadline=deadline)
             if on_restart:
                 on_restart(service)
         result.status = wait_healthy(provider, services, deadline, on_status)

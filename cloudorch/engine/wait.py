@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import CloudorchError
+from cloudorch.live.errors import poll
 from cloudorch.provider import AppStatus, Provider, State
 
 StatusCallback = Callable[[AppStatus], None]
@@ -17,12 +18,22 @@ class NotHealthy(CloudorchError):
     exit_code = 4
 
 
+def read_status(provider: Provider, services: Sequence[str] | None, deadline: Deadline,
+                interval: float = 1.0) -> AppStatus:
+    """``provider.status(services)``; transient errors (throttling, resets, timeouts) are retried
+    until the deadline, never fatal on their own (:func:`cloudorch.live.errors.poll`)."""
+    names = ", ".join(services) if services else "every service"
+    return poll(lambda: provider.status(list(services) if services else None, deadline=deadline), deadline,
+                f"reading the status of {names}", interval)
+
+
 def wait_healthy(provider: Provider, services: Sequence[str], deadline: Deadline,
                  on_status: StatusCallback | None = None, interval: float = 1.0) -> AppStatus:
     """Poll ``provider.status(services)`` until every one is HEALTHY (or STOPPED at 0 replicas).
-    Raises NotHealthy as soon as one is FAILED, or when the deadline passes."""
+    Raises NotHealthy as soon as one is FAILED, or when the deadline passes. A poll that fails
+    transiently is retried until the deadline (:func:`read_status`)."""
     while True:
-        status = provider.status(list(services))
+        status = read_status(provider, services, deadline, interval)
         if on_status:
             on_status(status)
         failed = [s for s in status.services if s.state is State.FAILED]

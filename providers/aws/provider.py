@@ -32,11 +32,8 @@ class AWSProvider(AWSLiveOperations, Provider):
     name = "aws"
     extra = "aws"
     requires = ("boto3",)
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
-        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.SERVICE_DISCOVERY,
-        Capability.ROLLING_UPDATE,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS})
     settings_model = AWSSettings
     settings: AWSSettings
 

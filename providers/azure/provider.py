@@ -39,10 +39,7 @@ class AzureProvider(AzureLiveOperations, Provider):
     name = "azure"
     extra = "azure"
     requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource")
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.REPLICAS, Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES,
-        Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS})
     settings_model = AzureSettings
     settings: AzureSettings
 

@@ -10,8 +10,8 @@ markers below make the live half refuse, never adopt, a same-named resource it d
 Labels on every resource and pod (``app.kubernetes.io/*`` are Kubernetes' recommended labels):
 
 - ``app.kubernetes.io/name: {service}``, ``app.kubernetes.io/part-of: {app}``
-- ``app.kubernetes.io/managed-by: cloudorch`` (the tool marker, ``Provider.TOOL_KEY``)
-- ``cloudorch.io/app: {app}`` (the owner marker, ``Provider.OWNER_KEY``), ``cloudorch.io/service``
+- ``app.kubernetes.io/managed-by: cloudorch`` (the tool marker) and ``cloudorch.io/app: {app}`` (the
+  owner marker): :data:`MARKERS`, the provider's ``ownership``; ``cloudorch.io/service``
 - then the app's own ``labels`` (a spec label may not use one of the keys above)
 
 Selectors (immutable once a Deployment exists) use only ``cloudorch.io/app`` and
@@ -24,12 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cloudorch.live.ownership import Markers
 from cloudorch.spec.models import App
 
 OWNER_KEY = "cloudorch.io/app"
 SERVICE_KEY = "cloudorch.io/service"
 TOOL_KEY = "app.kubernetes.io/managed-by"
 TOOL_VALUE = "cloudorch"
+MARKERS = Markers(owner_key=OWNER_KEY, tool_key=TOOL_KEY, tool_value=TOOL_VALUE)
 NAME_KEY = "app.kubernetes.io/name"
 PART_OF_KEY = "app.kubernetes.io/part-of"
 DEPENDS_ON_KEY = "cloudorch.io/depends-on"

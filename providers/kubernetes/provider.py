@@ -6,8 +6,8 @@ module imports no Kubernetes client. Settings: ``cloudorch_providers.kubernetes.
 ``cloudorch_providers.kubernetes.live``, mixed in as ``KubernetesLiveOperations`` (it imports the client only
 inside its functions).
 
-Ownership markers are labels: ``cloudorch.io/app: {app}`` (``OWNER_KEY``) and
-``app.kubernetes.io/managed-by: cloudorch`` (``TOOL_KEY``), on every resource and pod.
+Ownership markers are labels: ``cloudorch.io/app: {app}`` and ``app.kubernetes.io/managed-by: cloudorch``
+(``meta.MARKERS``), on every resource and pod.
 """
 
 from __future__ import annotations
@@ -45,14 +45,8 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
     extra: ClassVar[str] = "kubernetes"
     requires: ClassVar[tuple[str, ...]] = ("kubernetes",)
     settings_model: ClassVar[type[Any]] = KubernetesSettings
-    capabilities = frozenset({
-        Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS, Capability.PUBLIC_IP,
-        Capability.VOLUMES, Capability.SIDECARS, Capability.HEALTH_CHECKS, Capability.SECRETS,
-        Capability.SERVICE_DISCOVERY, Capability.ROLLING_UPDATE,
-    })
-    OWNER_KEY: ClassVar[str] = meta.OWNER_KEY
-    TOOL_KEY: ClassVar[str] = meta.TOOL_KEY
-    TOOL_VALUE: ClassVar[str] = meta.TOOL_VALUE
+    capabilities = frozenset({Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS})
+    ownership = meta.MARKERS
     #: the fit table's wording for this platform
     fit_table: ClassVar[type[FitTable]] = FitTable
 

@@ -1,7 +1,9 @@
 """boto3 clients for one command: real AWS through the standard credential chain, or the sandbox.
 
 Retries are botocore's ``standard`` mode (jittered backoff, throttling and 5xx retried, the
-retry quota honoured); connect/read timeouts are capped by the command's deadline. Every SDK error
+retry quota honoured); connect/read timeouts and the number of attempts come from the operation's
+deadline (:func:`cloudorch.live.timeouts.budget`), so a hanging reply ends the command by its
+``--timeout``. Every SDK error
 is turned into one line naming the resource at :func:`aws_errors`.
 """
 
@@ -15,16 +17,17 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.live.timeouts import Timeouts, budget
 
 USER_AGENT = "cloudorch"
 
 
-class Clients:
-    """Lazily created, thread-safe boto3 clients sharing one session."""
+class AWSSession:
+    """One boto3 session per command; :meth:`bound` gives the clients of one operation, whose
+    timeouts and retry budget come from that operation's deadline."""
 
-    def __init__(self, region: str | None, sandbox: dict[str, Any] | None, deadline: Deadline | None = None):
+    def __init__(self, region: str | None, sandbox: dict[str, Any] | None):
         import boto3
-        import botocore.config
 
         self.sandbox = sandbox
         if sandbox:
@@ -38,23 +41,42 @@ class Clients:
         self.region = self.session.region_name
         if not self.region:
             raise ProviderError("no AWS region: set providers.aws.region in the spec, or AWS_REGION")
-        read = 60.0 if deadline is None else max(1.0, deadline.remaining(60.0) or 60.0)
-        self.config = botocore.config.Config(
-            retries={"mode": "standard", "max_attempts": 6},
-            connect_timeout=min(10.0, read), read_timeout=read,
-            user_agent_extra=USER_AGENT, max_pool_connections=32,
-        )
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, tuple[Timeouts, Any]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, service: str):
+    def bound(self, deadline: Deadline) -> Clients:
+        return Clients(self, deadline)
+
+    def client(self, service: str, deadline: Deadline) -> Any:
+        """The ``service`` client, rebuilt when ``deadline`` leaves less time than its timeouts assume
+        (botocore fixes a client's timeouts and retries when it is created)."""
+        import botocore.config
+
         with self._lock:
-            if service not in self._clients:
-                kwargs: dict[str, Any] = {"config": self.config}
+            cached = self._clients.get(service)
+            if cached is None or cached[0].stale(deadline):
+                t = budget(deadline)
+                config = botocore.config.Config(
+                    retries={"mode": "standard", "total_max_attempts": t.attempts},
+                    connect_timeout=t.connect, read_timeout=t.read,
+                    user_agent_extra=USER_AGENT, max_pool_connections=32,
+                )
+                kwargs: dict[str, Any] = {"config": config}
                 if self.sandbox:
                     kwargs["endpoint_url"] = self.sandbox["url"]
-                self._clients[service] = self.session.client(service, **kwargs)
-            return self._clients[service]
+                cached = self._clients[service] = (t, self.session.client(service, **kwargs))
+            return cached[1]
+
+
+class Clients:
+    """``aws("ecs")``: the clients of one operation, under its deadline."""
+
+    def __init__(self, session: AWSSession, deadline: Deadline):
+        self.session, self.deadline = session, deadline
+        self.region = session.region
+
+    def __call__(self, service: str) -> Any:
+        return self.session.client(service, self.deadline)
 
 
 @contextlib.contextmanager

@@ -22,103 +22,109 @@ from cloudorch_providers.aws.convert_service import scalable_target, scaling_pol
 
 
 class AWSLiveOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.deadline``, ``self.context()``."""
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.context()``. Each operation
+    works through ``self._aws(deadline)``: the session's clients under that operation's deadline."""
 
     @cached_property
-    def aws(self):
-        from cloudorch_providers.aws.live.clients import Clients
+    def _session(self):
+        from cloudorch_providers.aws.live.clients import AWSSession
 
-        return Clients(self.settings.region, self.sandbox, self.deadline)
+        return AWSSession(self.settings.region, self.sandbox)
 
-    @property
-    def _deadline(self) -> Deadline:
-        return self.deadline or Deadline(None)
+    def _aws(self, deadline: Deadline):
+        return self._session.bound(deadline)
 
     # -- resolution -------------------------------------------------------------------------------
-    @cached_property
-    def live_context(self) -> Context:
-        """The context with the region and network resolved (for plan and deploy)."""
+    def live_context(self, aws) -> Context:
+        """The context with the region and network resolved (for plan and deploy; once per command)."""
+        if self._resolved is None:
+            self._resolved = self._resolve_context(aws)
+        return self._resolved
+
+    _resolved: Context | None = None
+
+    def _resolve_context(self, aws) -> Context:
         from cloudorch_providers.aws.live.clients import aws_errors
 
         subnets = list(self.settings.subnets)
         if not subnets:
-            ec2 = self.aws("ec2")
-            with aws_errors(f"finding the default VPC in {self.aws.region}"):
+            ec2 = aws("ec2")
+            with aws_errors(f"finding the default VPC in {aws.region}"):
                 vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
                 if not vpcs:
-                    raise ProviderError(f"no default VPC in {self.aws.region}; set providers.aws.subnets "
+                    raise ProviderError(f"no default VPC in {aws.region}; set providers.aws.subnets "
                                         "(and security_groups) in the spec")
                 reply = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
                                                       {"Name": "default-for-az", "Values": ["true"]}])
                 subnets = sorted(s["SubnetId"] for s in reply["Subnets"])
-        return self.context(region=self.aws.region, subnets=subnets)
+        return self.context(region=aws.region, subnets=subnets)
 
-    @cached_property
-    def _security_groups(self) -> list[str]:
+    def _security_groups(self, aws) -> list[str]:
         from cloudorch_providers.aws.live.clients import aws_errors
 
         if self.settings.security_groups:
             return list(self.settings.security_groups)
-        ec2 = self.aws("ec2")
-        subnets = list(self.live_context.subnets)
+        ec2 = aws("ec2")
+        subnets = list(self.live_context(aws).subnets)
         with aws_errors("finding the VPC's default security group"):
             vpc = ec2.describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
             groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                                            {"Name": "group-name", "Values": ["default"]}])
         return [g["GroupId"] for g in groups["SecurityGroups"][:1]]
 
-    def _documents(self) -> list[Document]:
-        ctx = self.live_context
+    def _documents(self, aws) -> list[Document]:
+        ctx = self.live_context(aws)
         self.check(ctx)
         docs = convert.render(ctx)
+        groups = self._security_groups(aws)
         for doc in docs:
             if doc.kind == "Service":
-                doc.body["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] = self._security_groups
+                doc.body["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] = groups
         return docs
 
-    def _read(self):
+    # -- the interface ----------------------------------------------------------------------------
+    def plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.aws.live.plan import Planner
         from cloudorch_providers.aws.live.state import read_live
 
-        return read_live(self.aws, self.live_context, uses_service_connect(self.app))
-
-    # -- the interface ----------------------------------------------------------------------------
-    def plan(self) -> Plan:
-        from cloudorch_providers.aws.live.plan import Planner
-
-        docs = self._documents()
-        live = self._read()
+        aws = self._aws(deadline)
+        docs = self._documents(aws)
+        live = read_live(aws, self.live_context(aws), uses_service_connect(self.app))
         self._definitions.update({d["taskDefinitionArn"]: d for d in live.task_definitions.values()})
-        return Planner(self.live_context, live).plan(docs)
+        return Planner(self.live_context(aws), live).plan(docs)
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.apply import apply_change
 
-        apply_change(self.aws, change, self._deadline)
+        apply_change(self._aws(deadline), change, deadline)
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.aws.live.status import app_status
 
+        aws = self._aws(deadline)
         names = list(services) if services else list(self.app.services)
-        return app_status(self.aws, self.context(region=self.aws.region), names, self._definitions)
+        return app_status(aws, self.context(region=aws.region), names, self._definitions)
 
     @cached_property
     def _definitions(self) -> dict[str, Any]:
         """Task definitions by ARN (immutable), shared by every status call of this command."""
         return {}
 
-    def scale(self, service: str, replicas: int) -> None:
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.clients import aws_errors
 
-        ctx = self.context(region=self.aws.region)
+        aws = self._aws(deadline)
+        ctx = self.context(region=aws.region)
         with aws_errors(f"scaling ECS service {ctx.service_name(service)}"):
-            self.aws("ecs").update_service(cluster=ctx.cluster, service=ctx.service_name(service),
+            aws("ecs").update_service(cluster=ctx.cluster, service=ctx.service_name(service),
                                            desiredCount=replicas)
 
-    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+    def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
         from cloudorch_providers.aws.live.clients import aws_errors
 
-        ctx = self.context(region=self.aws.region)
-        scaling = self.aws("application-autoscaling")
+        aws = self._aws(deadline)
+        ctx = self.context(region=aws.region)
+        scaling = aws("application-autoscaling")
         with aws_errors(f"setting autoscaling of ECS service {ctx.service_name(service)}"):
             if policy is None:
                 import botocore.exceptions
@@ -135,17 +141,19 @@ class AWSLiveOperations:
             scaling.put_scaling_policy(**scaling_policy(ctx, service, spec_service))
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
         from cloudorch_providers.aws.live.logs import read_logs
 
-        return read_logs(self.aws, self.context(region=self.aws.region), services, since, tail)
+        aws = self._aws(deadline)
+        return read_logs(aws, self.context(region=aws.region), services, since, tail)
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.aws.live.plan import destroy_plan
         from cloudorch_providers.aws.live.state import read_live
 
-        ctx = self.context(region=self.aws.region)
-        return destroy_plan(ctx, read_live(self.aws, ctx, with_namespace=uses_service_connect(self.app)))
+        aws = self._aws(deadline)
+        ctx = self.context(region=aws.region)
+        return destroy_plan(ctx, read_live(aws, ctx, with_namespace=uses_service_connect(self.app)))
 
     def _unused(self) -> Any:  # pragma: no cover - keeps the mixin's contract visible to type checkers
         return self.app, self.settings, self.sandbox

@@ -7,8 +7,9 @@
 - Subscription: the spec's ``providers.azure.subscription``, else ``AZURE_SUBSCRIPTION_ID``; in the
   sandbox, when neither is set, :data:`SANDBOX_SUBSCRIPTION`.
 - Retries: azure-core's ``RetryPolicy`` (exponential backoff, 408/429/5xx retried on idempotent
-  methods, ``Retry-After`` honoured); its overall ``timeout`` and the transport's connect/read
-  timeouts are capped by the command's deadline, never azure-core's 7-day default.
+  methods, ``Retry-After`` honoured); its attempts and overall ``timeout`` and the transport's
+  connect/read timeouts come from the operation's deadline (:func:`cloudorch.live.timeouts.budget`),
+  never azure-core's 7-day default.
 - Long-running operations: :func:`wait` waits for a poller at most until the deadline.
 - Errors: :func:`azure_errors` turns every SDK exception into one line naming the resource, with
   known secret values redacted.
@@ -27,6 +28,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
 from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.live.timeouts import Timeouts, budget
 
 USER_AGENT = "cloudorch"
 SUBSCRIPTION_ENV = "AZURE_SUBSCRIPTION_ID"
@@ -66,70 +68,85 @@ def resolve_subscription(configured: str | None, sandbox: dict[str, Any] | None)
                         f"{SUBSCRIPTION_ENV} (az account show --query id -o tsv)")
 
 
-class Clients:
-    """Lazily created, thread-safe ARM clients sharing one credential."""
+class AzureSession:
+    """One credential and one ARM client per kind for the command; :meth:`bound` gives the clients
+    of one operation, whose timeouts and retry budget come from that operation's deadline."""
 
-    def __init__(self, subscription: str | None, sandbox: dict[str, Any] | None, deadline: Deadline | None = None):
+    def __init__(self, subscription: str | None, sandbox: dict[str, Any] | None):
         self.sandbox = sandbox
         self.subscription = resolve_subscription(subscription, sandbox)
-        self.deadline = deadline or Deadline(None)
         self.polling_interval = POLL_SANDBOX if sandbox else POLL_REAL
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, tuple[Timeouts, Any]] = {}
         self._credential: Any = None
         self._lock = threading.Lock()
 
-    def _options(self) -> dict[str, Any]:
-        budget = self.deadline.remaining()
-        read = 60.0 if budget is None else max(1.0, min(60.0, budget))
+    def bound(self, deadline: Deadline) -> Clients:
+        return Clients(self, deadline)
+
+    def options(self, t: Timeouts) -> dict[str, Any]:
+        """azure-core's per-client options for timeouts ``t``: transport connect/read timeouts,
+        RetryPolicy attempts and overall ``timeout`` (retries stop there)."""
         options: dict[str, Any] = {
             "polling_interval": self.polling_interval,
-            "connection_timeout": min(10.0, read), "read_timeout": read,
-            "user_agent": USER_AGENT,
+            "connection_timeout": t.connect, "read_timeout": t.read,
+            "user_agent": USER_AGENT, "retry_total": t.attempts - 1,
         }
-        if budget is not None:
-            options["timeout"] = max(1.0, budget)  # RetryPolicy: retries stop at the deadline
+        if t.total is not None:
+            options["timeout"] = t.total
         if self.sandbox:
-            options.update(base_url=self.sandbox["url"], retry_total=5, retry_backoff_factor=0.05,
-                           retry_backoff_max=2)
+            options.update(base_url=self.sandbox["url"], retry_backoff_factor=0.05, retry_backoff_max=2)
             if self.sandbox.get("ca_cert"):
                 options["connection_verify"] = self.sandbox["ca_cert"]
         else:
-            options.update(retry_total=6, retry_backoff_factor=0.8, retry_backoff_max=60)
+            options.update(retry_backoff_factor=0.8, retry_backoff_max=60)
         return options
 
     def credential(self):
-        if self._credential is None:
-            if self.sandbox:
-                self._credential = SandboxCredential()
-            else:
-                from azure.identity import DefaultAzureCredential
-
-                # azure-identity logs every credential it tried as a multi-line WARNING, which
-                # Python prints when the app configured no logging; our one-line error says it all
-                logging.getLogger("azure").addHandler(logging.NullHandler())
-
-                self._credential = DefaultAzureCredential()
-        return self._credential
-
-    def _client(self, kind: str):
         with self._lock:
-            if kind not in self._clients:
+            if self._credential is None:
+                if self.sandbox:
+                    self._credential = SandboxCredential()
+                else:
+                    from azure.identity import DefaultAzureCredential
+
+                    # azure-identity logs every credential it tried as a multi-line WARNING, which
+                    # Python prints when the app configured no logging; our one-line error says it all
+                    logging.getLogger("azure").addHandler(logging.NullHandler())
+
+                    self._credential = DefaultAzureCredential()
+            return self._credential
+
+    def client(self, kind: str, deadline: Deadline):
+        """The ``kind`` client, rebuilt when ``deadline`` leaves less time than its timeouts assume."""
+        credential = self.credential()
+        with self._lock:
+            cached = self._clients.get(kind)
+            if cached is None or cached[0].stale(deadline):
                 if kind == "aci":
                     from azure.mgmt.containerinstance import ContainerInstanceManagementClient as Client
                 else:
                     from azure.mgmt.resource.resources import ResourceManagementClient as Client
-                self._clients[kind] = Client(self.credential(), self.subscription, **self._options())
-            return self._clients[kind]
+                t = budget(deadline)
+                cached = self._clients[kind] = (t, Client(credential, self.subscription, **self.options(t)))
+            return cached[1]
+
+
+class Clients:
+    """The ARM clients of one operation, under its deadline."""
+
+    def __init__(self, session: AzureSession, deadline: Deadline):
+        self.session, self.deadline = session, deadline
+        self.subscription, self.sandbox = session.subscription, session.sandbox
 
     @property
     def aci(self):
         """azure-mgmt-containerinstance's ContainerInstanceManagementClient."""
-        return self._client("aci")
+        return self.session.client("aci", self.deadline)
 
     @property
     def resources(self):
         """azure-mgmt-resource's ResourceManagementClient."""
-        return self._client("resources")
+        return self.session.client("resources", self.deadline)
 
     def wait(self, poller, doing: str, deadline: Deadline | None = None):
         """The result of a long-running operation, waiting at most until the deadline (never

@@ -23,18 +23,18 @@ from cloudorch.spec.models import Autoscale
 
 
 class AzureLiveOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.deadline``, ``self.markers()``,
-    ``self.render()`` and ``self.resource_group``."""
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.markers()``, ``self.render()``
+    and ``self.resource_group``. Each operation works through ``self._az(deadline)``: the ARM clients
+    under that operation's deadline."""
 
     @cached_property
-    def az(self):
-        from cloudorch_providers.azure.live.clients import Clients
+    def _session(self):
+        from cloudorch_providers.azure.live.clients import AzureSession
 
-        return Clients(self.settings.subscription, self.sandbox, self.deadline)
+        return AzureSession(self.settings.subscription, self.sandbox)
 
-    @property
-    def _deadline(self) -> Deadline:
-        return self.deadline or Deadline(None)
+    def _az(self, deadline: Deadline):
+        return self._session.bound(deadline)
 
     @cached_property
     def _secrets(self):
@@ -54,35 +54,35 @@ class AzureLiveOperations:
         """Called by plan/scale (one thread): what the next applies need."""
         self._needed_secrets = self._placeholders(changes)
 
-    def _read(self, **kwargs: Any):
+    def _read(self, az, **kwargs: Any):
         from cloudorch_providers.azure.live.state import read_live
 
-        return read_live(self.az, self.resource_group, self.app.name, **kwargs)
+        return read_live(az, self.resource_group, self.app.name, **kwargs)
 
     # -- the interface ----------------------------------------------------------------------------
-    def plan(self) -> Plan:
+    def plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.live.plan import Planner
 
         docs = self.render()
-        live = self._read(wanted=[d.name for d in docs])
+        live = self._read(self._az(deadline), wanted=[d.name for d in docs])
         plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live).plan(docs)
         self._remember_secrets(plan.pending)
         return plan
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
         from cloudorch_providers.azure.live.apply import apply_change
 
         # every value the plan needs, before its first change (read once; thread-safe)
         self._secrets.resolve(getattr(self, "_needed_secrets", frozenset()) | self._placeholders([change]))
-        apply_change(self.az, self.resource_group, self.app.name, change, self._secrets, self._deadline)
+        apply_change(self._az(deadline), self.resource_group, self.app.name, change, self._secrets, deadline)
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self.app, self._read(services=names), names)
+        return app_status(self.app, self._read(self._az(deadline), services=names), names)
 
-    def scale(self, service: str, replicas: int) -> None:
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         from cloudorch_providers.azure.convert import group_body
@@ -91,7 +91,7 @@ class AzureLiveOperations:
 
         self.check()
         names = [group_name(self.app.name, service, i) for i in range(max(replicas, 1))]
-        live = self._read(wanted=names, services=[service])
+        live = self._read(self._az(deadline), wanted=names, services=[service])
 
         def body_for(index: int) -> tuple[str, dict]:
             return names[index], group_body(self.app, service, index, self.settings, self.markers())
@@ -106,29 +106,31 @@ class AzureLiveOperations:
         growing = [c for c in changes if c.kind != "ResourceGroup" and c.action is not Action.DELETE]
         shrinking = [c for c in changes if c.action is Action.DELETE]
         for change in first:
-            self.apply(change)
+            self.apply(change, deadline=deadline)
         for batch in (growing, shrinking):
             if batch:
                 with ThreadPoolExecutor(max_workers=min(4, len(batch))) as pool:
-                    list(pool.map(self.apply, batch))
+                    list(pool.map(lambda c: self.apply(c, deadline=deadline), batch))
 
-    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+    def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
         raise Unsupported("Azure Container Instances has no native autoscaler; set a fixed count with "
                           f"`cloudorch scale {service}=N`")
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
         from cloudorch_providers.azure.live.logs import read_logs
 
-        live = self._read(services=list(services), details=False)
-        return read_logs(self.az, self.resource_group, self.app.name, live, services, since, tail)
+        az = self._az(deadline)
+        live = self._read(az, services=list(services), details=False)
+        return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.live.plan import destroy_plan
         from cloudorch_providers.azure.live.state import other_resources, owned
 
-        live = self._read(details=False)
+        az = self._az(deadline)
+        live = self._read(az, details=False)
         rg = live.resource_group
-        others = other_resources(self.az, self.resource_group, self.app.name) \
+        others = other_resources(az, self.resource_group, self.app.name) \
             if rg is not None and owned(rg.get("tags"), self.app.name) else []
         return destroy_plan(self.app.name, self.resource_group, live, others)

@@ -17,7 +17,7 @@ from cloudorch.provider import Provider
 from cloudorch_providers.azure.convert import REPLICA_TAG, SERVICE_TAG
 from cloudorch_providers.azure.live.clients import Clients, azure_errors, error_code, is_not_found
 
-OWNER, TOOL, TOOL_VALUE = Provider.OWNER_KEY, Provider.TOOL_KEY, Provider.TOOL_VALUE
+OWNER, TOOL, TOOL_VALUE = Provider.ownership.owner_key, Provider.ownership.tool_key, Provider.ownership.tool_value
 #: the replica count of the service when the group was last deployed or scaled (status reads it)
 REPLICAS_TAG = "cloudorch-replicas"
 CG_TYPE = "microsoft.containerinstance/containergroups"

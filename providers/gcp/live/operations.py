@@ -10,10 +10,10 @@ from cloudorch.deadline import Deadline
 
 
 class GKELiveOperations:
-    """Needs ``self.settings`` (a :class:`cloudorch_providers.gcp.settings.GKESettings`), ``self.sandbox`` and
-    ``self.deadline``; mixed in before :class:`KubernetesProvider`."""
+    """Needs ``self.settings`` (a :class:`cloudorch_providers.gcp.settings.GKESettings`) and ``self.sandbox``;
+    mixed in before :class:`KubernetesProvider`."""
 
-    def kube_configuration(self) -> Any:
+    def kube_configuration(self, deadline: Deadline) -> Any:
         from cloudorch_providers.gcp.live.cluster import cluster_configuration
 
-        return cluster_configuration(self.settings, self.sandbox, self.deadline or Deadline(None))
+        return cluster_configuration(self.settings, self.sandbox, deadline)

@@ -1,4 +1,5 @@
-"""Carrying out one planned Change: its steps (see :mod:`.plan`), in order.
+"""The calls a plan's steps make (:class:`cloudorch.live.plan.Step`, see :mod:`.plan`), each taking the
+operation's client (``kube``, bound to its deadline) first.
 
 Server-side apply runs under the field manager ``cloudorch`` and is forced only with
 ``deploy --force-conflicts``. A 409 conflict means another field manager (``kubectl``, a
@@ -12,10 +13,10 @@ import re
 from typing import Any
 
 from cloudorch.errors import CloudorchError, ProviderError
-from cloudorch.provider import Change
 from cloudorch_providers.kubernetes.live.clients import APPLY_PATCH, FIELD_MANAGER, MERGE_PATCH, Kube, status_body
-from cloudorch_providers.kubernetes.live.plan import HANDOVER_MANAGER
 from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, KINDS, NAMESPACE
+
+HANDOVER_MANAGER = "cloudorch-handover"
 
 _MANAGER = re.compile(r'conflicts? with "([^"]+)"(?: with subresource "([^"]+)")?')
 
@@ -53,11 +54,12 @@ def _args(kind: str, name: str, namespace: str) -> tuple[str, ...]:
     return (name,) if kind == NAMESPACE.kind else (name, namespace)
 
 
-def server_side_apply(kube: Kube, kind: str, name: str, namespace: str, body: dict[str, Any], force: bool,
+def server_side_apply(kube: Kube, kind: str, name: str, namespace: str, body: dict[str, Any],
                       manager: str = FIELD_MANAGER, doing: str | None = None) -> dict[str, Any]:
+    """Apply ``body`` as ``manager``; conflicts are forced only when the operation says so (``kube.force``)."""
     k = KINDS[kind]
     options: dict[str, Any] = {"field_manager": manager, "_content_type": APPLY_PATCH}
-    if force:
+    if kube.force:
         options["force"] = True
     return kube.call(doing or f"applying {where(kind, name, namespace)}", k.api, k.method("patch"),
                      *_args(kind, name, namespace), body, errors=lambda exc: conflict_error(kind, name, namespace, exc),
@@ -88,19 +90,10 @@ def delete_object(kube: Kube, kind: str, name: str, namespace: str, uid: str | N
               body=options, missing_ok=True, errors=replaced)
 
 
-def apply_change(kube: Kube, change: Change, force: bool) -> None:
-    for item in change.payload or []:
-        op, kind, name, namespace = item["op"], item["kind"], item["name"], item["namespace"]
-        if op == "apply":
-            server_side_apply(kube, kind, name, namespace, item["body"], force)
-        elif op == "scale":
-            scale_deployment(kube, name, namespace, item["replicas"])
-        elif op == "handover":
-            body = {"apiVersion": DEPLOYMENT.api_version, "kind": DEPLOYMENT.kind,
-                    "metadata": {"name": name, "namespace": namespace}, "spec": {"replicas": item["replicas"]}}
-            server_side_apply(kube, kind, name, namespace, body, force, HANDOVER_MANAGER,
-                              f"handing the replicas of {where(kind, name, namespace)} to its autoscaler")
-        elif op == "delete":
-            delete_object(kube, kind, name, namespace, item.get("uid"))
-        else:  # pragma: no cover - plan and apply are written together
-            raise ProviderError(f"unknown step {op!r} for {where(kind, name, namespace)}")
+def hand_over_replicas(kube: Kube, name: str, namespace: str, replicas: int) -> None:
+    """Apply the current count under the field manager ``cloudorch-handover``, which keeps it until
+    the HorizontalPodAutoscaler takes it over (see :mod:`.plan`)."""
+    body = {"apiVersion": DEPLOYMENT.api_version, "kind": DEPLOYMENT.kind,
+            "metadata": {"name": name, "namespace": namespace}, "spec": {"replicas": replicas}}
+    server_side_apply(kube, DEPLOYMENT.kind, name, namespace, body, HANDOVER_MANAGER,
+                      f"handing the replicas of {where(DEPLOYMENT.kind, name, namespace)} to its autoscaler")

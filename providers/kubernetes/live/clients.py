@@ -5,53 +5,82 @@ endpoint, CA and token (GKE).
   classes with ``_preload_content=False``: cloudorch works on the JSON objects themselves (what the
   diff compares and what ``kubectl get -o json`` shows), so the strict response models never get in
   the way and a reply field the models do not know is not lost.
-- Timeouts: every request gets ``_request_timeout=(connect, read)`` capped by the command's deadline.
+- Deadline: each operation works through ``kube.bound(deadline)``; every request gets
+  ``_request_timeout=(connect, read)`` from that deadline (:func:`cloudorch.live.timeouts.budget`).
 - Retries: our own small loop, not urllib3's (``configuration.retries = False``): 429 and 5xx replies
-  and connection errors are retried up to :data:`MAX_ATTEMPTS` times with jittered exponential
-  backoff, honouring ``Retry-After``, and never past the deadline. Every call cloudorch makes is
-  idempotent (reads, server-side apply, a scale patch setting an absolute count, delete by name with
-  a uid precondition, where a 404 on a retry means done), so retrying writes is safe.
-- Errors: every failure becomes one line naming the resource and what to do, at :meth:`Kube.call`.
+  and connection errors are retried up to :data:`MAX_ATTEMPTS` times with the kit's backoff
+  (:func:`cloudorch.live.timeouts.retry_delay`: jittered, ``Retry-After`` honoured, never past the
+  deadline). Every call cloudorch makes is idempotent (reads, server-side apply, a scale patch
+  setting an absolute count, delete by name with a uid precondition, where a 404 on a retry means
+  done), so retrying writes is safe.
+- Errors: translated by the table :func:`error_table` (kinds: :mod:`cloudorch.live.errors`), one line
+  naming the resource and what to do, at :meth:`Kube.call`.
 """
 
 from __future__ import annotations
 
-import email.utils
+import copy
 import json
 import os
-import random
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from cloudorch.deadline import Deadline
-from cloudorch.errors import CloudorchError, ProviderError, ProviderUnavailable
+from cloudorch.errors import CloudorchError, ProviderUnavailable
+from cloudorch.live.errors import ErrorTable, Kind, Rule
+from cloudorch.live.timeouts import MAX_ATTEMPTS, budget, retry_delay
 
 FIELD_MANAGER = "cloudorch"
 USER_AGENT = "cloudorch"
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-MAX_ATTEMPTS = 6
-BACKOFF_BASE, BACKOFF_CAP, RETRY_AFTER_CAP = 0.25, 8.0, 30.0
-CONNECT_TIMEOUT, READ_TIMEOUT = 10.0, 60.0
 APIS = {"core": "CoreV1Api", "apps": "AppsV1Api", "autoscaling": "AutoscalingV2Api", "batch": "BatchV1Api",
         "networking": "NetworkingV1Api"}
 
-_HINTS = {
-    401: "the cluster refused the credentials: log in again (refresh the kubeconfig's token)",
-    403: "the credentials lack this permission (RBAC): ask for access to this namespace",
-    422: "the cluster rejected the object as invalid",
-    429: "the API server kept throttling after retries: try again later or lower --parallel",
-}
+
+def error_table(where: str) -> ErrorTable:
+    """What the API server's (and urllib3's) errors mean."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
+    def status(exc: BaseException) -> int | None:
+        return getattr(exc, "status", None)
+
+    def message(exc: BaseException) -> str:
+        if isinstance(exc, urllib3.exceptions.HTTPError):
+            return f"cannot reach the Kubernetes API at {where} ({type(exc).__name__}: {_first_line(str(exc))})"
+        if not status(exc):  # TLS and other client-side failures
+            return f"cannot talk to the Kubernetes API at {where} ({_first_line(str(getattr(exc, 'reason', exc)))})"
+        return f"{exc.status} {_first_line(status_message(exc))}"
+
+    return ErrorTable("Kubernetes", [
+        Rule(Kind.UNREACHABLE, types=(urllib3.exceptions.HTTPError,),
+             hint="check the network and that the cluster is running"),
+        Rule(Kind.UNREACHABLE, types=(ApiException,), codes={0, None},
+             hint="check the cluster's CA certificate and address"),
+        Rule(Kind.CREDENTIALS, codes={401},
+             hint="the cluster refused the credentials: log in again (refresh the kubeconfig's token)"),
+        Rule(Kind.PERMISSION, codes={403}, hint="the credentials lack this permission (RBAC): ask for access to "
+                                                "this namespace"),
+        Rule(Kind.NOT_FOUND, codes={404}, hint=""),
+        Rule(Kind.CONFLICT, codes={409}, hint=""),
+        Rule(Kind.INVALID, codes={400, 422}, hint="the cluster rejected the object as invalid"),
+        Rule(Kind.THROTTLED, codes={429},
+             hint="the API server kept throttling after retries: try again later or lower --parallel"),
+        Rule(Kind.UNAVAILABLE, types=(ApiException,), when=lambda e: (status(e) or 0) >= 500,
+             hint="the API server kept failing after retries: try again later"),
+        Rule(Kind.OTHER, types=(ApiException,), hint=""),
+    ], code=status, message=message)
 
 
 class Kube:
     """The typed API classes over one ``ApiClient`` (thread-safe: urllib3's pool is) and
-    :meth:`call`, which every request goes through."""
+    :meth:`call`, which every request goes through, under :attr:`deadline`."""
 
-    def __init__(self, configuration: Any, deadline: Callable[[], Deadline | None], where: str):
+    def __init__(self, configuration: Any, where: str, deadline: Deadline | None = None):
         from kubernetes import client
 
         configuration.retries = False  # retries are ours (see the module docstring)
@@ -60,7 +89,17 @@ class Kube:
         self.api_client.user_agent = USER_AGENT
         self._apis: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._deadline = deadline
+        self.deadline = deadline or Deadline(None)
+        #: server-side apply takes over fields other managers own (deploy --force-conflicts)
+        self.force = False
+        self.errors = error_table(where)
+
+    def bound(self, deadline: Deadline, force: bool = False) -> Kube:
+        """This client (the same connections) for one operation: under ``deadline``, forcing
+        server-side apply conflicts when ``force``."""
+        view = copy.copy(self)
+        view.deadline, view.force = deadline, force
+        return view
 
     def api(self, name: str) -> Any:
         """The typed API class ``name`` of :data:`APIS`, created on first use (importing one of
@@ -72,23 +111,12 @@ class Kube:
                 self._apis[name] = getattr(client, APIS[name])(self.api_client)
             return self._apis[name]
 
-    @property
-    def deadline(self) -> Deadline:
-        return self._deadline() or Deadline(None)
-
-    def timeout(self) -> tuple[float, float]:
-        left = self.deadline.remaining()
-        if left is None:
-            return CONNECT_TIMEOUT, READ_TIMEOUT
-        left = max(left, 0.5)
-        return min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left)
-
     def call(self, doing: str, api: str, method: str, *args: Any, missing_ok: bool = False,
              text: bool = False, errors: Callable[[Any], CloudorchError | None] | None = None,
              **kwargs: Any) -> Any:
         """``self.api(api).method(*args, **kwargs)``: the reply's JSON (``text``: the body as text),
-        None for a 404 when ``missing_ok``; retried, timed and mapped to one-line errors (``errors``
-        may map a final ApiException itself, returning None for the default message)."""
+        None for a 404 when ``missing_ok``; retried, timed and translated to one-line errors (``errors``
+        may map a final ApiException itself, returning None for the table's message)."""
         import urllib3
         from kubernetes.client.exceptions import ApiException
 
@@ -97,7 +125,7 @@ class Kube:
         for attempt in range(MAX_ATTEMPTS):
             deadline.check(doing)
             try:
-                reply = function(*args, _preload_content=False, _request_timeout=self.timeout(), **kwargs)
+                reply = function(*args, _preload_content=False, _request_timeout=budget(deadline).pair, **kwargs)
                 data = reply.data
                 if text:
                     return data.decode("utf-8", "replace")
@@ -105,15 +133,15 @@ class Kube:
             except ApiException as exc:
                 if exc.status == 404 and missing_ok:
                     return None
-                delay = retry_delay(attempt, exc.status, (exc.headers or {}).get("Retry-After"), deadline)
+                delay = retry_delay(attempt, deadline, (exc.headers or {}).get("Retry-After")) \
+                    if exc.status in RETRY_STATUS else None
                 if delay is None:
-                    raise ((errors(exc) if errors else None) or api_error(doing, exc, self.where)) from None
+                    raise ((errors(exc) if errors else None) or self.errors.translate(exc, doing)) from None
             except urllib3.exceptions.HTTPError as exc:
-                delay = retry_delay(attempt, 503, None, deadline)
+                deadline.check(doing)  # a reply cut short by the deadline: say what it was waiting for
+                delay = retry_delay(attempt, deadline)
                 if delay is None:
-                    raise ProviderError(f"{doing}: cannot reach the Kubernetes API at {self.where} "
-                                        f"({type(exc).__name__}: {_first_line(str(exc))}); check the network "
-                                        "and that the cluster is running") from None
+                    raise self.errors.translate(exc, doing) from None
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -121,44 +149,10 @@ class Kube:
         self.api_client.close()
 
 
-def retry_delay(attempt: int, status: int | None, retry_after: str | None, deadline: Deadline) -> float | None:
-    """Seconds to wait before retrying, or None when the reply is final (not retryable, out of
-    attempts, or the wait would pass the deadline)."""
-    if status not in RETRY_STATUS or attempt + 1 >= MAX_ATTEMPTS:
-        return None
-    wanted = parse_retry_after(retry_after)
-    if wanted is None:
-        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)
-        wanted = ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter"
-    wanted = min(wanted, RETRY_AFTER_CAP)
-    left = deadline.remaining()
-    if left is not None and wanted >= left:
-        return None
-    return wanted
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def status_message(exc: Any) -> str:
     """The ``message`` of the ``Status`` object in an error reply (else the HTTP reason)."""
-    try:
-        body = json.loads(exc.body or "")
-    except (TypeError, ValueError):
-        body = None
-    if isinstance(body, dict) and body.get("message"):
+    body = status_body(exc)
+    if body.get("message"):
         return str(body["message"])
     return str(exc.reason or f"HTTP {exc.status}")
 
@@ -173,18 +167,6 @@ def status_body(exc: Any) -> dict[str, Any]:
 
 def _first_line(text: str) -> str:
     return " ".join(text.split())[:300]
-
-
-def api_error(doing: str, exc: Any, where: str) -> CloudorchError:
-    """One line for a failed request: ``doing: what the API server said; what to do``."""
-    if not exc.status:  # TLS and other client-side failures
-        return ProviderError(f"{doing}: cannot talk to the Kubernetes API at {where} ({_first_line(str(exc.reason))}); "
-                             "check the cluster's CA certificate and address")
-    message = _first_line(status_message(exc))
-    hint = _HINTS.get(exc.status)
-    if hint is None and exc.status >= 500:
-        hint = "the API server kept failing after retries: try again later"
-    return ProviderError(f"{doing}: {exc.status} {message}" + (f"; {hint}" if hint else ""))
 
 
 # -- configurations ----------------------------------------------------------------------------------

@@ -14,101 +14,119 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
 from cloudorch.provider import AppStatus, Change, LogLine, Plan
 from cloudorch.spec.models import Autoscale
 
 
 class KubernetesLiveOperations:
-    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.deadline``, ``self.force_conflicts``,
-    ``self.name``, ``self.namespace``, ``self.target()`` and ``self.render()``."""
+    """Needs ``self.app``, ``self.settings``, ``self.sandbox``, ``self.force_conflicts``, ``self.name``,
+    ``self.namespace``, ``self.target()`` and ``self.render()``. Each operation works through
+    ``self._kube(deadline)``: the command's client under that operation's deadline."""
 
     # -- the client -------------------------------------------------------------------------------
-    def kube_configuration(self) -> Any:
-        """The ``kubernetes.client.Configuration`` reaching the cluster."""
+    def kube_configuration(self, deadline: Deadline) -> Any:
+        """The ``kubernetes.client.Configuration`` reaching the cluster (finding it may take calls:
+        GKE's, under ``deadline``)."""
         from cloudorch_providers.kubernetes.live.clients import kubeconfig_configuration, sandbox_configuration
 
         if self.sandbox:
             return sandbox_configuration(self.sandbox)
         return kubeconfig_configuration(self.settings.kubeconfig, self.settings.context)
 
-    @cached_property
-    def kube(self):
+    _client: Any = None
+
+    def _kube(self, deadline: Deadline):
+        """The client, created on first use (one per command), bound to ``deadline``."""
         from cloudorch_providers.kubernetes.live.clients import Kube
 
-        configuration = self.kube_configuration()
-        return Kube(configuration, lambda: self.deadline, configuration.host)
+        if self._client is None:
+            configuration = self.kube_configuration(deadline)
+            self._client = Kube(configuration, configuration.host)
+        return self._client.bound(deadline, force=self.force_conflicts)
 
-    def _owned_deployment(self, service: str) -> dict[str, Any]:
+    @cached_property
+    def kube(self):
+        """The client without a deadline of its own (what it reaches: ``kube.where``)."""
+        return self._kube(Deadline(None))
+
+    def _owned_deployment(self, kube, service: str) -> dict[str, Any]:
         """The service's Deployment, which must exist and be this app's."""
-        from cloudorch_providers.kubernetes.live.plan import not_ours
-        from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, owned_by, read_object
+        from cloudorch_providers.kubernetes import meta
+        from cloudorch_providers.kubernetes.live.plan import FIX
+        from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, labels_of, read_object
 
-        deployment = read_object(self.kube, DEPLOYMENT, self.namespace, service)
+        deployment = read_object(kube, DEPLOYMENT, self.namespace, service)
         if deployment is None:
             raise ProviderError(f"Deployment {service} does not exist in namespace {self.namespace}: "
                                 "run `cloudorch deploy` first")
-        if not owned_by(deployment, self.app.name):
-            raise not_ours("Deployment", service, self.namespace, deployment, self.app.name)
+        meta.MARKERS.ensure("Deployment", service, labels_of(deployment), self.app.name,
+                            where=f"in namespace {self.namespace}", fix=FIX)
         return deployment
 
     # -- the interface ----------------------------------------------------------------------------
-    def plan(self) -> Plan:
+    def plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.kubernetes.live.plan import Planner
         from cloudorch_providers.kubernetes.live.state import NAMESPACE, read_live
 
         docs = self.render()
         wanted = [(d.kind, d.name) for d in docs if d.kind != NAMESPACE.kind]
-        live = read_live(self.kube, self.namespace, self.app.name, wanted)
+        live = read_live(self._kube(deadline), self.namespace, self.app.name, wanted)
         return Planner(self.name, self.app, self.namespace, live).plan(docs)
 
-    def apply(self, change: Change) -> None:
-        from cloudorch_providers.kubernetes.live.apply import apply_change
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
+        from cloudorch.live.plan import run_steps
 
-        apply_change(self.kube, change, self.force_conflicts)
+        run_steps(change, self._kube(deadline))
 
-    def status(self, services: Sequence[str] | None = None) -> AppStatus:
+    def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.kubernetes.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self.kube, self.name, self.app, self.namespace, names)
+        return app_status(self._kube(deadline), self.name, self.app, self.namespace, names)
 
-    def scale(self, service: str, replicas: int) -> None:
+    def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from cloudorch_providers.kubernetes.live.apply import scale_deployment
 
-        self._owned_deployment(service)
-        scale_deployment(self.kube, service, self.namespace, replicas)
+        kube = self._kube(deadline)
+        self._owned_deployment(kube, service)
+        scale_deployment(kube, service, self.namespace, replicas)
 
-    def autoscale(self, service: str, policy: Autoscale | None) -> None:
+    def autoscale(self, service: str, policy: Autoscale | None, *, deadline: Deadline) -> None:
+        from cloudorch_providers.kubernetes import meta
         from cloudorch_providers.kubernetes.convert_autoscale import autoscaler
         from cloudorch_providers.kubernetes.live.apply import delete_object, server_side_apply
-        from cloudorch_providers.kubernetes.live.plan import not_ours
-        from cloudorch_providers.kubernetes.live.state import HPA, owned_by, read_object
+        from cloudorch_providers.kubernetes.live.plan import FIX
+        from cloudorch_providers.kubernetes.live.state import HPA, labels_of, read_object
 
-        self._owned_deployment(service)
-        current = read_object(self.kube, HPA, self.namespace, service)
-        if current is not None and not owned_by(current, self.app.name):
-            raise not_ours(HPA.kind, service, self.namespace, current, self.app.name)
+        kube = self._kube(deadline)
+        self._owned_deployment(kube, service)
+        current = read_object(kube, HPA, self.namespace, service)
+        if current is not None:
+            meta.MARKERS.ensure(HPA.kind, service, labels_of(current), self.app.name,
+                                where=f"in namespace {self.namespace}", fix=FIX)
         if policy is None:  # the Deployment keeps the count the autoscaler left
             if current is not None:
-                delete_object(self.kube, HPA.kind, service, self.namespace, current["metadata"].get("uid"))
+                delete_object(kube, HPA.kind, service, self.namespace, current["metadata"].get("uid"))
             return
         spec = self.app.services[service].model_copy(update={"autoscale": policy})
         body = autoscaler(self.target(), service, spec)
-        server_side_apply(self.kube, HPA.kind, service, self.namespace, body, self.force_conflicts)
+        server_side_apply(kube, HPA.kind, service, self.namespace, body)
 
     def logs(self, services: Sequence[str], since: dt.datetime | None = None,
-             tail: int | None = None) -> list[LogLine]:
+             tail: int | None = None, *, deadline: Deadline) -> list[LogLine]:
         from cloudorch_providers.kubernetes.live.logs import read_logs
 
-        return read_logs(self.kube, self.app.name, self.namespace, services, since, tail)
+        return read_logs(self._kube(deadline), self.app.name, self.namespace, services, since, tail)
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.kubernetes.live.plan import destroy_plan
         from cloudorch_providers.kubernetes.live.state import foreign_objects, owned_by, read_live, terminating
 
-        live = read_live(self.kube, self.namespace, self.app.name, [])
+        kube = self._kube(deadline)
+        live = read_live(kube, self.namespace, self.app.name, [])
         others: list[str] = []
         if live.namespace is not None and owned_by(live.namespace, self.app.name) and not terminating(live.namespace):
-            others = foreign_objects(self.kube, self.namespace, self.app.name)
+            others = foreign_objects(kube, self.namespace, self.app.name)
         return destroy_plan(self.name, self.app, live, others)

@@ -8,18 +8,22 @@ API server (and the emulator's request log) treats as a write, and it costs one 
 the diff costs none beyond the reads. So an unchanged spec plans to all no-ops and deploy sends
 nothing; only objects that differ are applied.
 
-A Change's payload is a list of steps that :mod:`.apply` runs in order:
+A Change's payload is a list of :class:`cloudorch.live.plan.Step` (calls of :mod:`.apply`), run in
+order by ``apply``:
 
-- ``apply``: server-side apply of the whole manifest under the field manager ``cloudorch``;
-- ``scale``: set a Deployment's count through its scale subresource first, when the spec fixes a
+- ``server_side_apply``: server-side apply of the whole manifest under the field manager ``cloudorch``;
+- ``scale_deployment``: set a Deployment's count through its scale subresource first, when the spec fixes a
   count that differs from the live one (left by ``cloudorch scale``, ``kubectl scale`` or a removed
   HorizontalPodAutoscaler, whose writes own ``spec.replicas``): an update takes the field without a
   conflict, and the apply that follows then agrees with the live value;
-- ``handover``: when the spec turns autoscaling on, the Deployment manifest stops setting
+- ``hand_over_replicas``: when the spec turns autoscaling on, the Deployment manifest stops setting
   ``replicas``; applying it as is would make the API server drop the field and reset the count to 1.
   As the Kubernetes documentation recommends, the current count is first applied by a separate field
   manager (``cloudorch-handover``) that keeps it until the HorizontalPodAutoscaler takes it over;
-- ``delete``: delete by exact name with a uid precondition (never a same-named replacement).
+- ``delete_object``: delete by exact name with a uid precondition (never a same-named replacement).
+
+The create / update / no-op decision, the "not ours" refusal, the orphan sweep and the namespace's
+"kept: it also holds..." rule are the kit's (:class:`cloudorch.live.plan.PlanBuilder`).
 
 Ownership: a same-named object without this app's markers is refused, never adopted. Orphans are the
 objects carrying the app's markers (found by label) that the spec no longer renders: a removed
@@ -34,32 +38,27 @@ from typing import Any
 
 from cloudorch.diff import differences
 from cloudorch.errors import ProviderError
-from cloudorch.provider import Action, Change, Document, Plan
+from cloudorch.live.plan import Owned, PlanBuilder, Step
+from cloudorch.provider import Action, Document, Plan
 from cloudorch_providers.kubernetes import meta
+from cloudorch_providers.kubernetes.live.apply import (
+    delete_object,
+    hand_over_replicas,
+    scale_deployment,
+    server_side_apply,
+    where,
+)
 from cloudorch_providers.kubernetes.live.managed import applied_fields, removed_fields
-from cloudorch_providers.kubernetes.live.state import HPA, KINDS, NAMESPACE, SERVICE, Key, Live, labels_of, owned_by, terminating
+from cloudorch_providers.kubernetes.live.state import HPA, KINDS, NAMESPACE, SERVICE, Live, labels_of, terminating
 
-HANDOVER_MANAGER = "cloudorch-handover"
 #: deletion order of one service's objects: the autoscaler before its target, the Deployment last
-DELETE_ORDER = {HPA.kind: 0, SERVICE.kind: 1}
+DELETE_ORDER = (HPA.kind, SERVICE.kind)
+FIX = "rename the service, use another namespace, or remove it yourself"
 
 
-def not_ours(kind: str, name: str, namespace: str, obj: dict[str, Any], app: str) -> ProviderError:
-    owner = labels_of(obj).get(meta.OWNER_KEY)
-    why = (f"it belongs to cloudorch app {owner!r}" if owner and owner != app
-           else f"it has no {meta.OWNER_KEY}={app} / {meta.TOOL_KEY}={meta.TOOL_VALUE} labels")
-    return ProviderError(
-        f"{kind} {name} in namespace {namespace} exists but is not managed by cloudorch for app {app!r} ({why}); "
-        "refusing to adopt or change it: rename the service, use another namespace, or remove it yourself"
-    )
-
-
-def step(op: str, kind: str, name: str, namespace: str, **extra: Any) -> dict[str, Any]:
-    return {"op": op, "kind": kind, "name": name, "namespace": namespace, **extra}
-
-
-def delete_step(kind: str, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
-    return step("delete", kind, obj["metadata"]["name"], namespace, uid=obj["metadata"].get("uid"))
+def delete_step(kind: str, obj: dict[str, Any], namespace: str) -> Step:
+    name = obj["metadata"]["name"]
+    return Step(delete_object, (kind, name, namespace, obj["metadata"].get("uid")), on=where(kind, name, namespace))
 
 
 def compared(body: dict[str, Any]) -> dict[str, Any]:
@@ -75,14 +74,28 @@ def compared(body: dict[str, Any]) -> dict[str, Any]:
     return want
 
 
+def owned_objects(live: Live, app: str) -> list[Owned]:
+    """The live objects carrying the app's markers, as the kit's orphan sweep sees them."""
+    return [Owned(kind, name, labels_of(obj).get(meta.SERVICE_KEY) or name, obj)
+            for (kind, name), obj in live.objects.items()
+            if kind in KINDS and meta.MARKERS.owns(labels_of(obj), app)]
+
+
+def orphan_reason(o: Owned) -> str:
+    if o.kind == HPA.kind:
+        return f"the spec has no autoscale for {o.service}"
+    if o.kind == SERVICE.kind:
+        return f"{o.service} has no ports in the spec"
+    return ""
+
+
 class Planner:
     def __init__(self, provider: str, app: Any, namespace: str, live: Live):
-        self.provider, self.app, self.namespace, self.live = provider, app, namespace, live
-        self.changes: list[Change] = []
+        self.app, self.namespace, self.live = app, namespace, live
+        self.builder = PlanBuilder(app, provider, meta.MARKERS)
 
-    def add(self, action: Action, kind: str, name: str, service: str | None, steps: list[dict] = (),
-            fields: list[str] = (), reason: str = "") -> None:
-        self.changes.append(Change(action, kind, name, service, list(fields), reason, payload=list(steps)))
+    def apply_step(self, kind: str, name: str, namespace: str, body: dict[str, Any]) -> Step:
+        return Step(server_side_apply, (kind, name, namespace, body), on=where(kind, name, namespace))
 
     def plan(self, docs: list[Document]) -> Plan:
         for doc in docs:
@@ -90,95 +103,66 @@ class Planner:
                 self._namespace(doc)
             else:
                 self._object(doc)
-        self._orphans({(d.kind, d.name) for d in docs})
-        return Plan(self.app.name, self.provider, self.changes)
+        self.builder.sweep(owned_objects(self.live, self.app.name), {(d.kind, d.name) for d in docs},
+                           lambda o: [delete_step(o.kind, o.obj, self.namespace)], DELETE_ORDER, orphan_reason)
+        return self.builder.build()
 
     # -- the namespace -----------------------------------------------------------------------------
     def _namespace(self, doc: Document) -> None:
         live, name = self.live.namespace, doc.name
-        apply = step("apply", NAMESPACE.kind, name, "", body=doc.body)
-        if live is None:
-            self.add(Action.CREATE, NAMESPACE.kind, name, None, [apply])
-            return
-        if terminating(live):
+        apply = self.apply_step(NAMESPACE.kind, name, "", doc.body)
+        if live is not None and terminating(live):
             raise ProviderError(f"namespace {name} is being deleted (a previous destroy); wait until it is gone "
                                 f"(kubectl get namespace {name}), then deploy again")
-        if not owned_by(live, self.app.name):
-            self.add(Action.NOOP, NAMESPACE.kind, name, None,
-                     reason="exists without cloudorch's labels: used as it is, never adopted or deleted")
+        if live is not None and not meta.MARKERS.owns(labels_of(live), self.app.name):
+            self.builder.add(Action.NOOP, NAMESPACE.kind, name, None,
+                             reason="exists without cloudorch's labels: used as it is, never adopted or deleted")
             return
-        fields = differences(compared(doc.body), live) + removed_fields(live, doc.body)
-        if fields:
-            self.add(Action.UPDATE, NAMESPACE.kind, name, None, [apply], fields)
-        else:
-            self.add(Action.NOOP, NAMESPACE.kind, name, None)
+        self.builder.resource(NAMESPACE.kind, name, None, live=live, tags=labels_of(live), create=[apply],
+                              fields=lambda: differences(compared(doc.body), live) + removed_fields(live, doc.body),
+                              update=lambda fields: [apply])
 
     # -- the app's objects -------------------------------------------------------------------------
     def _object(self, doc: Document) -> None:
         kind, name, ns = doc.kind, doc.name, self.namespace
         live = self.live.objects.get((kind, name))
-        apply = step("apply", kind, name, ns, body=doc.body)
-        if live is None:
-            self.add(Action.CREATE, kind, name, doc.service, [apply])
-            return
-        if not owned_by(live, self.app.name):
-            raise not_ours(kind, name, ns, live, self.app.name)
-        if terminating(live):
+        apply = self.apply_step(kind, name, ns, doc.body)
+        if live is not None and meta.MARKERS.owns(labels_of(live), self.app.name) and terminating(live):
             raise ProviderError(f"{kind} {name} in namespace {ns} is being deleted; wait until it is gone "
                                 "and deploy again")
-        fields = differences(compared(doc.body), live) + removed_fields(live, doc.body)
-        if not fields:
-            self.add(Action.NOOP, kind, name, doc.service)
-            return
-        steps = []
         reason = ""
-        if kind == "Deployment":
-            wanted = doc.body["spec"].get("replicas")
-            current = (live.get("spec") or {}).get("replicas")
-            if wanted is not None and current != wanted:
-                steps.append(step("scale", kind, name, ns, replicas=wanted))
-            if wanted is None and "f:replicas" in ((applied_fields(live) or {}).get("f:spec") or {}):
-                steps.append(step("handover", kind, name, ns, replicas=current if current is not None else 1))
-                reason = "replicas handed over to the HorizontalPodAutoscaler"
-        steps.append(apply)
-        self.add(Action.UPDATE, kind, name, doc.service, steps, fields, reason)
+        if kind == "Deployment" and live is not None and doc.body["spec"].get("replicas") is None \
+                and "f:replicas" in ((applied_fields(live) or {}).get("f:spec") or {}):
+            reason = "replicas handed over to the HorizontalPodAutoscaler"
+        self.builder.resource(kind, name, doc.service, live=live, tags=labels_of(live), create=[apply],
+                              fields=lambda: differences(compared(doc.body), live) + removed_fields(live, doc.body),
+                              update=lambda fields: self._update_steps(doc, live) + [apply],
+                              where=f"in namespace {ns}", fix=FIX, reason=reason)
 
-    def _orphans(self, rendered: set[Key]) -> None:
-        orphans = [(key, obj) for key, obj in self.live.objects.items()
-                   if key not in rendered and key[0] in KINDS and owned_by(obj, self.app.name)]
-        for (kind, name), obj in sorted(orphans, key=_deletion_order):
-            service = labels_of(obj).get(meta.SERVICE_KEY) or name
-            if service not in self.app.services:
-                reason = "its service is no longer in the spec"
-            elif kind == HPA.kind:
-                reason = f"the spec has no autoscale for {service}"
-            elif kind == SERVICE.kind:
-                reason = f"{service} has no ports in the spec"
-            else:
-                reason = "no longer rendered from the spec"
-            self.add(Action.DELETE, kind, name, service, [delete_step(kind, obj, self.namespace)], reason=reason)
-
-
-def _deletion_order(item: tuple[Key, dict[str, Any]]) -> tuple[str, int, str]:
-    (kind, name), obj = item
-    return labels_of(obj).get(meta.SERVICE_KEY) or name, DELETE_ORDER.get(kind, 2), name
+    def _update_steps(self, doc: Document, live: dict[str, Any]) -> list[Step]:
+        """What must happen before a Deployment's apply: its count set, or handed to the autoscaler."""
+        if doc.kind != "Deployment":
+            return []
+        name, ns = doc.name, self.namespace
+        wanted = doc.body["spec"].get("replicas")
+        current = (live.get("spec") or {}).get("replicas")
+        if wanted is not None and current != wanted:
+            return [Step(scale_deployment, (name, ns, wanted), on=where(doc.kind, name, ns))]
+        if wanted is None and "f:replicas" in ((applied_fields(live) or {}).get("f:spec") or {}):
+            return [Step(hand_over_replicas, (name, ns, current if current is not None else 1),
+                         on=where(doc.kind, name, ns))]
+        return []
 
 
 def destroy_plan(provider: str, app: Any, live: Live, others: list[str]) -> Plan:
     """DELETE for every object carrying the app's markers (found by label, deleted by exact name and
     uid); the namespace too when it is ours and ``others`` (what is in it that is not the app's) is
     empty, else a no-op saying why it stays."""
-    planner = Planner(provider, app, live.namespace_name, live)
-    planner._orphans(set())
-    for change in planner.changes:
-        change.reason = ""
+    builder = PlanBuilder(app, provider, meta.MARKERS)
+    builder.sweep(owned_objects(live, app.name), (), lambda o: [delete_step(o.kind, o.obj, live.namespace_name)],
+                  DELETE_ORDER, destroying=True)
     namespace = live.namespace
-    if namespace is not None and owned_by(namespace, app.name) and not terminating(namespace):
-        if others:
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            planner.add(Action.NOOP, NAMESPACE.kind, live.namespace_name, None,
-                        reason=f"kept: it also holds objects that are not this app's ({shown})")
-        else:
-            planner.add(Action.DELETE, NAMESPACE.kind, live.namespace_name, None,
-                        [delete_step(NAMESPACE.kind, namespace, "")])
-    return Plan(app.name, provider, planner.changes)
+    if namespace is not None and not terminating(namespace):
+        builder.container(NAMESPACE.kind, live.namespace_name, tags=labels_of(namespace), others=others,
+                          delete=[delete_step(NAMESPACE.kind, namespace, "")])
+    return builder.build()

@@ -46,12 +46,11 @@ def labels_of(obj: dict[str, Any] | None) -> dict[str, str]:
 
 def owned_by(obj: dict[str, Any] | None, app: str) -> bool:
     """Whether ``obj`` carries both ownership markers for ``app``."""
-    labels = labels_of(obj)
-    return labels.get(meta.OWNER_KEY) == app and labels.get(meta.TOOL_KEY) == meta.TOOL_VALUE
+    return meta.MARKERS.owns(labels_of(obj), app)
 
 
 def owner_selector(app: str) -> str:
-    return f"{meta.OWNER_KEY}={app},{meta.TOOL_KEY}={meta.TOOL_VALUE}"
+    return meta.MARKERS.selector(app)
 
 
 def terminating(obj: dict[str, Any] | None) -> bool:

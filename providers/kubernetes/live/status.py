@@ -1,15 +1,18 @@
 """Kubernetes status: each service's Deployment, its ReplicaSets and pods, and its Service, mapped onto
 the common model. Four list calls per poll (by the app's labels), whatever the number of services.
 
-- HEALTHY: the controller has seen the latest spec (``observedGeneration >= generation``), and
-  ``updatedReplicas`` and ``availableReplicas`` equal ``replicas`` with no old pods left.
-- FAILED: a pod of the current revision (the newest ReplicaSet) has a container waiting in
-  CrashLoopBackOff, ImagePullBackOff (or ErrImagePull, CreateContainerConfigError...), or the rollout
-  passed its progress deadline; the message names the pod, container and reason. Pods of older
-  revisions do not count, so deploying a fix over a crash-looping version is not failed by the pods
-  it replaces.
-- PROGRESSING while a rollout or a scale-down is under way, DEGRADED with some but not all replicas
-  available, PENDING with none, STOPPED at 0 replicas, MISSING without a Deployment of ours.
+The facts (:class:`cloudorch.live.health.Facts`; the state follows from them by the kit's one
+precedence, :func:`cloudorch.live.health.classify`):
+
+- settled: the controller has seen the latest spec (``observedGeneration >= generation``);
+- running: ``availableReplicas``; present: ``replicas`` (old pods included); rolling: fewer
+  ``updatedReplicas`` than desired, or more replicas than desired (old pods left);
+- failures: a pod of the current revision (the newest ReplicaSet) has a container waiting in
+  CrashLoopBackOff, ImagePullBackOff (or ErrImagePull, CreateContainerConfigError...), named with the
+  pod, container and reason. Pods of older revisions do not count, so deploying a fix over a
+  crash-looping version is not failed by the pods it replaces;
+- gave up: the Progressing condition's reason is ProgressDeadlineExceeded;
+- waiting: the first pod that is not ready, with why (unschedulable, ContainerCreating...).
 - Endpoints: ``{ip}:{port}`` of the LoadBalancer's ingress for public ports (``{node ip}:{nodePort}``
   for ``NodePort``), ``{service}.{namespace}.svc:{port}`` for the others.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from cloudorch.live import health
 from cloudorch.provider import AppStatus, ServiceStatus, State
 from cloudorch_providers.kubernetes import meta
 from cloudorch_providers.kubernetes.live.clients import Kube
@@ -105,17 +109,11 @@ def service_status(name: str, namespace: str, spec: Any, deployment: dict[str, A
                    replicasets: list[dict[str, Any]], pods: list[dict[str, Any]], service: dict[str, Any] | None,
                    node_ips: list[str]) -> ServiceStatus:
     if deployment is None:
-        return ServiceStatus(name, State.MISSING, desired=spec.desired_replicas if spec else 0,
-                             message="not deployed")
+        return health.service_status(name, None, desired=spec.desired_replicas if spec else 0)
     dspec, dstatus, dmeta = deployment.get("spec") or {}, deployment.get("status") or {}, _meta(deployment)
     desired = int(dspec.get("replicas", 1))
     containers = ((dspec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
     main = next((c for c in containers if c.get("name") == name), containers[0])
-    result = ServiceStatus(name, State.PENDING, desired=desired, running=int(dstatus.get("availableReplicas", 0)),
-                           image=main.get("image", ""), revision=str(_revision(deployment) or ""),
-                           extra={"namespace": namespace, "deployment": dmeta.get("name"),
-                                  "ready": int(dstatus.get("readyReplicas", 0)),
-                                  "updated": int(dstatus.get("updatedReplicas", 0))})
     mine = [rs for rs in replicasets if dmeta.get("uid") in _owner_uids(rs)]
     current = max(mine, key=_revision, default=None)
     rs_uids = {_meta(rs).get("uid") for rs in mine}
@@ -123,36 +121,28 @@ def service_status(name: str, namespace: str, spec: Any, deployment: dict[str, A
     fresh = [p for p in alive if current is not None and _meta(current).get("uid") in _owner_uids(p)]
     failing = [line for pod in fresh for line in failures(pod)]
     waiting = [p for p in alive if not _ready(p) and not failures(p)]
-    result.failed = len({line.split(" container ")[0] for line in failing})
-    result.pending = len(waiting)
-    observed = int(dstatus.get("observedGeneration", 0)) >= int(dmeta.get("generation", 0))
     updated, available = int(dstatus.get("updatedReplicas", 0)), int(dstatus.get("availableReplicas", 0))
     total = int(dstatus.get("replicas", 0))
     stalled = next((c for c in dstatus.get("conditions") or [] if c.get("type") == "Progressing"
                     and c.get("reason") == "ProgressDeadlineExceeded"), None)
-    if not observed:
-        result.state, result.message = State.PROGRESSING, "waiting for the deployment controller"
-    elif failing:
-        more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
-        result.state, result.message = State.FAILED, failing[0] + more
-    elif stalled is not None:
-        result.state = State.FAILED
-        result.message = f"ProgressDeadlineExceeded: {stalled.get('message', 'the rollout made no progress')}"
-    elif desired == 0:
-        result.state = State.STOPPED if total == 0 else State.PROGRESSING
-    elif updated >= desired and available >= desired and total <= desired:
-        result.state = State.HEALTHY
-    elif updated < desired or total > desired:
-        result.state = State.PROGRESSING
-        result.message = f"rolling out: {updated} of {desired} updated, {available} available"
-    elif available > 0:
-        result.state = State.DEGRADED
-        result.message = f"{desired - available} of {desired} replicas not available"
-    else:
-        result.state = State.PENDING
-    if result.state in (State.PENDING, State.DEGRADED, State.PROGRESSING) and waiting and not result.message:
-        result.message = f"pod {_meta(waiting[0]).get('name')}: {pending_reason(waiting[0])}"
-    result.endpoints = endpoints(name, namespace, spec, service, node_ips)
+    rolling = updated < desired or total > desired
+    facts = health.Facts(
+        desired=desired, running=available, pending=len(waiting),
+        failed=len({line.split(" container ")[0] for line in failing}), failures=failing,
+        gave_up="" if stalled is None else
+        f"ProgressDeadlineExceeded: {stalled.get('message', 'the rollout made no progress')}",
+        settled=int(dstatus.get("observedGeneration", 0)) >= int(dmeta.get("generation", 0)),
+        rolling=rolling, present=total,
+        progress=f"rolling out: {updated} of {desired} updated, {available} available" if rolling and desired else "",
+        waiting=f"pod {_meta(waiting[0]).get('name')}: {pending_reason(waiting[0])}" if waiting else "",
+    )
+    if not facts.settled:
+        facts.progress = "waiting for the deployment controller"
+    result = health.service_status(
+        name, facts, image=main.get("image", ""), revision=str(_revision(deployment) or ""),
+        endpoints=endpoints(name, namespace, spec, service, node_ips),
+        extra={"namespace": namespace, "deployment": dmeta.get("name"),
+               "ready": int(dstatus.get("readyReplicas", 0)), "updated": updated})
     if result.state is State.HEALTHY and _address_pending(spec, service):
         result.message = "waiting for the load balancer's address"
     return result

@@ -7,6 +7,9 @@ import time
 
 from pydantic import BaseModel
 
+from cloudorch.deadline import Deadline
+from cloudorch.live.errors import CloudError, Kind
+
 from cloudorch.provider import (
     Action,
     AppStatus,
@@ -43,6 +46,9 @@ class MemoryProvider(Provider):
         self.active = 0
         self.max_active = 0
         self.delay = 0.0
+        #: status calls that fail transiently before one answers
+        self.flaky = 0
+        self.deadlines: list[Deadline] = []
 
     def render(self):
         return [Document("Box", n, {"replicas": s.replicas}, n) for n, s in self.app.services.items()]
@@ -50,7 +56,8 @@ class MemoryProvider(Provider):
     def validate(self):
         return [FieldReport(f"services.{n}.image", Fit.EXACT) for n in self.app.services]
 
-    def plan(self) -> Plan:
+    def plan(self, *, deadline: Deadline) -> Plan:
+        self.deadlines.append(deadline)
         changes = []
         for name, service in self.app.services.items():
             have = self.live.get(name)
@@ -60,7 +67,8 @@ class MemoryProvider(Provider):
             changes.append(Change(Action.DELETE, "Box", name, name))
         return Plan(self.app.name, self.name, changes)
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, deadline: Deadline) -> None:
+        assert isinstance(deadline, Deadline)
         with self.lock:
             self.active += 1
             self.max_active = max(self.max_active, self.active)
@@ -77,7 +85,11 @@ class MemoryProvider(Provider):
             with self.lock:
                 self.active -= 1
 
-    def status(self, services=None) -> AppStatus:
+    def status(self, services=None, *, deadline: Deadline) -> AppStatus:
+        assert isinstance(deadline, Deadline)
+        if self.flaky:
+            self.flaky -= 1
+            raise CloudError("reading Box status: connection reset by peer", Kind.UNREACHABLE)
         out = []
         for name in services or list(self.app.services):
             if name not in self.live:
@@ -89,5 +101,5 @@ class MemoryProvider(Provider):
                 out.append(ServiceStatus(name, State.HEALTHY if n else State.STOPPED, desired=n, running=n))
         return AppStatus(self.app.name, self.name, out)
 
-    def destroy_plan(self) -> Plan:
+    def destroy_plan(self, *, deadline: Deadline) -> Plan:
         return Plan(self.app.name, self.name, [Change(Action.DELETE, "Box", n, n) for n in sorted(self.live)])

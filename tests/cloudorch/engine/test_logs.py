@@ -22,7 +22,7 @@ class LoggingProvider(MemoryProvider):
         super().__init__(spec)
         self.lines: list[LogLine] = []
 
-    def logs(self, services, since=None, tail=None):
+    def logs(self, services, since=None, tail=None, *, deadline):
         lines = sorted(x for x in self.lines if x.service in services and (since is None or x.time >= since))
         return lines[-tail:] if tail else lines
 
@@ -39,16 +39,16 @@ def provider():
 
 
 def test_lines_are_merged_in_time_order(provider):
-    assert [x.message for x in read_logs(provider, [])] == ["a1", "b2", "b3", "a4"]
+    assert [x.message for x in read_logs(provider, [], deadline=Deadline(None))] == ["a1", "b2", "b3", "a4"]
 
 
 def test_tail_is_over_all_services(provider):
-    assert [x.message for x in read_logs(provider, [], tail=2)] == ["b3", "a4"]
+    assert [x.message for x in read_logs(provider, [], tail=2, deadline=Deadline(None))] == ["b3", "a4"]
 
 
 def test_unknown_service_is_refused(provider):
     with pytest.raises(UsageError):
-        read_logs(provider, ["c"])
+        read_logs(provider, ["c"], deadline=Deadline(None))
 
 
 def test_follow_yields_new_lines_once(provider):

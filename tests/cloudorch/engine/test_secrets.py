@@ -27,15 +27,15 @@ class SecretMemoryProvider(MemoryProvider):
         self.store: dict[str, str] = {}
         self.restarted: list[str] = []
 
-    def store_secret(self, name, value):
+    def store_secret(self, name, value, *, deadline):
         self.store[name] = value
         return f"memory secret {name}"
 
-    def secret_locations(self):
+    def secret_locations(self, *, deadline):
         return [SecretLocation(n, f"memory secret {n}", n in self.store, users)
                 for n, users in self.secret_users().items()]
 
-    def restart(self, service):
+    def restart(self, service, *, deadline):
         self.restarted.append(service)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine import deploy
 from cloudorch.errors import ProviderUnavailable
 from cloudorch.provider import Action
@@ -38,7 +39,7 @@ def provider_for(box, tag: str):
 
 def test_public_service_reports_its_task_ip(box):
     p = provider_for(box, "1.27.2")
-    result = deploy(p, p.plan(), poll=0.2)
+    result = deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
     [web] = result.status.services
     assert web.state == "HEALTHY" and len(web.endpoints) == 1
     ip, port = web.endpoints[0].rsplit(":", 1)
@@ -46,22 +47,22 @@ def test_public_service_reports_its_task_ip(box):
 
 
 def test_an_image_change_registers_a_revision_and_updates_the_service(box):
-    deploy(provider_for(box, "1.27.2"), provider_for(box, "1.27.2").plan(), poll=0.2)
+    deploy(provider_for(box, "1.27.2"), provider_for(box, "1.27.2").plan(deadline=Deadline(60)), poll=0.2)
     p = provider_for(box, "1.27.3")
-    changes = {(c.kind, str(c.action)): c.fields for c in p.plan().pending}
+    changes = {(c.kind, str(c.action)): c.fields for c in p.plan(deadline=Deadline(60)).pending}
     assert changes == {("TaskDefinition", "update"): ["containers"], ("Service", "update"): ["taskDefinition"]}
-    status = deploy(p, p.plan(), poll=0.2).status
+    status = deploy(p, p.plan(deadline=Deadline(60)), poll=0.2).status
     assert status.services[0].image == "nginx:1.27.3" and status.services[0].revision == "hello-web:2"
-    assert provider_for(box, "1.27.3").plan().empty
+    assert provider_for(box, "1.27.3").plan(deadline=Deadline(60)).empty
 
 
 def test_orphaned_service_is_deleted_by_the_next_deploy(box):
     two = HELLO.format(tag="1.27.2").replace("providers:", "  api:\n    image: nginx:1.27.2\nproviders:")
     p = open_provider(parse_spec(two, "two.yaml", env={}), "aws", live=True)
     p.sandbox = box.config("aws")
-    deploy(p, p.plan(), poll=0.2)
+    deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
     one = provider_for(box, "1.27.2")
-    deletions = [(c.kind, c.name) for c in one.plan().pending if c.action is Action.DELETE]
+    deletions = [(c.kind, c.name) for c in one.plan(deadline=Deadline(60)).pending if c.action is Action.DELETE]
     assert ("Service", "hello-api") in deletions and ("TaskDefinition", "hello-api") in deletions
 
 
@@ -73,5 +74,5 @@ def test_no_credentials_is_one_line_with_the_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     p = open_provider(parse_spec(HELLO.format(tag="1"), "hello.yaml", env={}), "aws", live=True)
     with pytest.raises(ProviderUnavailable) as caught:
-        p.status()
+        p.status(deadline=Deadline(60))
     assert "no AWS credentials found" in str(caught.value) and "\n" not in str(caught.value)

@@ -54,6 +54,9 @@ def stranger(tags: dict[str, str] | None = None):
                             containers=[m.Container(name="main", image="nginx:1.27.2", resources=resources)])
 
 
+#: each provider's command timeout (--timeout), by id, for :meth:`Harness.deploy`
+TIMEOUTS: dict[int, float] = {}
+
 class Token:
     def get_token(self, *scopes: str, **kwargs) -> AccessToken:
         return AccessToken("test", int(time.time()) + 3600)
@@ -76,11 +79,12 @@ class Harness:
         path.write_text(text or spec_text(**fields))
         provider = open_provider(open_spec(path), "azure", sandbox=False)
         provider.sandbox = dict(self.config)
-        provider.deadline = Deadline(timeout)
+        TIMEOUTS[id(provider)] = timeout
         return provider
 
     def deploy(self, provider, wait: bool = True):
-        return deploy(provider, provider.plan(), wait=wait, deadline=provider.deadline, poll=0.05)
+        deadline = Deadline(TIMEOUTS.get(id(provider), 30.0))
+        return deploy(provider, provider.plan(deadline=deadline), wait=wait, deadline=deadline, poll=0.05)
 
     def group_names(self, rg: str = RG) -> list[str]:
         return sorted(g.name for g in self.aci.container_groups.list_by_resource_group(rg))

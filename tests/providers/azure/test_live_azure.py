@@ -36,13 +36,13 @@ def pending(plan) -> list[tuple[str, str, str]]:
 
 def test_a_missing_resource_group_is_planned_created_and_tagged(live, admin):
     provider = live.provider()
-    plan = provider.plan()
+    plan = provider.plan(deadline=Deadline(60))
     assert pending(plan) == [("create", "ResourceGroup", RG), ("create", "ContainerGroup", "demo-web-0"),
                              ("create", "ContainerGroup", "demo-web-1")]
     live.deploy(provider)
     group = live.rm.resource_groups.get(RG)
     assert (group.location, group.tags) == ("westeurope", {"cloudorch-app": "demo", "managed-by": "cloudorch"})
-    assert live.provider().plan().empty
+    assert live.provider().plan(deadline=Deadline(60)).empty
 
     admin.clear_requests()
     live.deploy(live.provider())
@@ -52,13 +52,14 @@ def test_a_missing_resource_group_is_planned_created_and_tagged(live, admin):
 def test_a_resource_group_that_is_not_ours_is_used_and_kept(live):
     live.rm.resource_groups.create_or_update(RG, {"location": "northeurope", "tags": {"owner": "ops"}})
     provider = live.provider()
-    assert [c.action for c in provider.plan().changes if c.kind == "ResourceGroup"] == [Action.NOOP]
+    plan = provider.plan(deadline=Deadline(60))
+    assert [c.action for c in plan.changes if c.kind == "ResourceGroup"] == [Action.NOOP]
     live.deploy(provider)
     assert live.rm.resource_groups.get(RG).tags == {"owner": "ops"}  # never retagged
 
-    plan = live.provider().destroy_plan()
+    plan = live.provider().destroy_plan(deadline=Deadline(60))
     assert pending(plan) == [("delete", "ContainerGroup", "demo-web-1"), ("delete", "ContainerGroup", "demo-web-0")]
-    live.provider().destroy(plan)
+    live.provider().destroy(plan, deadline=Deadline(60))
     assert live.rm.resource_groups.check_existence(RG) and live.group_names() == []
 
 
@@ -66,31 +67,31 @@ def test_our_resource_group_is_kept_while_it_holds_something_else(live):
     live.deploy(live.provider())
     live.aci.container_groups.begin_create_or_update(RG, "someone-else", stranger()).result()
 
-    plan = live.provider().destroy_plan()
+    plan = live.provider().destroy_plan(deadline=Deadline(60))
     kept = next(c for c in plan.changes if c.kind == "ResourceGroup")
     assert kept.action is Action.NOOP and "someone-else" in kept.reason and "kept" in kept.reason
-    live.provider().destroy(plan)
+    live.provider().destroy(plan, deadline=Deadline(60))
     assert live.group_names() == ["someone-else"]
 
     live.aci.container_groups.begin_delete(RG, "someone-else").result()
-    plan = live.provider().destroy_plan()
+    plan = live.provider().destroy_plan(deadline=Deadline(60))
     assert pending(plan) == [("delete", "ResourceGroup", RG)]  # ours and empty now
-    live.provider().destroy(plan)
+    live.provider().destroy(plan, deadline=Deadline(60))
     assert not live.rm.resource_groups.check_existence(RG) or live.rm.resource_groups.get(RG).properties \
         .provisioning_state == "Deleting"
 
 
 def test_an_env_change_is_one_put_per_group_and_a_label_change_only_patches_tags(live, admin):
     live.deploy(live.provider())
-    plan = live.provider(mode="b").plan()
+    plan = live.provider(mode="b").plan(deadline=Deadline(60))
     assert {(c.action, tuple(c.fields)) for c in plan.pending} == {(Action.UPDATE, ("containers",))}
     admin.clear_requests()
     live.deploy(live.provider(mode="b"))
     assert sorted(mutating(admin)) == ["PUT containerGroups"] * 2
-    assert live.provider(mode="b").plan().empty
+    assert live.provider(mode="b").plan(deadline=Deadline(60)).empty
 
     relabelled = live.provider(spec_text(mode="b").replace("team: shop", "team: checkout"))
-    plan = relabelled.plan()
+    plan = relabelled.plan(deadline=Deadline(60))
     assert {(c.action, tuple(c.fields)) for c in plan.pending} == {(Action.UPDATE, ("tags",))}
     admin.clear_requests()
     live.deploy(relabelled)
@@ -100,7 +101,7 @@ def test_an_env_change_is_one_put_per_group_and_a_label_change_only_patches_tags
 
 def test_a_resources_change_is_a_replacement_because_aci_cannot_resize_in_place(live, admin):
     live.deploy(live.provider(replicas=1))
-    plan = live.provider(replicas=1, cpu=2).plan()
+    plan = live.provider(replicas=1, cpu=2).plan(deadline=Deadline(60))
     [change] = plan.pending
     assert change.action is Action.REPLACE and "resources" in change.reason
     admin.clear_requests()
@@ -115,7 +116,7 @@ def test_an_out_of_band_change_shows_in_plan_and_is_reverted(live):
     group = live.aci.container_groups.get(RG, "demo-web-0")
     group.containers[0].image = "nginx:1.25"
     live.aci.container_groups.begin_create_or_update(RG, "demo-web-0", group).result()
-    [change] = live.provider(replicas=1).plan().pending
+    [change] = live.provider(replicas=1).plan(deadline=Deadline(60)).pending
     assert (change.action, change.fields) == (Action.UPDATE, ["containers"])
     live.deploy(live.provider(replicas=1))
     assert live.aci.container_groups.get(RG, "demo-web-0").containers[0].image == "nginx:1.27.2"
@@ -127,42 +128,42 @@ def test_a_failed_group_is_replaced(live, admin):
         live.deploy(bad)
     message = str(caught.value)
     assert "demo-web-0" in message and "InaccessibleImage" in message and "\n" not in message
-    status = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1).status()
+    status = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1).status(deadline=Deadline(60))
     assert status.services[0].state is State.FAILED and "InaccessibleImage" in status.services[0].message
 
-    [change] = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1).plan().pending
+    [change] = live.provider(image="ghcr.io/acme/notfound:1.0", replicas=1).plan(deadline=Deadline(60)).pending
     assert change.action is Action.REPLACE and "provisioning failed" in change.reason
 
     fixed = live.provider(replicas=1)
-    [change] = fixed.plan().pending
+    [change] = fixed.plan(deadline=Deadline(60)).pending
     assert change.action is Action.REPLACE and change.fields == ["containers"]
     admin.clear_requests()
     live.deploy(fixed)
     assert mutating(admin) == ["DELETE containerGroups", "PUT containerGroups"]
-    assert live.provider(replicas=1).status().services[0].state is State.HEALTHY
+    assert live.provider(replicas=1).status(deadline=Deadline(60)).services[0].state is State.HEALTHY
 
 
 def test_an_unowned_group_of_the_same_name_is_refused(live):
     live.rm.resource_groups.create_or_update(RG, {"location": "westeurope"})
     live.aci.container_groups.begin_create_or_update(RG, "demo-web-1", stranger({"cloudorch-app": "other"})).result()
     with pytest.raises(ProviderError) as caught:
-        live.provider().plan()
+        live.provider().plan(deadline=Deadline(60))
     assert "demo-web-1" in str(caught.value) and "not managed by cloudorch" in str(caught.value)
     assert "'demo'" in str(caught.value) and "'other'" in str(caught.value)
-    assert all(c.name != "demo-web-1" for c in live.provider().destroy_plan().changes)
+    assert all(c.name != "demo-web-1" for c in live.provider().destroy_plan(deadline=Deadline(60)).changes)
 
 
 def test_scale_down_deletes_the_highest_index_groups_only_and_plan_shows_drift(live, admin):
     live.deploy(live.provider(replicas=3))
     admin.clear_requests()
     provider = live.provider(replicas=3)
-    set_replicas(provider, {"web": 1})
+    set_replicas(provider, {"web": 1}, deadline=Deadline(60))
     assert live.group_names() == ["demo-web-0"]
     assert sorted(mutating(admin)) == ["DELETE containerGroups", "DELETE containerGroups", "PATCH containerGroups"]
     status = wait_healthy(provider, ["web"], Deadline(10), interval=0.05)
     assert (status.services[0].desired, status.services[0].running) == (1, 1)
 
-    plan = live.provider(replicas=3).plan()
+    plan = live.provider(replicas=3).plan(deadline=Deadline(60))
     assert pending(plan) == [("update", "ContainerGroup", "demo-web-0"), ("create", "ContainerGroup", "demo-web-1"),
                              ("create", "ContainerGroup", "demo-web-2")]
     assert plan.pending[0].fields == ["tags"]  # the replica count: no restart
@@ -171,13 +172,13 @@ def test_scale_down_deletes_the_highest_index_groups_only_and_plan_shows_drift(l
 def test_scale_to_zero_stops_the_last_group_and_scale_up_starts_it(live):
     live.deploy(live.provider(replicas=2))
     provider = live.provider(replicas=2)
-    set_replicas(provider, {"web": 0})
+    set_replicas(provider, {"web": 0}, deadline=Deadline(60))
     assert live.group_names() == ["demo-web-0"]
     assert live.aci.container_groups.get(RG, "demo-web-0").instance_view.state == "Stopped"
-    status = provider.status()
+    status = provider.status(deadline=Deadline(60))
     assert (status.services[0].state, status.services[0].desired) == (State.STOPPED, 0)
 
-    set_replicas(provider, {"web": 3})
+    set_replicas(provider, {"web": 3}, deadline=Deadline(60))
     status = wait_healthy(provider, ["web"], Deadline(10), interval=0.05)
     assert (status.services[0].desired, status.services[0].running) == (3, 3)
     assert live.group_names() == ["demo-web-0", "demo-web-1", "demo-web-2"]
@@ -188,15 +189,16 @@ def test_status_reports_a_crash_loop_with_its_reason(live):
     with pytest.raises(DeployFailed) as caught:
         live.deploy(provider)
     assert caught.value.exit_code == 4 and "service web failed: " in str(caught.value)
-    service = live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1).status().services[0]
+    service = live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1).status(deadline=Deadline(60)).services[0]
     assert service.state is State.FAILED and service.failed == 1
     assert "CrashLoopBackOff" in service.message and "demo-web-0" in service.message
-    assert live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1).plan().empty  # nothing to redo
+    again = live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1)
+    assert again.plan(deadline=Deadline(60)).empty  # nothing to redo
 
 
 def test_status_of_a_healthy_service(live):
     live.deploy(live.provider())
-    service = live.provider().status().services[0]
+    service = live.provider().status(deadline=Deadline(60)).services[0]
     assert (service.state, service.desired, service.running, service.pending, service.failed) == \
         (State.HEALTHY, 2, 2, 0, 0)
     assert service.image == "nginx:1.27.2"
@@ -205,11 +207,11 @@ def test_status_of_a_healthy_service(live):
     assert sum(e.startswith("20.") for e in service.endpoints) == 2
 
     live.deploy(live.provider(mode="b"))
-    assert live.provider().status().services[0].revision != service.revision
+    assert live.provider().status(deadline=Deadline(60)).services[0].revision != service.revision
 
 
 def test_status_of_an_app_never_deployed_is_missing(live):
-    status = live.provider().status()
+    status = live.provider().status(deadline=Deadline(60))
     assert [(s.name, s.state, s.desired) for s in status.services] == [("web", State.MISSING, 2)]
 
 
@@ -217,20 +219,20 @@ def test_logs_are_timestamped_merged_filtered_and_tailed(live):
     provider = live.provider()
     live.deploy(provider)
     time.sleep(0.3)
-    lines = read_logs(provider, ["web"])
+    lines = read_logs(provider, ["web"], deadline=Deadline(60))
     assert {(line.replica, line.container) for line in lines} == {("0", "web"), ("1", "web")}
     assert lines == sorted(lines) and all(line.time.tzinfo for line in lines)
     assert lines[0].message.startswith("web: starting nginx:1.27.2")
     assert abs((lines[-1].time - dt.datetime.now(dt.UTC)).total_seconds()) < 5
-    assert len(read_logs(provider, ["web"], tail=3)) == 3
+    assert len(read_logs(provider, ["web"], tail=3, deadline=Deadline(60))) == 3
     cut = lines[-1].time
-    assert all(line.time >= cut for line in read_logs(provider, ["web"], since=cut))
+    assert all(line.time >= cut for line in read_logs(provider, ["web"], since=cut, deadline=Deadline(60)))
 
 
 def test_autoscale_is_refused_before_any_call(live, admin):
     admin.clear_requests()
     with pytest.raises(Unsupported) as caught:
-        set_autoscale(live.provider(), "web", Autoscale(min=1, max=3))
+        set_autoscale(live.provider(), "web", Autoscale(min=1, max=3), deadline=Deadline(60))
     assert "no native autoscaler" in str(caught.value) and "scale web=N" in str(caught.value)
     assert admin.requests() == []
 
@@ -241,7 +243,7 @@ def test_no_subscription_is_a_one_line_error_with_the_fix(running, tmp_path, mon
     provider = harness.provider(spec_text().replace(f"    subscription: {SUBSCRIPTION}\n", ""))
     provider.sandbox = None  # the real cloud: no sandbox default
     with pytest.raises(ProviderError) as caught:
-        provider.plan()
+        provider.plan(deadline=Deadline(60))
     assert "providers.azure.subscription" in str(caught.value) and "AZURE_SUBSCRIPTION_ID" in str(caught.value)
 
 

@@ -9,6 +9,7 @@ import socket
 import pytest
 from live_support import Harness
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine.deploy import DeployFailed
 from cloudorch.errors import CloudorchError, ProviderError
 from cloudorch.provider import State
@@ -32,7 +33,7 @@ def test_a_server_error_on_put_is_retried_and_the_deploy_converges(live, admin):
     result = live.deploy(live.provider(replicas=1))
     assert result.status.services[0].state is State.HEALTHY
     assert [r["status"] for r in puts(admin)] == [500, 500, 201]
-    assert live.provider(replicas=1).plan().empty
+    assert live.provider(replicas=1).plan(deadline=Deadline(60)).empty
 
 
 def test_throttling_waits_for_retry_after(live, admin):
@@ -48,7 +49,7 @@ def test_throttled_reads_are_retried_too(live, admin):
     live.deploy(live.provider(replicas=1))
     admin.clear_requests()
     admin.post("faults", {"match": "GET containerGroups", "status": 503, "count": 2, "code": "ServiceUnavailable"})
-    assert live.provider(replicas=1).status().services[0].state is State.HEALTHY
+    assert live.provider(replicas=1).status(deadline=Deadline(60)).services[0].state is State.HEALTHY
 
 
 def test_forbidden_is_one_line_naming_the_group_and_the_fix(live, admin):
@@ -67,7 +68,7 @@ def test_a_refused_token_is_one_line(live, admin):
     admin.post("faults", {"match": "resourceGroups", "status": 401, "count": -1, "code": "InvalidAuthenticationToken",
                           "message": "The access token is invalid."})
     with pytest.raises(ProviderError) as caught:
-        live.provider().plan()
+        live.provider().plan(deadline=Deadline(60))
     assert str(caught.value) == ("reading resource group demo-rg: InvalidAuthenticationToken: The access token is "
                                  "invalid.; the Azure token was refused: run `az login` again")
 
@@ -78,7 +79,7 @@ def test_a_conflict_on_delete_names_the_group(live, admin):
                           "message": "Another operation is in progress."})
     provider = live.provider(replicas=1)
     with pytest.raises(CloudorchError) as caught:
-        provider.destroy(provider.destroy_plan())
+        provider.destroy(provider.destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
     assert "deleting container group demo-web-0" in str(caught.value) and "Conflict" in str(caught.value)
 
 
@@ -89,5 +90,5 @@ def test_an_unreachable_endpoint_is_one_line(live, tmp_path):
     provider = live.provider()
     provider.sandbox = {"url": f"https://127.0.0.1:{port}", "ca_cert": live.config["ca_cert"]}
     with pytest.raises(ProviderError) as caught:
-        provider.status()
+        provider.status(deadline=Deadline(60))
     assert "cannot reach the sandbox" in str(caught.value) and "\n" not in str(caught.value)

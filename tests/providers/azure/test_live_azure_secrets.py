@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from live_support import RG, Harness, spec_text
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine import read_logs
 from cloudorch.engine.deploy import DeployFailed
 from cloudorch.testing import InProcessSandbox
@@ -33,7 +34,7 @@ def stored_env(running, name: str) -> list[dict]:
 
 def test_the_value_is_sent_as_a_secure_value_and_never_shown(live, running):
     provider = live.provider()
-    plan = provider.plan()
+    plan = provider.plan(deadline=Deadline(60))
     assert SECRET not in repr(plan) and SECRET not in json.dumps(plan.to_dict())
     assert SECRET not in repr([c.payload for c in plan.changes])  # placeholders only, even in payloads
     result = live.deploy(provider)
@@ -41,8 +42,8 @@ def test_the_value_is_sent_as_a_secure_value_and_never_shown(live, running):
 
     assert SECRET not in json.dumps(result.status.to_dict())
     assert SECRET not in json.dumps(live.aci.container_groups.get(RG, "demo-web-0").serialize(keep_readonly=True))
-    assert all(SECRET not in line.format() for line in read_logs(live.provider(), ["web"]))
-    assert live.provider().plan().empty  # compared by name: the unseen value is no difference
+    assert all(SECRET not in line.format() for line in read_logs(live.provider(), ["web"], deadline=Deadline(60)))
+    assert live.provider().plan(deadline=Deadline(60)).empty  # compared by name: the unseen value is no difference
 
 
 def test_a_missing_environment_variable_fails_before_any_change(live, admin, monkeypatch):

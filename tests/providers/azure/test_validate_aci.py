@@ -214,11 +214,8 @@ def test_settings_from_the_spec_and_overrides():
 def test_capabilities_and_metadata():
     assert AzureProvider.name == "azure" and AzureProvider.extra == "azure"
     assert AzureProvider.requires == ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource")
-    assert AzureProvider.capabilities == {
-        Capability.LOGS, Capability.PUBLIC_IP, Capability.VOLUMES, Capability.SIDECARS,
-        Capability.HEALTH_CHECKS, Capability.SECRETS, Capability.REPLICAS}
-    for missing in (Capability.AUTOSCALE, Capability.SERVICE_DISCOVERY, Capability.ROLLING_UPDATE):
-        assert missing not in AzureProvider.capabilities
+    assert AzureProvider.capabilities == {Capability.LOGS, Capability.REPLICAS}
+    assert Capability.AUTOSCALE not in AzureProvider.capabilities
 
 
 def test_emulator_when_installed(monkeypatch):

@@ -52,22 +52,22 @@ def lookups(gke) -> list[tuple[str, int]]:
 def test_deploy_status_and_destroy_on_the_cluster_the_gke_api_names(gke, kube, gke_provider):
     provider = gke_provider()
     gke.admin.requests.clear()
-    result = deploy(provider, provider.plan(), deadline=Deadline(30), poll=0.1)
+    result = deploy(provider, provider.plan(deadline=Deadline(60)), deadline=Deadline(30), poll=0.1)
     assert result.status.healthy
     assert lookups(gke) == [("GetCluster", 200)]  # once per command
     assert provider.kube.where == kube.url
-    web = provider.status().services[0]
+    web = provider.status(deadline=Deadline(60)).services[0]
     assert web.state is State.HEALTHY and web.endpoints and web.endpoints[0].endswith(":80")
-    assert provider.plan().empty
-    provider.destroy(provider.destroy_plan())
-    assert {s.state for s in provider.status().services} == {State.MISSING}
+    assert provider.plan(deadline=Deadline(60)).empty
+    provider.destroy(provider.destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
+    assert {s.state for s in provider.status(deadline=Deadline(60)).services} == {State.MISSING}
 
 
 def test_a_missing_cluster_says_how_to_find_it(admin, gke_provider):
     status, _ = admin("DELETE", "/_gke/clusters/demo-project/us-central1/gone")
     assert status == 200
     with pytest.raises(ProviderError) as caught:
-        gke_provider("gone").plan()
+        gke_provider("gone").plan(deadline=Deadline(60))
     message = str(caught.value)
     assert "\n" not in message
     assert "GKE cluster gone (project demo-project, location us-central1) does not exist" in message
@@ -80,7 +80,7 @@ def test_a_cluster_that_is_not_running(admin, gke_provider, state):
     admin("POST", "/_gke/clusters", {"project": "demo-project", "location": "us-central1", "name": name,
                                      "status": state, "statusMessage": "nodes are being created"})
     with pytest.raises(ProviderError) as caught:
-        gke_provider(name).status()
+        gke_provider(name).status(deadline=Deadline(60))
     message = str(caught.value)
     assert f"is {state}: nodes are being created, not RUNNING" in message and "\n" not in message
     assert f"gcloud container clusters describe {name} --location us-central1" in message
@@ -89,14 +89,14 @@ def test_a_cluster_that_is_not_running(admin, gke_provider, state):
 def test_a_reconciling_cluster_still_serves(admin, gke_provider):
     admin("POST", "/_gke/clusters", {"project": "demo-project", "location": "us-central1", "name": "upgrading",
                                      "status": "RECONCILING"})
-    assert gke_provider("upgrading").status().services[0].state is State.MISSING
+    assert gke_provider("upgrading").status(deadline=Deadline(60)).services[0].state is State.MISSING
 
 
 def test_the_gke_api_is_retried(gke, admin, gke_provider):
     status, _ = admin("POST", "/_cloudorch/faults", {"match": "GetCluster", "status": 503, "count": 2})
     assert status == 200
     gke.admin.requests.clear()
-    gke_provider().status()
+    gke_provider().status(deadline=Deadline(60))
     assert lookups(gke) == [("GetCluster", 503), ("GetCluster", 503), ("GetCluster", 200)]
 
 
@@ -104,7 +104,7 @@ def test_missing_google_credentials_say_how_to_log_in(monkeypatch, tmp_path):
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "no-such-key.json"))
     spec = parse_spec(SPEC.format(app="nocreds", cluster="shop"), "nocreds.yaml", env={}, providers=["gcp"])
     with pytest.raises(ProviderUnavailable) as caught:
-        GKEProvider(spec).plan()
+        GKEProvider(spec).plan(deadline=Deadline(60))
     message = str(caught.value)
     assert "gcloud auth application-default login" in message and "--sandbox" in message
     assert "\n" not in message

@@ -13,8 +13,8 @@ import yaml
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
 from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.live.errors import CloudError, Kind
 from cloudorch.spec.loader import parse_spec
-from cloudorch_providers.kubernetes.live.clients import parse_retry_after, retry_delay
 from cloudorch_providers.kubernetes.live.logs import parse_lines, parse_time
 from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
@@ -76,7 +76,7 @@ def test_the_kubeconfig_named_in_the_settings(kubeconfig):
     extra = f"providers:\n  kubernetes: {{kubeconfig: '{kubeconfig}', context: sandbox-ctx}}\n"
     provider = KubernetesProvider(spec(app, extra))
     assert provider.sandbox is None
-    plan = provider.plan()
+    plan = provider.plan(deadline=Deadline(60))
     assert [(str(c.action), c.kind) for c in plan.pending][:2] == [("create", "Namespace"), ("create", "Deployment")]
     assert provider.kube.where.startswith("https://127.0.0.1:")
 
@@ -84,13 +84,13 @@ def test_the_kubeconfig_named_in_the_settings(kubeconfig):
 def test_kubeconfig_from_the_environment(kubeconfig, monkeypatch, tmp_path):
     monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{kubeconfig}")  # a list, as kubectl takes it
     provider = KubernetesProvider(spec(f"kc-{uuid.uuid4().hex[:6]}"))
-    assert provider.status().services[0].message == "not deployed"
+    assert provider.status(deadline=Deadline(60)).services[0].message == "not deployed"
 
 
 def test_a_missing_kubeconfig_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "nothing-here"))
     with pytest.raises(ProviderUnavailable) as caught:
-        KubernetesProvider(spec("kc-missing")).plan()
+        KubernetesProvider(spec("kc-missing")).plan(deadline=Deadline(60))
     message = str(caught.value)
     assert "\n" not in message and "nothing-here" in message
     assert "providers.kubernetes.kubeconfig" in message and "--sandbox" in message
@@ -99,22 +99,21 @@ def test_a_missing_kubeconfig_says_what_to_do(monkeypatch, tmp_path):
 def test_an_unknown_context_says_what_to_do(kubeconfig):
     extra = f"providers:\n  kubernetes: {{kubeconfig: '{kubeconfig}', context: nope}}\n"
     with pytest.raises(ProviderUnavailable, match="context 'nope' of kubeconfig .*providers.kubernetes.context"):
-        KubernetesProvider(spec("kc-ctx", extra)).status()
+        KubernetesProvider(spec("kc-ctx", extra)).status(deadline=Deadline(60))
 
 
 def test_credentials_the_cluster_refuses(kubeconfig):
     extra = f"providers:\n  kubernetes: {{kubeconfig: '{kubeconfig}', context: elsewhere}}\n"
     with pytest.raises(ProviderError) as caught:
-        KubernetesProvider(spec("kc-anon", extra)).status()
+        KubernetesProvider(spec("kc-anon", extra)).status(deadline=Deadline(60))
     assert "401" in str(caught.value) and "log in again" in str(caught.value)
 
 
 def test_a_cluster_that_is_not_there(tmp_path):
     provider = KubernetesProvider(spec("gone"), sandbox={"url": "https://127.0.0.1:9", "ca_cert": None,
                                                          "token": "x"})
-    provider.deadline = Deadline(1.5)
     with pytest.raises(ProviderError) as caught:
-        provider.status()
+        provider.status(deadline=Deadline(1.5))
     assert "cannot reach the Kubernetes API at https://127.0.0.1:9" in str(caught.value)
     assert "\n" not in str(caught.value)
 
@@ -125,31 +124,30 @@ def test_throttling_is_retried_after_the_servers_delay(kube, sandboxed, fault):
     kube.admin.requests.clear()
     fault("get namespaces", 429, count=2, retry_after=0.3)
     started = time.monotonic()
-    provider.status()
+    provider.status(deadline=Deadline(60))
     assert time.monotonic() - started >= 0.6
     assert actions(kube, "get namespaces") == [429, 429, 404]
 
 
 def test_server_errors_are_retried_for_writes_too(kube, sandboxed, fault):
     provider = sandboxed()
-    plan = provider.plan()
+    plan = provider.plan(deadline=Deadline(60))
     kube.admin.requests.clear()
     fault("apply namespaces", 503, count=1)
     fault("apply deployments", 500, count=2)
     for change in plan.pending:
-        provider.apply(change)
+        provider.apply(change, deadline=Deadline(60))
     assert actions(kube, "apply namespaces") == [503, 201]
     assert actions(kube, "apply deployments") == [500, 500, 201]
-    assert provider.plan().empty
+    assert provider.plan(deadline=Deadline(60)).empty
 
 
 def test_a_server_that_keeps_failing_is_one_line(kube, sandboxed, fault):
     provider = sandboxed()
     fault("get namespaces", 500, count=-1)
-    provider.deadline = Deadline(2.0)  # retries stop before a wait would pass the deadline
     kube.admin.requests.clear()
-    with pytest.raises(ProviderError) as caught:
-        provider.status()
+    with pytest.raises(ProviderError) as caught:  # retries stop before a wait would pass the deadline
+        provider.status(deadline=Deadline(2.0))
     message = str(caught.value)
     assert message.startswith(f"reading namespace {provider.app.name}: 500 ") and "try again later" in message
     assert "\n" not in message and 3 <= len(actions(kube, "get namespaces")) <= 6
@@ -160,32 +158,25 @@ def test_client_errors_are_not_retried(kube, sandboxed, fault):
     kube.admin.requests.clear()
     fault("get namespaces", 403, count=1)
     with pytest.raises(ProviderError, match="403 .*RBAC"):
-        provider.status()
+        provider.status(deadline=Deadline(60))
     assert actions(kube, "get namespaces") == [403]
 
 
 def test_the_deadline_bounds_requests_and_retries(kube, sandboxed, fault):
     provider = sandboxed()
     fault("get namespaces", 0, count=-1, delay=3.0)  # a hanging API server
-    provider.deadline = Deadline(1.0)
-    started = time.monotonic()
-    with pytest.raises((DeadlineExceeded, ProviderError)):
-        provider.status()
-    assert time.monotonic() - started < 2.5
+    with pytest.raises(DeadlineExceeded) as caught:
+        provider.status(deadline=Deadline(1.0))
+    assert str(caught.value).startswith(f"timed out after 1s while reading namespace {provider.app.name}")
+    assert "\n" not in str(caught.value)
 
 
-def test_retry_delays():
-    forever = Deadline(None)
-    assert retry_delay(0, 404, None, forever) is None
-    assert retry_delay(0, 429, "2", forever) == 2.0
-    assert 0.125 <= retry_delay(0, 503, None, forever) <= 0.25
-    assert 2.0 <= retry_delay(4, 503, None, forever) <= 4.0
-    assert retry_delay(5, 503, None, forever) is None  # out of attempts
-    assert retry_delay(0, 429, "120", forever) == 30.0  # capped
-    assert retry_delay(0, 429, "5", Deadline(1)) is None  # would pass the deadline
-    stamp = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert 1.0 < parse_retry_after(stamp) <= 3.0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+def test_errors_carry_their_kind(kube, sandboxed, fault):
+    provider = sandboxed()
+    fault("get namespaces", 503, count=-1)
+    with pytest.raises(CloudError) as caught:
+        provider.status(deadline=Deadline(1.5))
+    assert caught.value.kind is Kind.UNAVAILABLE and caught.value.transient
 
 
 # -- log lines ----------------------------------------------------------------------------------------
