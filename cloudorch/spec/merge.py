@@ -19,6 +19,7 @@ from typing import Any
 
 from cloudorch.spec.yamlsafe import Located, Path
 
+
 class _Merger:
     """Merges documents' data by the rule above while recording, for every subtree an overlay
     added or replaced, which document (and which path in it) it came from; positions are looked
