@@ -34,8 +34,9 @@ services:
 """)
     assert spec["services"]["web"]["ports"] == [
         {"port": 80, "protocol": "http", "public": True}, {"port": 9229},
-        {"port": 53, "protocol": "udp", "public": True}, {"port": 3000, "public": True}, {"port": 7000, "public": True}, {"port": 7001, "public": True},
-        {"port": 7002, "public": True}, {"port": 9100}]
+        {"port": 53, "protocol": "udp", "public": True}, {"port": 3000, "public": True},
+        {"port": 7000, "public": True}, {"port": 7001, "public": True}, {"port": 7002, "public": True},
+        {"port": 9100}]
     assert report[("web", "ports[0]")][0] == "changed" and "not 8080" in report[("web", "ports[0]")][1]
     assert "kept private" in report[("web", "ports[1]")][1]
     assert report[("web", "ports[2]")] == ("carried", "port 53/udp: published: public")

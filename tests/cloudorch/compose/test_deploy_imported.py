@@ -49,12 +49,12 @@ def test_imported_spec_deploys_and_redeploys_unchanged(box, monkeypatch, provide
         return p
 
     first = provider()
-    result = deploy(first, first.plan(), deadline=Deadline(90), poll=0.1)
+    result = deploy(first, first.plan(deadline=Deadline(60)), deadline=Deadline(90), poll=0.1)
     assert result.status.healthy, result.status
     assert {s.name for s in result.status.services} == set(spec.app.services)
-    assert provider().plan().empty
+    assert provider().plan(deadline=Deadline(60)).empty
     box.clear_requests(provider_name)
     again = provider()
-    deploy(again, again.plan(), deadline=Deadline(60), poll=0.1)
+    deploy(again, again.plan(deadline=Deadline(60)), deadline=Deadline(60), poll=0.1)
     assert not [r for r in box.requests(provider_name) if r["mutating"]]
-    provider().destroy(provider().destroy_plan())
+    provider().destroy(provider().destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine import deploy
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
@@ -94,8 +95,8 @@ def box(tmp_path_factory):
 
 def test_deploy_plan_and_redeploy(box):
     p = provider(SPEC.format(stop=60), box)
-    deploy(p, p.plan(), poll=0.2)
-    ecs = p.aws("ecs")
+    deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
+    ecs = p._aws(Deadline(30))("ecs")
     definition = ecs.describe_task_definition(taskDefinition="ovr-web")["taskDefinition"]
     assert definition["containerDefinitions"][0]["stopTimeout"] == 60
     service = ecs.describe_services(cluster="ovr", services=["ovr-web"])["services"][0]
@@ -103,12 +104,13 @@ def test_deploy_plan_and_redeploy(box):
 
     box.clear_requests("aws")
     again = provider(SPEC.format(stop=60), box)
-    assert again.plan().empty
-    deploy(again, again.plan(), poll=0.2)
+    assert again.plan(deadline=Deadline(60)).empty
+    deploy(again, again.plan(deadline=Deadline(60)), poll=0.2)
     assert not [r for r in box.requests("aws") if r["mutating"]], "a redeploy made a mutating call"
 
     changed = provider(SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45"), box)
-    pending = {c.kind: c.fields for c in changed.plan().pending}
+    pending = {c.kind: c.fields for c in changed.plan(deadline=Deadline(60)).pending}
     assert pending == {"TaskDefinition": ["containers"], "Service": ["taskDefinition", "healthCheckGracePeriodSeconds"]}
-    deploy(changed, changed.plan(), poll=0.2)
-    assert provider(SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45"), box).plan().empty
+    deploy(changed, changed.plan(deadline=Deadline(60)), poll=0.2)
+    final = SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45")
+    assert provider(final, box).plan(deadline=Deadline(60)).empty

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from live_support import Harness, spec_text
 
+from cloudorch.deadline import Deadline
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.session import open_provider
@@ -87,17 +88,17 @@ def test_deploy_plan_and_redeploy(live, admin):
     from cloudorch.engine import deploy
 
     provider = live.provider(text())
-    deploy(provider, provider.plan(), poll=0.1)
+    deploy(provider, provider.plan(deadline=Deadline(60)), poll=0.1)
     group = live.aci.container_groups.get("demo-rg", "demo-web-1")
     assert group.priority == "Regular" and group.containers[0].security_context.privileged is False
     admin.clear_requests()
     again = live.provider(text())
-    assert again.plan().empty
-    deploy(again, again.plan(), poll=0.1)
+    assert again.plan(deadline=Deadline(60)).empty
+    deploy(again, again.plan(deadline=Deadline(60)), poll=0.1)
     assert [r["action"] for r in admin.requests() if r["mutating"]] == []
     changed = live.provider(text(old="privileged: false", new="privileged: true"))
-    pending = [(str(c.action), c.name, c.fields) for c in changed.plan().pending]
+    pending = [(str(c.action), c.name, c.fields) for c in changed.plan(deadline=Deadline(60)).pending]
     assert pending == [("update", "demo-web-0", ["containers"]), ("update", "demo-web-1", ["containers"])]
-    deploy(changed, changed.plan(), poll=0.1)
+    deploy(changed, changed.plan(deadline=Deadline(60)), poll=0.1)
     assert live.aci.container_groups.get("demo-rg", "demo-web-0").containers[0].security_context.privileged is True
-    assert live.provider(text(old="privileged: false", new="privileged: true")).plan().empty
+    assert live.provider(text(old="privileged: false", new="privileged: true")).plan(deadline=Deadline(60)).empty

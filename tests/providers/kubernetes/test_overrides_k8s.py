@@ -108,17 +108,17 @@ def test_validate_reports_override_fields():
 def test_deploy_plan_and_redeploy(kube):
     app = f"ovr-{uuid.uuid4().hex[:6]}"
     p = make(SPEC.format(app=app, ready=5), kube)
-    deploy(p, p.plan(), deadline=Deadline(30), poll=0.1)
+    deploy(p, p.plan(deadline=Deadline(60)), deadline=Deadline(30), poll=0.1)
     kube.admin.requests.clear()
     again = make(SPEC.format(app=app, ready=5), kube)
-    assert again.plan().empty
-    deploy(again, again.plan(), deadline=Deadline(30), poll=0.1)
+    assert again.plan(deadline=Deadline(60)).empty
+    deploy(again, again.plan(deadline=Deadline(60)), deadline=Deadline(30), poll=0.1)
     assert [r.action for r in kube.admin.requests if r.mutating] == []
     changed = make(SPEC.format(app=app, ready=7), kube)
-    assert [(str(c.action), c.kind) for c in changed.plan().pending] == [("update", "Deployment")]
-    assert changed.plan().pending[0].fields == ["spec.minReadySeconds"]
-    deploy(changed, changed.plan(), deadline=Deadline(30), poll=0.1)
-    assert make(SPEC.format(app=app, ready=7), kube).plan().empty
+    assert [(str(c.action), c.kind) for c in changed.plan(deadline=Deadline(60)).pending] == [("update", "Deployment")]
+    assert changed.plan(deadline=Deadline(60)).pending[0].fields == ["spec.minReadySeconds"]
+    deploy(changed, changed.plan(deadline=Deadline(60)), deadline=Deadline(30), poll=0.1)
+    assert make(SPEC.format(app=app, ready=7), kube).plan(deadline=Deadline(60)).empty
 
 
 def test_gke_takes_the_same_blocks():
