@@ -114,3 +114,5 @@ def test_deploy_plan_and_redeploy(box):
     deploy(changed, changed.plan(deadline=Deadline(60)), poll=0.2)
     final = SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45")
     assert provider(final, box).plan(deadline=Deadline(60)).empty
+    # leave nothing behind: moto's state is process-global and other modules' sandboxes share it
+    provider(final, box).destroy(provider(final, box).destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
