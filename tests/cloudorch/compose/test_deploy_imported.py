@@ -1,5 +1,4 @@
-"""Specs imported from real compose files deploy on the sandbox of every provider with an
-emulator, become healthy, and redeploy with nothing to change."""
+"""Specs imported from real compose files deploy on the Kubernetes and Azure sandboxes, become healthy, and redeploy with nothing to change."""
 
 from __future__ import annotations
 
@@ -15,8 +14,10 @@ from cloudorch.testing import InProcessSandbox
 
 pytestmark = pytest.mark.sandbox
 FIXTURES = Path(__file__).parent / "fixtures"
-OPTIONS = {"aws": {"start_delay": 0.2, "period": 0.1},
-           "kubernetes": {"ready_delay": 0.3, "period": 0.1},
+# AWS is left out here: its emulator is moto, whose state is process-global, and a second AWS
+# sandbox in a test process disturbs the AWS modules' own (the imported specs render for AWS in
+# test_real_files; AWS deploys are covered by the provider's tests)
+OPTIONS = {"kubernetes": {"ready_delay": 0.3, "period": 0.1},
            "azure": {"delay": 0.1}}
 
 

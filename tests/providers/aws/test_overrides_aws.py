@@ -90,6 +90,7 @@ def box(tmp_path_factory):
     sandbox = InProcessSandbox(tmp_path_factory.mktemp("aws-overrides"), ["aws"],
                                aws={"start_delay": 0.2, "period": 0.1})
     yield sandbox
+    sandbox.admin("aws", "reset", "POST")  # moto's state is process-global: leave none for the next module
     sandbox.close()
 
 
