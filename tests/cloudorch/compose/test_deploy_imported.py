@@ -1,4 +1,5 @@
-"""Specs imported from real compose files deploy on the Kubernetes and Azure sandboxes, become healthy, and redeploy with nothing to change."""
+"""Specs imported from real compose files deploy on the Kubernetes and Azure sandboxes, become
+healthy, and redeploy with nothing to change."""
 
 from __future__ import annotations
 

@@ -1,17 +1,14 @@
-"""AWS override blocks on the sandbox: merged into what deploy sends, checked against botocore's
-ECS model with file:line, shown by plan, and idempotent (a redeploy makes no mutating call)."""
+"""AWS override blocks: merged into what deploy sends, checked against botocore's ECS model with
+file:line (deploy, plan and redeploy on the sandbox: test_live_aws, which owns the AWS sandbox)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cloudorch.deadline import Deadline
-from cloudorch.engine import deploy
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.session import open_provider
 from cloudorch.spec import parse_spec
-from cloudorch.testing import InProcessSandbox
 
 SPEC = """\
 version: 1
@@ -83,37 +80,3 @@ def test_validate_reports_override_fields():
         "providers.aws.overrides.web.task_definition.containerDefinitions",
         "providers.aws.overrides.web.service.healthCheckGracePeriodSeconds"]
     assert all("checked against botocore's ECS model" in r.note for r in lines)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    sandbox = InProcessSandbox(tmp_path_factory.mktemp("aws-overrides"), ["aws"],
-                               aws={"start_delay": 0.2, "period": 0.1})
-    yield sandbox
-    sandbox.admin("aws", "reset", "POST")  # moto's state is process-global: leave none for the next module
-    sandbox.close()
-
-
-def test_deploy_plan_and_redeploy(box):
-    p = provider(SPEC.format(stop=60), box)
-    deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
-    ecs = p._aws(Deadline(30))("ecs")
-    definition = ecs.describe_task_definition(taskDefinition="ovr-web")["taskDefinition"]
-    assert definition["containerDefinitions"][0]["stopTimeout"] == 60
-    service = ecs.describe_services(cluster="ovr", services=["ovr-web"])["services"][0]
-    assert service["healthCheckGracePeriodSeconds"] == 30
-
-    box.clear_requests("aws")
-    again = provider(SPEC.format(stop=60), box)
-    assert again.plan(deadline=Deadline(60)).empty
-    deploy(again, again.plan(deadline=Deadline(60)), poll=0.2)
-    assert not [r for r in box.requests("aws") if r["mutating"]], "a redeploy made a mutating call"
-
-    changed = provider(SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45"), box)
-    pending = {c.kind: c.fields for c in changed.plan(deadline=Deadline(60)).pending}
-    assert pending == {"TaskDefinition": ["containers"], "Service": ["taskDefinition", "healthCheckGracePeriodSeconds"]}
-    deploy(changed, changed.plan(deadline=Deadline(60)), poll=0.2)
-    final = SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45")
-    assert provider(final, box).plan(deadline=Deadline(60)).empty
-    # leave nothing behind: moto's state is process-global and other modules' sandboxes share it
-    provider(final, box).destroy(provider(final, box).destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
