@@ -221,6 +221,8 @@ class Provider(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     #: the pip extra that installs ``requires``
     extra: ClassVar[str] = ""
+    #: other names ``-p`` accepts for this provider (e.g. ``k8s``)
+    aliases: ClassVar[tuple[str, ...]] = ()
     #: the ownership markers every resource carries (keys may follow the cloud's syntax rules)
     ownership: ClassVar[Markers] = Markers()
 

@@ -39,6 +39,11 @@ def _origin(ep: EntryPoint) -> str:
     return f"{dist.name if dist else '?'}: {ep.value}"
 
 
+def refresh() -> None:
+    """Forget the entry points read so far (after installing a plugin into a running process)."""
+    _entry_points.cache_clear()
+
+
 def names() -> list[str]:
     """Installed provider names, sorted. Imports no provider."""
     return sorted(_entry_points())
@@ -54,21 +59,51 @@ def load(name: str | None) -> type[Provider]:
                          "or set CLOUDORCH_PROVIDER")
     ep = _entry_points().get(name)
     if ep is None:
-        close = difflib.get_close_matches(name, available, n=1)
+        aliases = _aliases()
+        if name in aliases:
+            return load(aliases[name])
+        close = difflib.get_close_matches(name, available + list(aliases), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"unknown provider {name!r}{hint} (installed: {', '.join(available) or 'none'})")
     try:
         cls = ep.load()
-    except ImportError as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is reported in one line, never a traceback
         dist = getattr(ep, "dist", None)
+        package = dist.name if dist else "its package"
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not isinstance(exc, ImportError):
+            why = f"{type(exc).__name__}: {why}"
         raise ProviderUnavailable(
-            f"provider {name!r} cannot be imported ({exc}); reinstall {dist.name if dist else 'its package'}"
+            f"provider {name!r} cannot be loaded from {ep.value} ({why}); reinstall or uninstall {package}"
         ) from None
     if not (isinstance(cls, type) and issubclass(cls, Provider)):
         raise ProviderUnavailable(f"provider {name!r} ({ep.value}) is not a cloudorch Provider subclass")
     if cls.name != name:
         raise ProviderUnavailable(f"provider registered as {name!r} calls itself {cls.name!r}")
     return cls
+
+
+def canonical(name: str) -> str:
+    """The registered name for ``name`` or one of its aliases (``name`` itself when unknown)."""
+    if name in _entry_points():
+        return name
+    return _aliases().get(name, name)
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    """Other names providers answer to (their ``aliases``), e.g. ``k8s``. Only read when a name is
+    not a registered one, since it imports every provider module (which import no SDK)."""
+    found: dict[str, str] = {}
+    for name, ep in _entry_points().items():
+        try:
+            cls = ep.load()
+        except Exception:  # noqa: BLE001 - a broken plugin has no aliases; `load` reports it by name
+            continue
+        for alias in getattr(cls, "aliases", ()):
+            if alias not in _entry_points():
+                found.setdefault(alias, name)
+    return found
 
 
 def _installed(module: str) -> bool:

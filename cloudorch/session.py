@@ -25,11 +25,24 @@ class SpecRef:
 
 
 def open_spec(path: str | os.PathLike | SpecRef) -> Spec:
-    """Load and validate a spec; unknown keys under ``providers:`` are checked against the
-    installed providers."""
+    """Load and validate a spec (one file, or a :class:`SpecRef`: several merged, an environment
+    chosen); the keys under ``providers:`` are checked against the installed providers, and each
+    block against its provider's settings."""
     if isinstance(path, SpecRef):
-        return load_spec(list(path.files), providers=registry.names(), environment=path.environment)
-    return load_spec(path, providers=registry.names())
+        return load_spec(list(path.files), providers=registry.names(), settings=_settings_model,
+                         environment=path.environment)
+    return load_spec(path, providers=registry.names(), settings=_settings_model)
+
+
+def _settings_model(name: str):
+    """The settings model of installed provider ``name`` (None when it cannot be loaded: the
+    command that uses it reports why)."""
+    if name not in registry.names():
+        return None
+    try:
+        return registry.load(name).settings_model
+    except Exception:  # noqa: BLE001 - a broken plugin is reported by the command that needs it
+        return None
 
 
 def open_provider(spec: Spec, name: str | None, *, live: bool = False, sandbox: bool = False,

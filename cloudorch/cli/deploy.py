@@ -9,7 +9,11 @@ import click
 from cloudorch.cli import options
 
 
-@click.command(help="Create or update the app, then wait until every service is healthy.")
+@click.command(help="""Create or update the app, then wait until every service is healthy.
+
+\b
+Example:
+  cloudorch deploy -f webshop.yaml -p kubernetes --sandbox""")
 @options.spec_file
 @options.provider
 @options.sandbox
@@ -20,34 +24,67 @@ from cloudorch.cli import options
 @click.option("--no-wait", is_flag=True, help="Return after the API calls, without waiting for health.")
 @click.option("--force-conflicts", is_flag=True,
               help="Take over fields another tool manages instead of refusing (Kubernetes server-side apply).")
-@options.output("table", "json", "yaml")
+@options.output("table", "wide", "json", "yaml")
 def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force_conflicts, output) -> int:
+    from cloudorch import registry
     from cloudorch.cli.live import open_live, print_status
-    from cloudorch.cli.progress import Progress
+    from cloudorch.cli.progress import LiveView
     from cloudorch.deadline import Deadline
-    from cloudorch.engine import deploy
+    from cloudorch.engine import DeployFailed, deploy
     from cloudorch.provider import Fit
+    from cloudorch.session import open_spec
 
-    provider = open_live(spec_path, provider_name, sandbox)
-    for line in provider.validate():
-        if line.fit is Fit.UNSUPPORTED:
-            click.echo(f"warning: {line.field} is not supported on {provider.name}: {line.note}", err=True)
-    deadline = Deadline(timeout)
-    provider.force_conflicts = force_conflicts
-    plan = provider.plan(deadline=deadline)
-    if plan.empty:
-        click.echo(f"{plan.app} on {plan.provider}: no changes", err=True)
     started = time.monotonic()
-    with Progress() as progress:
-        result = deploy(provider, plan, parallel=parallel, wait=not no_wait, deadline=deadline,
-                        on_change=progress.on_change, on_status=progress.on_status)
+    with LiveView("deploy") as view:
+        spec = open_spec(spec_path)
+        view.set_app(spec.app, registry.canonical(provider_name or ""))
+        provider = open_live(spec_path, provider_name, sandbox, view=view, spec=spec)
+        for line in provider.validate():
+            if line.fit is Fit.UNSUPPORTED:
+                view.note(f"warning: {line.field} is not supported on {provider.name}: {line.note}")
+        deadline = Deadline(timeout)
+        provider.force_conflicts = force_conflicts
+        view.set_phase("planning...")
+        plan = provider.plan(deadline=deadline)
+        view.begin(plan.pending)
+        view.set_phase(f"applying {len(plan.pending)} changes..." if plan.pending else "no changes; checking health...")
+        try:
+            result = deploy(provider, plan, parallel=parallel, wait=not no_wait, deadline=deadline,
+                            on_change=view.on_change, on_status=view.on_status)
+        except DeployFailed as failed:
+            failed.result.status = _whole_status(provider)  # the app's, not the last wave's
+            raise
     took = time.monotonic() - started
+    summary = (f"{plan.app} on {plan.provider}: applied {len(result.applied)} of {len(plan.pending)} changes "
+               f"in {took:.1f}s")
     if result.status is None:
-        click.echo(f"{plan.app} on {plan.provider}: applied {len(result.applied)} changes in {took:.1f}s; "
-                   "not waiting (run `cloudorch status`)")
-    elif output == "table":
-        click.echo(f"{plan.app} on {plan.provider}: {result.status.state} ({len(result.status.services)} services, "
-                   f"{len(result.applied)} changes applied in {took:.1f}s)")
-    else:
-        print_status(result.status, output)
+        if output in ("json", "yaml"):
+            print_status(_unwaited(provider), output)
+        click.echo(f"{summary}; not waiting (run `cloudorch status`)", err=True)
+        return 0
+    print_status(result.status, output)
+    if output in ("table", "wide"):
+        click.echo(f"{summary}; {result.status.state}", err=True)
     return 0
+
+
+def _unwaited(provider):
+    from cloudorch.cli.live import command_deadline
+
+    return provider.status(deadline=command_deadline())
+
+
+def _whole_status(provider):
+    """Every service's status after a failure, printed as the summary table; None when even
+    that cannot be read (the error says why the deploy failed)."""
+    try:
+        from cloudorch.cli.live import command_deadline
+
+        status = provider.status(deadline=command_deadline(60))
+    except Exception:  # noqa: BLE001 - the deploy's own error is the one to report
+        return None
+    from cloudorch.cli.live import status_table
+    from cloudorch.cli.render_table import console
+
+    console(stderr=True).print(status_table(status))
+    return status

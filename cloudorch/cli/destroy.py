@@ -9,36 +9,75 @@ import click
 from cloudorch.cli import options
 
 
-@click.command(help="Delete every resource carrying this app's ownership markers (asks first).")
+@click.command(help="""Delete every resource carrying this app's ownership markers (asks first;
+answering no exits 2 and deletes nothing).
+
+\b
+Example:
+  cloudorch destroy -f webshop.yaml -p azure --yes""")
 @options.spec_file
 @options.provider
 @options.sandbox
 @click.option("--dry-run", is_flag=True, help="List what would be deleted and stop.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (needed without a terminal).")
-@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=1))
-def command(spec_path, provider_name, sandbox, dry_run, yes, timeout) -> int:
-    from cloudorch.cli.live import open_live
-    from cloudorch.cli.progress import Progress
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(min=1),
+              help="Overall deadline in seconds for the API calls.")
+@options.output("table", "json")
+def command(spec_path, provider_name, sandbox, dry_run, yes, timeout, output) -> int:
+    import json
+
+    from cloudorch import registry
+    from cloudorch.cli.live import SandboxNotRunning, open_live
+    from cloudorch.cli.progress import LiveView
     from cloudorch.deadline import Deadline
     from cloudorch.engine import destroy
     from cloudorch.errors import UsageError
+    from cloudorch.session import open_spec
 
-    provider = open_live(spec_path, provider_name, sandbox)
     deadline = Deadline(timeout)
-    plan = provider.destroy_plan(deadline=deadline)
+    try:
+        with LiveView("destroy") as view:
+            spec = open_spec(spec_path)
+            view.set_app(spec.app, registry.canonical(provider_name or ""))
+            provider = open_live(spec_path, provider_name, sandbox, view=view, spec=spec, start_sandbox=False)
+            view.set_phase("reading what the app owns...")
+            plan = provider.destroy_plan(deadline=deadline)
+    except SandboxNotRunning as exc:
+        return _done(output, {"app": exc.spec.app.name, "provider": exc.provider, "deleted": [],
+                              "not_deleted": []}, "the sandbox is not running: nothing to delete")
+    document = {"app": plan.app, "provider": plan.provider, "deleted": [],
+                "not_deleted": [c.to_dict() for c in plan.pending]}
     if plan.empty:
-        click.echo(f"{plan.app} on {plan.provider}: nothing to delete")
-        return 0
-    click.echo(f"{plan.app} on {plan.provider}: {len(plan.pending)} resources to delete:")
+        return _done(output, document, f"{plan.app} on {plan.provider}: nothing to delete")
+    to_stderr = output == "json"  # stdout holds the JSON document alone
+    click.echo(f"{plan.app} on {plan.provider}: {len(plan.pending)} resources to delete:", err=to_stderr)
     for change in plan.pending:
-        click.echo(f"  delete {change.kind} {change.name}" + (f" ({change.reason})" if change.reason else ""))
+        click.echo(f"  delete {change.kind} {change.name}" + (f" ({change.reason})" if change.reason else ""),
+                   err=to_stderr)
     if dry_run:
-        return 0
+        return _done(output, document, None)
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("destroy needs confirmation: run it in a terminal or pass --yes")
-        click.confirm(f"Delete these {len(plan.pending)} resources?", abort=True)
-    with Progress("destroy") as progress:
-        result = destroy(provider, plan, deadline=deadline, on_change=progress.on_change)
-    click.echo(f"deleted {len(result.applied)} resources")
+        click.confirm(f"Delete these {len(plan.pending)} resources?", abort=True, err=True)
+    with LiveView("destroy") as view:
+        view.set_app(provider.app, provider.name)
+        view.begin(plan.pending)
+        view.set_phase(f"deleting {len(plan.pending)} resources...")
+        result = destroy(provider, plan, deadline=deadline, on_change=view.on_change)
+    document["deleted"] = [c.to_dict() for c in result.applied]
+    document["not_deleted"] = [c.to_dict() for c in result.not_applied()]
+    if output == "json":
+        click.echo(json.dumps(document, indent=2))
+    click.echo(f"{plan.app} on {plan.provider}: deleted {len(result.applied)} resources", err=to_stderr)
+    return 0
+
+
+def _done(output: str, document: dict, message: str | None) -> int:
+    import json
+
+    if output == "json":
+        click.echo(json.dumps(document, indent=2))
+    if message:
+        click.echo(message, err=output == "json")
     return 0

@@ -1,4 +1,5 @@
-"""What the live commands share: opening the provider, printing status, parsing durations."""
+"""What the live commands share: opening the provider (announcing the sandbox when it starts),
+printing status, parsing durations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 
 import click
 
-from cloudorch.provider import AppStatus, Provider, State
+from cloudorch.errors import CloudorchError
+from cloudorch.provider import AppStatus, Provider, ServiceStatus, State
 
 STATE_STYLE = {
     State.HEALTHY: "green", State.STOPPED: "dim", State.PROGRESSING: "cyan", State.PENDING: "cyan",
@@ -26,31 +28,77 @@ def command_deadline(seconds: float | None = COMMAND_TIMEOUT):
     return Deadline(seconds)
 
 
-def open_live(spec_path: str, provider_name: str | None, sandbox: bool) -> Provider:
+class SandboxNotRunning(CloudorchError):
+    """A read-only command found no sandbox: nothing is deployed in it."""
+
+    exit_code = 1
+
+    def __init__(self, spec, provider: str):
+        super().__init__("the sandbox is not running, so nothing is deployed in it "
+                         "(deploy starts it; `cloudorch sandbox start` starts it alone)")
+        self.spec, self.provider = spec, provider
+
+    def missing_status(self) -> AppStatus:
+        return AppStatus(self.spec.app.name, self.provider,
+                         [ServiceStatus(name, State.MISSING, desired=s.desired_replicas,
+                                        message="the sandbox is not running")
+                          for name, s in self.spec.app.services.items()])
+
+
+def open_live(spec_path: str, provider_name: str | None, sandbox: bool, *, view=None, spec=None,
+              start_sandbox: bool = True) -> Provider:
+    """The provider for a command that calls the cloud. With ``--sandbox``, the sandbox is
+    started (and said so) only when ``start_sandbox``; otherwise a stopped sandbox raises
+    SandboxNotRunning. A sandbox this call started and that cannot serve the provider is
+    stopped again."""
+    from cloudorch import registry
     from cloudorch.session import open_provider, open_spec
 
-    spec = open_spec(spec_path)
-    return open_provider(spec, provider_name, live=True, sandbox=sandbox)
+    spec = spec or open_spec(spec_path)
+    if not sandbox:
+        return open_provider(spec, provider_name, live=True)
+    from cloudorch.sandbox import service
+
+    cls = registry.load(provider_name)
+    registry.require_sdk(cls)
+    if service.read_state() is not None:
+        return open_provider(spec, cls.name, live=True, sandbox=True)
+    if not start_sandbox:
+        raise SandboxNotRunning(spec, cls.name)
+    say = view.set_phase if view else (lambda text: click.echo(text, err=True))
+    say("starting the sandbox (local emulators)...")
+    try:
+        provider = open_provider(spec, cls.name, live=True, sandbox=True)
+    except BaseException:
+        service.stop()
+        raise
+    if view is None:
+        click.echo("sandbox started; `cloudorch sandbox stop` stops it", err=True)
+    return provider
 
 
-def status_table(status: AppStatus):
-    from rich.table import Table
+def status_table(status: AppStatus, wide: bool = False, title: str | None = None):
+    from rich.text import Text
+
+    from cloudorch.cli.render_table import cell, table
 
     style = STATE_STYLE[status.state]
-    table = Table(title=f"{status.app} on {status.provider}: [{style}]{status.state}[/{style}]",
-                  title_justify="left")
-    table.add_column("service", no_wrap=True)
-    table.add_column("state", no_wrap=True)
-    table.add_column("running", no_wrap=True, justify="right")
-    table.add_column("pending", no_wrap=True, justify="right")
-    table.add_column("failed", no_wrap=True, justify="right")
-    for column in ("image", "revision", "endpoints", "message"):
-        table.add_column(column, overflow="fold")
+    heading = Text(title if title is not None else f"{status.app} on {status.provider}: ")
+    if title is None:
+        heading.append(str(status.state), style=style)
+    columns = ["service", "state", ("ready", {"justify": "right"})]
+    if wide:
+        columns += [("pending", {"justify": "right"}), ("failed", {"justify": "right"})]
+    columns += ["image"] + (["revision"] if wide else []) + ["endpoints", ("message", {"no_wrap": wide})]
+    t = table(heading, columns, wide)
     for s in status.services:
-        style = STATE_STYLE[s.state]
-        table.add_row(s.name, f"[{style}]{s.state}[/{style}]", f"{s.running}/{s.desired}", str(s.pending),
-                      str(s.failed), s.image, s.revision, "\n".join(s.endpoints), s.message)
-    return table
+        row = [cell(s.name), cell(s.state, STATE_STYLE[s.state]), cell(f"{s.running}/{s.desired}")]
+        if wide:
+            row += [cell(s.pending), cell(s.failed)]
+        row += [cell(s.image)] + ([cell(s.revision)] if wide else [])
+        row += [cell("\n".join(s.endpoints)), cell(s.message)]
+        t.add_row(*row)
+    return t
 
 
 def print_status(status: AppStatus, output: str) -> None:
@@ -63,7 +111,7 @@ def print_status(status: AppStatus, output: str) -> None:
     else:
         from cloudorch.cli.render_table import console
 
-        console().print(status_table(status))
+        console(wide=output == "wide").print(status_table(status, wide=output == "wide"))
 
 
 def parse_since(text: str | None) -> dt.datetime | None:

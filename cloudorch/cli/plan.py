@@ -11,12 +11,16 @@ from cloudorch.cli import options
 CHANGES_PENDING = 3
 
 
-@click.command(help="Show what deploy would change. Exit code 0: nothing to do, 3: changes pending, "
-                    "1/2: errors.")
+@click.command(help="""Show what deploy would change. Exit code 0: nothing to do, 3: changes pending,
+1/2: errors.
+
+\b
+Example:
+  cloudorch plan -f webshop.yaml -p aws --sandbox -o json""")
 @options.spec_file
 @options.provider
 @options.sandbox
-@options.output("table", "json")
+@options.output("table", "wide", "json")
 def command(spec_path: str, provider_name: str | None, sandbox: bool, output: str) -> int:
     from cloudorch.cli.live import command_deadline, open_live
 
@@ -27,23 +31,18 @@ def command(spec_path: str, provider_name: str | None, sandbox: bool, output: st
     elif plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: no changes ({len(plan.changes)} resources up to date)")
     else:
-        print_plan(plan)
+        print_plan(plan, wide=output == "wide")
     return 0 if plan.empty else CHANGES_PENDING
 
 
-def print_plan(plan) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from cloudorch.cli.render_table import console
+def print_plan(plan, wide: bool = False) -> None:
+    from cloudorch.cli.render_table import cell, console, table
 
     style = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
-    table = Table(title=f"{plan.app} on {plan.provider}: {len(plan.pending)} changes", title_justify="left")
-    for column in ("action", "kind", "name", "service", "fields"):
-        table.add_column(column, overflow="fold")
+    t = table(f"{plan.app} on {plan.provider}: {len(plan.pending)} changes",
+              ["action", "kind", "name", "service", ("fields", {"no_wrap": wide})], wide)
     for c in plan.pending:
-        s = style.get(str(c.action), "white")
         detail = "; ".join(filter(None, [", ".join(c.fields), c.reason]))
-        table.add_row(f"[{s}]{c.action}[/{s}]", escape(c.kind), escape(c.name), escape(c.service or ""),
-                      escape(detail))
-    console().print(table)
+        t.add_row(cell(c.action, style.get(str(c.action), "")), cell(c.kind), cell(c.name),
+                  cell(c.service or ""), cell(detail))
+    console(wide=wide).print(t)

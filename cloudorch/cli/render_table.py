@@ -1,4 +1,10 @@
-"""Rich tables shared by the commands (rich is imported only when a table is printed)."""
+"""Rich tables shared by the commands (rich is imported only when a table is printed).
+
+Every value placed in a table goes through :func:`cell`, which makes it literal text: rich markup
+(``[aws]``) and emoji codes (``:secret:``) in values are printed as written. Tables fit the
+terminal: long values end in an ellipsis, never break mid-token; ``-o wide`` prints every
+value whole, however wide the table gets.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,13 @@ from collections.abc import Sequence
 from cloudorch.provider import FieldReport, Fit
 
 _FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red", Fit.OVERRIDE: "cyan"}
+WIDE = 100_000
 
 
-def console(stderr: bool = False):
+def console(stderr: bool = False, wide: bool = False):
     """A rich console; when output is not a terminal (pipes, CI logs) tables get 160 columns
-    instead of rich's 80, unless $COLUMNS says otherwise."""
+    instead of rich's 80, unless $COLUMNS says otherwise; ``wide`` lets lines be as long as
+    their values."""
     import os
     import sys
 
@@ -19,30 +27,42 @@ def console(stderr: bool = False):
 
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    if wide:
+        width = WIDE
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width, emoji=False)
 
 
-def fit_table(report: Sequence[FieldReport], provider: str) -> None:
+def cell(value: object, style: str = ""):
+    """A table cell showing ``value`` literally (no markup, no emoji)."""
+    from rich.text import Text
+
+    return Text("" if value is None else str(value), style=style)
+
+
+def table(title, columns: Sequence[str | tuple[str, dict]], wide: bool = False):
+    """A table whose columns truncate with an ellipsis (or, ``wide``, never). A column given
+    ``{"no_wrap": False}`` wraps between words (prose), and still never splits a word."""
     from rich.table import Table
 
-    table = Table(title=f"spec fields on {provider}", title_justify="left")
-    table.add_column("field")
-    table.add_column("fit")
-    table.add_column("what happens", overflow="fold")
+    t = Table(title=cell(title) if isinstance(title, str) else title, title_justify="left")
+    for column in columns:
+        name, extra = (column, {}) if isinstance(column, str) else column
+        settings = {"no_wrap": True, "overflow": "ellipsis" if not wide else "ignore"} | extra
+        t.add_column(name, **settings)
+    return t
+
+
+def fit_table(report: Sequence[FieldReport], provider: str, wide: bool = False) -> None:
+    t = table(f"spec fields on {provider}", ["field", "fit", ("what happens", {"no_wrap": wide})], wide)
     for r in report:
-        style = _FIT_STYLE[r.fit]
-        table.add_row(r.field, f"[{style}]{r.fit}[/{style}]", r.note)
-    console().print(table)
+        t.add_row(cell(r.field), cell(r.fit, _FIT_STYLE[r.fit]), cell(r.note))
+    console(wide=wide).print(t)
 
 
-def sources_table(sources: Sequence[dict], title: str) -> None:
-    """``validate --explain``: every field's value and the file:line it came from."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=f"where the fields of {escape(title)} come from", title_justify="left")
-    table.add_column("field", overflow="fold")
-    table.add_column("from", no_wrap=True)
+def sources_table(sources: Sequence[dict], title: str, wide: bool = False) -> None:
+    """``validate --explain``: every field and the file:line its value came from."""
+    t = table(f"where the fields of {title} come from", ["field", "from"], wide)
     for row in sources:
-        table.add_row(escape(row["field"]), escape(f"{row['file']}:{row['line']}"))
-    console().print(table)
+        t.add_row(cell(row["field"]), cell(f"{row['file']}:{row['line']}"))
+    console(wide=wide).print(t)
+

@@ -6,13 +6,21 @@ import json
 
 import click
 
+from cloudorch.cli import options
 
-@click.group(help="Run the local cloud emulators: start | stop | status | reset.")
+
+@click.group(help="""Run the local cloud emulators: start | stop | status | reset. Commands given
+--sandbox start it when they need it (deploy, plan), and say so.
+
+\b
+Example:
+  cloudorch sandbox status -o json""")
 def command() -> None:
     pass
 
 
-@command.command(help="Start the sandbox (no-op when it runs already) and print its endpoints.")
+@command.command(help="Start the sandbox (no-op when it runs already) and print its endpoints.\n\n"
+                      "\b\nExample:\n  cloudorch sandbox start")
 @click.option("--foreground", is_flag=True, help="Run in this terminal until Ctrl-C.")
 def start(foreground: bool) -> int:
     from cloudorch.sandbox import service
@@ -27,7 +35,8 @@ def start(foreground: bool) -> int:
     return 0
 
 
-@command.command(help="Stop the sandbox; everything deployed to it is forgotten.")
+@command.command(help="Stop the sandbox; everything deployed to it is forgotten.\n\n"
+                      "\b\nExample:\n  cloudorch sandbox stop")
 def stop() -> int:
     from cloudorch.sandbox import service
 
@@ -35,14 +44,15 @@ def stop() -> int:
     return 0
 
 
-@command.command(help="Show whether the sandbox runs and its endpoints (exit 1 when stopped).")
-@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@command.command(help="Show whether the sandbox runs and its endpoints (exit 1 when stopped).\n\n"
+                      "\b\nExample:\n  cloudorch sandbox status -o json")
+@options.output("table", "json")
 def status(output: str) -> int:
     from cloudorch.sandbox import service
 
     state = service.read_state()
     if output == "json":
-        click.echo(json.dumps(state or {"running": False}, indent=2))
+        click.echo(json.dumps(status_document(state), indent=2))
     elif state:
         _print(state)
     else:
@@ -50,7 +60,8 @@ def status(output: str) -> int:
     return 0 if state else 1
 
 
-@command.command(help="Forget every resource in every emulator (the sandbox keeps running).")
+@command.command(help="Forget every resource in every emulator (the sandbox keeps running).\n\n"
+                      "\b\nExample:\n  cloudorch sandbox reset")
 def reset() -> int:
     from cloudorch.sandbox import service
 
@@ -64,10 +75,25 @@ def reset() -> int:
     return 0
 
 
+def status_document(state: dict | None) -> dict:
+    """The same shape whether the sandbox runs or not."""
+    state = state or {}
+    return {"running": bool(state), "pid": state.get("pid"), "dir": str(_dir()),
+            "emulators": state.get("emulators", {}), "unavailable": state.get("unavailable", {})}
+
+
+def _dir():
+    from cloudorch.sandbox import service
+
+    return service.sandbox_dir()
+
+
 def _print(state: dict) -> None:
     click.echo(f"sandbox running (pid {state['pid']})")
     for name, config in state["emulators"].items():
         click.echo(f"  {name:<12} {config['url']}")
+        for variable, value in config.get("env", {}).items():
+            click.echo(f"  {'':<12} {variable}={value}")
         for filename, path in config.get("files", {}).items():
             click.echo(f"  {'':<12} {filename}: {path}")
     for name, reason in state.get("unavailable", {}).items():

@@ -7,7 +7,12 @@ import json
 import click
 
 
-@click.command(help="Print the JSON Schema of the app spec, with every installed provider's settings.")
+@click.command(help="""Print the JSON Schema of the app spec, with every installed provider's settings
+(for editor completion; specs/schema.json is this output).
+
+\b
+Example:
+  cloudorch schema > cloudorch.schema.json""")
 def command() -> int:
     from cloudorch.spec.schema import app_schema
 

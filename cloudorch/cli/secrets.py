@@ -10,7 +10,8 @@ import click
 from cloudorch.cli import options
 
 
-@click.group(help="Store the values of the spec's secrets with the cloud (set), or list where they live (list).")
+@click.group(help="Store the values of the spec's secrets with the cloud (set), or list where they live "
+                  "(list).\n\nExample: cloudorch secrets list -f app.yaml -p aws")
 def command() -> None:
     pass
 
@@ -47,7 +48,7 @@ def _read_value(name: str, from_file: str | None) -> str:
 @click.argument("name")
 def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, output, name) -> int:
     from cloudorch.cli.live import open_live
-    from cloudorch.cli.progress import Progress
+    from cloudorch.cli.progress import LiveView
     from cloudorch.deadline import Deadline
     from cloudorch.engine.secrets import check_secret_name, store_secret
 
@@ -55,7 +56,7 @@ def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, out
     check_secret_name(provider, name)  # before asking for a value
     value = _read_value(name, from_file)
     deadline = Deadline(timeout)
-    with Progress() as progress:
+    with LiveView("roll") as progress:
         result = store_secret(provider, name, value, roll=roll, deadline=deadline, on_status=progress.on_status)
     if output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -82,7 +83,6 @@ def set_command(spec_path, provider_name, sandbox, from_file, roll, timeout, out
 def list_command(spec_path, provider_name, sandbox, timeout, output) -> int:
     from cloudorch.cli.live import open_live
     from cloudorch.cli.render_table import console
-
     from cloudorch.deadline import Deadline
 
     provider = open_live(spec_path, provider_name, sandbox)

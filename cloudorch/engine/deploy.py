@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from cloudorch.deadline import Deadline
 from cloudorch.engine.wait import StatusCallback, read_status, wait_healthy
 from cloudorch.errors import CloudorchError
+from cloudorch.live.errors import timed_out
 from cloudorch.provider import Action, AppStatus, Change, Plan, Provider
 
 ChangeCallback = Callable[[Change, str], None]  # (change, "start" | "done" | "failed")
@@ -104,6 +105,9 @@ class _Run:
                 self.result.failed.append((change, exc))
                 if self.on_change:
                     self.on_change(change, "failed")
+                late = timed_out(exc, self.deadline, f"applying {change.kind} {change.name}")
+                if late is not None:
+                    raise late from None
                 raise
             self.result.applied.append(change)
             if self.on_change:

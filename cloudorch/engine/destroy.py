@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cloudorch.deadline import Deadline
 from cloudorch.engine.deploy import ChangeCallback, DeployFailed, DeployResult, _one_line
+from cloudorch.live.errors import timed_out
 from cloudorch.live.plan import destroy_order
 from cloudorch.provider import Plan, Provider
 
@@ -24,7 +25,9 @@ def destroy(provider: Provider, plan: Plan, *, deadline: Deadline | None = None,
             result.failed.append((change, exc))
             if on_change:
                 on_change(change, "failed")
-            raise DeployFailed(f"deleting {change.kind} {change.name}: {_one_line(exc)}", result,
+            late = timed_out(exc, deadline, f"deleting {change.kind} {change.name}")
+            message = str(late) if late else f"deleting {change.kind} {change.name}: {_one_line(exc)}"
+            raise DeployFailed(message, result,
                                getattr(exc, "exit_code", 1), verb="destroy") from None
         result.applied.append(change)
         if on_change:

@@ -57,13 +57,12 @@ def check_secret_value(name: str, value: str) -> None:
 
 
 def store_secret(provider: Provider, name: str, value: str, *, roll: bool = False,
-                 deadline: Deadline | None = None, on_status: StatusCallback | None = None,
+                 deadline: Deadline, on_status: StatusCallback | None = None,
                  on_restart: Callable[[str], None] | None = None) -> SecretStored:
     """Store ``value`` as secret ``name``; with ``roll``, restart the services that read it and
     wait until they are healthy again (raises NotHealthy, exit 4, when they are not)."""
     services = check_secret_name(provider, name)
     check_secret_value(name, value)
-    deadline = deadline or Deadline(None)
     where = provider.store_secret(name, value, deadline=deadline)
     result = SecretStored(name, where, services)
     if roll and services:

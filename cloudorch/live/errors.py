@@ -38,6 +38,10 @@ invalid         2     no         (none: the cloud's message says what is wrong)
 other           1     no         (none)
 ==============  ====  =========  ==========================================================
 
+**An error at the deadline** (:func:`timed_out`): the engine reports a failure that ends an
+operation once the command's deadline has (nearly) passed as ``timed out after Ns while {doing}``, whatever
+the SDK called it (a read timeout, a refused retry, a connection reset).
+
 **Transient errors while polling** (:func:`poll`): a status read that fails with a transient kind
 (a call cut short by its timeout included) is retried until the command's deadline, never fatal on
 its own; other errors end the wait at once. When the deadline passes, the error names what was
@@ -167,6 +171,19 @@ class ErrorTable:
             if translated is None:
                 raise
             raise translated from None
+
+
+def timed_out(exc: BaseException, deadline: Deadline, doing: str) -> DeadlineExceeded | None:
+    """When ``exc`` ended an operation after the command's deadline passed (a reply cut short by its
+    timeout, a retry refused), the error to report instead: ``timed out after Ns while {doing}: ...``
+    (None: the deadline is not (nearly) over, or ``exc`` already says so). Nearly: less than 5% of
+    it, or a second, was left; no retry fits in that, so that is what ended the operation."""
+    left = deadline.remaining()
+    if left is None or isinstance(exc, DeadlineExceeded) or left > max(1.0, 0.05 * (deadline.seconds or 0)):
+        return None
+    said = str(exc) if isinstance(exc, CloudorchError) else f"{type(exc).__name__}: {exc}"
+    return DeadlineExceeded(f"timed out after {deadline.seconds:g}s while {doing} (last: {_one_line(said)}); "
+                            "raise --timeout or check the cloud console")
 
 
 def poll(read: Callable[[], T], deadline: Deadline, waiting_for: str, interval: float = 1.0,

@@ -11,16 +11,17 @@ Every live operation receives the command's :class:`~cloudorch.deadline.Deadline
     azure_client(connection_timeout=t.connect, read_timeout=t.read, retry_total=t.attempts - 1,
                  timeout=t.total)
 
-How the numbers are derived from the seconds left (``left``; ``usable`` is 80% of it):
+How the numbers are derived from the seconds left (``left``; ``usable`` is 90% of it):
 
 - ``read``: ``usable / max_attempts``, at least :data:`MIN_READ` (5 s), at most ``read_cap`` (60 s)
   and ``left``; ``connect = min(connect_cap, read)``: no single request outlives the command;
-- ``attempts``: as many as fit, ``floor(usable / read)`` (at least 1, at most ``max_attempts``):
-  ``read * attempts`` stays within the time left, so even retries after hanging replies end by the
-  deadline;
+- ``attempts``: as many as fit, ``floor(usable / read)`` (at least 1, at most ``max_attempts``),
+  then ``read`` grows to ``usable / attempts`` (at most ``read_cap``): ``read * attempts`` stays
+  within the time left, so even retries after hanging replies end by the deadline, and a command
+  under hanging replies ends at about 90% of its ``--timeout``;
 - ``total``: ``left`` (None when the command has no deadline), for SDKs with an overall budget.
 
-With ``--timeout 600``: read 60 s, 6 attempts; with 30: read 5 s, 4 attempts; with 3: read 3 s, 1.
+With ``--timeout 600``: read 60 s, 6 attempts; with 30: read 5.4 s, 5 attempts; with 3: read 2.7 s, 1.
 
 A client whose timeouts are fixed at construction (boto3) is rebuilt when :meth:`Timeouts.stale`
 says the deadline has come closer than its read timeout (see the AWS provider's clients).
@@ -44,7 +45,7 @@ CONNECT_CAP, READ_CAP, MAX_ATTEMPTS = 10.0, 60.0, 6
 MIN_READ = 5.0
 #: the share of the time left that one client's attempts may take (the rest: backoff, and the
 #: time until the client is rebuilt)
-SLACK = 0.8
+SLACK = 0.9
 #: the shortest timeout handed to an SDK (0 would mean "no timeout" to some of them)
 FLOOR = 0.5
 BACKOFF_BASE, BACKOFF_CAP, RETRY_AFTER_CAP = 0.25, 8.0, 30.0
@@ -78,6 +79,7 @@ def budget(deadline: Deadline | None, *, connect_cap: float = CONNECT_CAP, read_
     usable = left * SLACK
     read = min(read_cap, max(MIN_READ, usable / max_attempts), left)
     attempts = max(1, min(max_attempts, math.floor(usable / read)))
+    read = min(read_cap, max(read, usable / attempts))  # the attempts that fit share all of ``usable``
     return Timeouts(min(connect_cap, read), read, attempts, left)
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from cloudorch import registry
+from cloudorch.errors import CloudorchError
 from cloudorch.sandbox.emulator import Emulator
 from cloudorch.sandbox.server import RunningEmulator, serve
 
@@ -29,6 +30,9 @@ def load_emulators() -> tuple[dict[str, Emulator], dict[str, str]]:
         except ImportError as exc:
             unavailable[name] = f"{exc}; pip install 'cloudorch[sandbox]'"
             continue
+        except CloudorchError as exc:  # the emulator says itself what is missing and how to get it
+            unavailable[name] = str(exc)
+            continue
         except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop the others
             unavailable[name] = f"{type(exc).__name__}: {exc}"
             continue
@@ -37,8 +41,10 @@ def load_emulators() -> tuple[dict[str, Emulator], dict[str, str]]:
     return emulators, unavailable
 
 
-def start_all(emulators: dict[str, Emulator], cert_dir: Path) -> dict[str, RunningEmulator]:
-    """Serve the emulators, each after those it ``requires``."""
+def start_all(emulators: dict[str, Emulator], cert_dir: Path,
+              unavailable: dict[str, str] | None = None) -> dict[str, RunningEmulator]:
+    """Serve the emulators, each after those it ``requires``. With ``unavailable``, an emulator
+    that cannot start (a CloudorchError saying why) is recorded there instead of failing the rest."""
     running: dict[str, RunningEmulator] = {}
     remaining = dict(emulators)
     while remaining:
@@ -49,7 +55,14 @@ def start_all(emulators: dict[str, Emulator], cert_dir: Path) -> dict[str, Runni
         for name in sorted(ready):
             emulator = remaining.pop(name)
             peers = {r: running[r].client_config() for r in emulator.requires}
-            running[name] = serve(emulator, cert_dir=cert_dir, peers=peers)
+            emulator.state_dir = str(cert_dir)
+            try:
+                running[name] = serve(emulator, cert_dir=cert_dir, peers=peers)
+            except CloudorchError as exc:
+                if unavailable is None:
+                    raise
+                unavailable[name] = str(exc)
+                remaining = {n: e for n, e in remaining.items() if name not in e.requires}
     return running
 
 
@@ -59,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     emulators, unavailable = load_emulators()
-    running = start_all(emulators, args.dir)
+    running = start_all(emulators, args.dir, unavailable)
     state = {
         "pid": os.getpid(),
         "started": time.time(),

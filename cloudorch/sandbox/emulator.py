@@ -61,6 +61,8 @@ class Emulator(ABC):
     tls: bool = False
     #: names of other emulators that must be started first (their endpoints arrive in ``start``)
     requires: tuple[str, ...] = ()
+    #: a directory of the sandbox's own this emulator may keep files in (set before ``start``)
+    state_dir: str | None = None
 
     @abstractmethod
     def wsgi_app(self) -> WSGIApp:

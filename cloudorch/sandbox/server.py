@@ -109,5 +109,11 @@ def serve(
     url = f"{scheme}://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name=f"emulator-{emulator.name}", daemon=True)
     thread.start()
-    emulator.start(url, peers or {})
+    try:
+        emulator.start(url, peers or {})
+    except BaseException:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        raise
     return RunningEmulator(emulator, admin, url, ca_cert, server, thread)

@@ -112,8 +112,8 @@ def start(timeout: float = 60.0) -> dict[str, Any]:
         raise SandboxError(f"the sandbox did not start within {timeout:g}s; see {directory / 'sandbox.log'}")
 
 
-def stop(timeout: float = 15.0) -> bool:
-    """Stop the sandbox; False when it was not running."""
+def stop(timeout: float = 60.0) -> bool:
+    """Stop the sandbox (emulators that run real processes stop them first); False when it was not running."""
     state = read_state()
     if not state:
         return False

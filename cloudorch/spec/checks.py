@@ -9,7 +9,9 @@ from cloudorch.spec.models import App
 Path = tuple[str | int, ...]
 
 
-def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
+def semantic_issues(app: App, ignore: set[str] = frozenset()) -> Iterator[tuple[Path, str]]:
+    """Cross-field problems; ``ignore`` names services left out for their own errors (a
+    dependency on one of them is not reported again)."""
     for name, service in app.services.items():
         base: Path = ("services", name)
         containers = [(base, service)] + [(base + ("sidecars", i), c) for i, c in enumerate(service.sidecars)]
@@ -41,7 +43,11 @@ def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
             low, high = service.autoscale.min, service.autoscale.max
             if not low <= service.replicas <= high:
                 yield base + ("replicas",), f"{service.replicas} is outside autoscale min..max ({low}..{high})"
-        if service.health and service.health.http and service.ports:
+        if service.health and service.health.http and not service.ports:
+            yield (base + ("health", "http", "port"),
+                   f"an http health check needs port {service.health.http.port} among the service's ports, "
+                   "and it lists none")
+        elif service.health and service.health.http:
             if service.health.http.port not in seen_ports:
                 yield (
                     base + ("health", "http", "port"),
@@ -50,13 +56,15 @@ def semantic_issues(app: App) -> Iterator[tuple[Path, str]]:
         for i, dep in enumerate(service.depends_on):
             if dep == name:
                 yield base + ("depends_on", i), "a service cannot depend on itself"
-            elif dep not in app.services:
+            elif dep not in app.services and dep not in ignore:
                 yield base + ("depends_on", i), f"no service named {dep!r}{_suggest(dep, app.services)}"
-    cycle = find_cycle({n: [d for d in s.depends_on if d != n] for n, s in app.services.items()})
+    cycle = find_cycle({n: [d for d in s.depends_on if d != n and d in app.services]
+                        for n, s in app.services.items()})
     if cycle:
         first = cycle[0]
         index = app.services[first].depends_on.index(cycle[1])
-        yield ("services", first, "depends_on", index), f"dependency cycle: {' -> '.join(cycle)}"
+        shown = cycle if len(cycle) <= 9 else cycle[:4] + [f"... ({len(cycle) - 1} services) ..."] + cycle[-4:]
+        yield ("services", first, "depends_on", index), f"dependency cycle: {' -> '.join(shown)}"
 
 
 def _suggest(word: str, choices) -> str:
@@ -67,25 +75,27 @@ def _suggest(word: str, choices) -> str:
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """The first dependency cycle found, as a closed path (``a -> b -> a``), or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, []):
-            if dep not in graph:
-                continue
-            if state.get(dep) == 1:
-                return stack[stack.index(dep):] + [dep]
-            if dep not in state and (found := visit(dep)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (found := visit(node)):
-            return found
+    """The first dependency cycle found, as a closed path (``a -> b -> a``), or None. Iterative
+    (an explicit stack), so a chain of any length is fine."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        path: list[str] = [root]
+        state[root] = 1
+        pending = [iter(graph.get(root, []))]
+        while pending:
+            for dep in pending[-1]:
+                if dep not in graph:
+                    continue
+                if state.get(dep) == 1:
+                    return path[path.index(dep):] + [dep]
+                if dep not in state:
+                    state[dep] = 1
+                    path.append(dep)
+                    pending.append(iter(graph.get(dep, [])))
+                    break
+            else:
+                state[path.pop()] = 2
+                pending.pop()
     return None

@@ -7,7 +7,7 @@ import difflib
 import os
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,18 +53,21 @@ class Spec:
 
 
 SpecPaths = str | os.PathLike | Sequence[str | os.PathLike]
+SettingsLookup = Callable[[str], "type[BaseModel] | None"]
 
 
 def load_spec(path: SpecPaths, env: Mapping[str, str] | None = None,
-              providers: Iterable[str] | None = None, environment: str | None = None) -> Spec:
+              providers: Iterable[str] | None = None, settings: SettingsLookup | None = None,
+              environment: str | None = None) -> Spec:
     """Read, interpolate, merge and validate a spec from one file or several (merged in order, see
     :mod:`cloudorch.spec.merge`). ``environment`` (default: ``$CLOUDORCH_ENV``) picks one of the
     spec's ``environments``. ``providers`` (installed provider names), when given, makes an unknown
-    key under ``providers:`` an error."""
+    key under ``providers:`` an error; ``settings`` (name -> the provider's settings model) checks
+    each provider block the spec has."""
     env = os.environ if env is None else env
     paths = [path] if isinstance(path, str | os.PathLike) else list(path)
     documents = [_read(str(p), env) for p in paths]
-    return _finish(documents, " + ".join(map(str, paths)), env, providers, environment)
+    return _finish(documents, " + ".join(map(str, paths)), env, providers, settings, environment)
 
 
 def _read(name: str, env: Mapping[str, str]) -> Located:
@@ -77,7 +80,10 @@ def _read(name: str, env: Mapping[str, str]) -> Located:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([SpecIssue(name, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise SpecError([SpecIssue(name, line, col, "", f"not UTF-8 text (byte {exc.start} is "
+                                                        f"0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
     return _parse(text, name, env)
 
 
@@ -89,17 +95,21 @@ def _parse(text: str, name: str, env: Mapping[str, str]) -> Located:
     located.file = name
     if not isinstance(located.data, dict):
         raise SpecError([SpecIssue(name, 1, 1, "", "the spec must be a mapping (version, name, services...)")])
+    _keep_source_text(located)
     return located
 
 
 def parse_spec(text: str, name: str = "<spec>", env: Mapping[str, str] | None = None,
-               providers: Iterable[str] | None = None, environment: str | None = None) -> Spec:
+               providers: Iterable[str] | None = None, settings: SettingsLookup | None = None,
+               environment: str | None = None) -> Spec:
     env = os.environ if env is None else env
-    return _finish([_parse(text, name, env)], name, env, providers, environment)
+    return _finish([_parse(text, name, env)], name, env, providers, settings, environment)
 
 
 def _finish(documents: list[Located], name: str, env: Mapping[str, str], providers: Iterable[str] | None,
-            environment: str | None) -> Spec:
+            settings: SettingsLookup | None, environment: str | None) -> Spec:
+    """Every problem is reported in one run: type errors, and the cross-field checks on every
+    service the type errors left intact."""
     chosen = environment if environment is not None else (env.get("CLOUDORCH_ENV") or None)
     for doc in documents:
         envs = doc.data.get("environments")
@@ -119,22 +129,92 @@ def _finish(documents: list[Located], name: str, env: Mapping[str, str], provide
                                    f"no environment {chosen!r}{_did_you_mean(chosen, offered)}; "
                                    f"the spec defines {', '.join(offered)}{how}")])
     located = merge_files(documents, chosen)
+    issues: list[SpecIssue] = []
+    broken: set[str] = set()
+    spec: Spec | None = None
     try:
-        app = App.model_validate(located.data)
+        app: App | None = App.model_validate(located.data)
     except ValidationError as exc:
-        raise SpecError(_pydantic_issues(exc, located, App, ())) from None
-    spec = Spec(app, name, located, chosen)
-    issues = [spec.issue(path, message) for path, message in semantic_issues(app)]
+        issues = _pydantic_issues(exc, located, App, ())
+        app, broken = _intact_part(located.data, exc)
+    if app is not None:
+        spec = Spec(app, name, located, chosen)
+        issues += [spec.issue(path, message) for path, message in semantic_issues(app, ignore=broken)]
+    blocks = located.data.get("providers")
+    blocks = blocks if isinstance(blocks, dict) else {}
     if providers is not None:
         known = sorted(providers)
-        for key in app.providers:
+        for key in blocks:
             if key not in known:
-                issues.append(spec.issue(("providers", key),
-                                         f"unknown provider {key!r}{_did_you_mean(key, known)}"
-                                         f" (installed: {', '.join(known)})", key=True))
+                file, line, col = located.where(("providers", key), key=True)
+                issues.append(SpecIssue(file, line, col, f"providers.{key}",
+                                        f"unknown provider {key!r}{_did_you_mean(key, known)}"
+                                        f" (installed: {', '.join(known)})"))
+    if settings is not None:
+        issues += _settings_issues(blocks, settings, located)
     if issues:
-        raise SpecError(issues)
+        raise SpecError(sorted(issues, key=_order(located)))
+    assert spec is not None  # no issues: the whole app validated
     return spec
+
+
+def _intact_part(data: dict, exc: ValidationError) -> tuple[App | None, set[str]]:
+    """The app without the services (and top-level values) that failed validation, so the
+    cross-field checks can run on the rest; and the names of the services left out."""
+    broken: set[str] = set()
+    top: set[str] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if len(loc) >= 2 and loc[0] == "services" and isinstance(data.get("services"), dict):
+            broken.add(str(loc[1]))
+        elif loc:
+            top.add(str(loc[0]))
+    if "services" in top:
+        return None, broken
+    placeholders = {"version": 1, "name": "app", "labels": {}, "providers": {}}
+    rest = {k: v for k, v in data.items() if k in App.model_fields}
+    rest.update({k: placeholders[k] for k in top if k in placeholders})
+    rest["services"] = {k: v for k, v in data["services"].items() if k not in broken}
+    try:
+        return App.model_validate(rest), broken
+    except ValidationError:
+        return None, broken
+
+
+def _settings_issues(blocks: dict, settings: SettingsLookup, located: Located) -> list[SpecIssue]:
+    """Each provider block checked with its provider's settings model: unknown keys and wrong
+    types (a missing required setting may still come from a flag or the environment)."""
+    issues = []
+    for key, block in blocks.items():
+        model = settings(key)
+        if model is None:
+            continue
+        if not isinstance(block, dict):
+            continue  # the app model reports it
+        try:
+            model.model_validate(block)
+        except ValidationError as exc:
+            issues += [i for i in _pydantic_issues(exc, located, model, ("providers", key))
+                       if not i.message.startswith("required key")]
+    return issues
+
+
+def _keep_source_text(located: Located) -> None:
+    """Env values are strings: a plain ``1.10``, ``1e3`` or ``True`` there keeps the text as written
+    (YAML would make them 1.1, 1000.0 and true), in the spec and in its ``environments`` overlays."""
+    for path, text in located.sources.items():
+        within = path[2:] if path[:1] == ("environments",) else path
+        if len(within) >= 4 and within[-2] == "env" and within[0] == "services":
+            parent = located.data
+            for part in path[:-1]:
+                parent = parent[part] if isinstance(parent, dict | list) else None
+            if isinstance(parent, dict):
+                parent[path[-1]] = text
+
+
+def _order(located: Located):
+    """Issues in reading order: the first file's by position, then the other files'."""
+    return lambda i: (i.file, i.line, i.col) if i.file != located.file else ("", i.line, i.col)
 
 
 def _dotted(path: Iterable[str | int]) -> str:
@@ -174,7 +254,7 @@ def _pydantic_issues(exc: ValidationError, located: Located, model: type[BaseMod
                  for i in issues if "did you mean " in i.message}
     issues = [i for i in issues if not (i.message.startswith("required key")
                                         and (_parent(i.field), i.field.rsplit(".", 1)[-1]) in suggested)]
-    issues.sort(key=lambda i: (i.file, i.line, i.col) if i.file != located.file else ("", i.line, i.col))
+    issues.sort(key=_order(located))
     return issues
 
 
@@ -204,6 +284,8 @@ def _message(err: dict) -> str:
         return "must not be empty"
     if kind == "literal_error" and tuple(err["loc"]) == ("version",):
         return f"unsupported spec version {value!r}; this cloudorch reads version 1"
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        return f"{msg}, got {value!r}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     if msg.startswith("Assertion failed, "):

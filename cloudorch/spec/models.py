@@ -21,7 +21,17 @@ from pydantic import (
     model_validator,
 )
 
-from cloudorch.spec.units import parse_cpu, parse_duration, parse_memory
+from cloudorch.spec.units import MAX_CPU, bounded_duration, parse_cpu, parse_memory
+
+#: the most replicas of one service: Kubernetes' documented largest cluster (150,000 pods); ECS
+#: allows 5,000 tasks per service, ACI one container group per replica
+MAX_REPLICAS = 150_000
+#: health check timing: more than 0 (a 0s interval or timeout can never pass; the providers round
+#: up to the cloud's minimum, e.g. Kubernetes' 1 s) and at most an hour (ECS allows 300 s interval,
+#: 60 s timeout; nothing longer is a health check)
+MAX_HEALTH_SECONDS = 3600
+#: user and group ids: Linux ids are 32-bit; Kubernetes and ECS take 0..2^31-1
+MAX_ID = 2**31 - 1
 
 DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -50,11 +60,11 @@ def _env_value(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    WithJsonSchema({"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$", "examples": ["10s"]}),
-]
+_DURATION_SCHEMA = {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$", "examples": ["10s"]}
+Duration = Annotated[float, BeforeValidator(bounded_duration(0.001, MAX_HEALTH_SECONDS)),
+                     WithJsonSchema(_DURATION_SCHEMA)]
+StartPeriod = Annotated[float, BeforeValidator(bounded_duration(0, MAX_HEALTH_SECONDS)),
+                        WithJsonSchema(_DURATION_SCHEMA)]
 Memory = Annotated[
     int,
     BeforeValidator(parse_memory),
@@ -64,7 +74,8 @@ Cpu = Annotated[
     float,
     BeforeValidator(parse_cpu),
     WithJsonSchema(
-        {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+m$"}]}
+        {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_CPU},
+                   {"type": "string", "pattern": r"^\d+m$"}]}
     ),
 ]
 EnvValue = Annotated[
@@ -90,12 +101,12 @@ class Resources(Model):
     """Per-replica resources. ``memory`` is held in MiB, ``cpu`` in vCPUs."""
 
     cpu: Cpu = 0.25
-    memory: Memory = 512
+    memory: Memory = Field(512, json_schema_extra={"default": "512Mi"})
 
 
 class Autoscale(Model):
-    min: int = Field(ge=1)
-    max: int = Field(ge=1)
+    min: int = Field(ge=1, le=MAX_REPLICAS)
+    max: int = Field(ge=1, le=MAX_REPLICAS)
     cpu_percent: int = Field(70, ge=1, le=100)
 
     @model_validator(mode="after")
@@ -120,10 +131,10 @@ class Health(Model):
     http: HttpCheck | None = None
     tcp: TcpCheck | None = None
     command: list[str] | None = Field(None, min_length=1)
-    interval: Duration = 10.0
-    timeout: Duration = 5.0
+    interval: Duration = Field(10.0, json_schema_extra={"default": "10s"})
+    timeout: Duration = Field(5.0, json_schema_extra={"default": "5s"})
     retries: int = Field(3, ge=1, le=10)
-    start_period: Duration = 0.0
+    start_period: StartPeriod = Field(0.0, json_schema_extra={"default": "0s"})
 
     @model_validator(mode="after")
     def _one_kind(self) -> Health:
@@ -135,8 +146,8 @@ class Health(Model):
 
 
 class Security(Model):
-    run_as_user: int | None = Field(None, ge=0)
-    run_as_group: int | None = Field(None, ge=0)
+    run_as_user: int | None = Field(None, ge=0, le=MAX_ID)
+    run_as_group: int | None = Field(None, ge=0, le=MAX_ID)
     read_only_root: bool = False
     drop_capabilities: bool = Field(False, description="drop every Linux capability")
 
@@ -149,12 +160,12 @@ class Volume(Model):
 
 
 class Container(Model):
-    image: str = Field(min_length=1, max_length=512)
+    image: str = Field(min_length=1, max_length=512, json_schema_extra={"pattern": IMAGE.pattern})
     command: list[str] | None = None
     args: list[str] | None = None
     env: dict[EnvName, EnvValue] = {}
     secrets: dict[EnvName, SecretName] = Field({}, description="env var <- named secret")
-    resources: Resources = Resources()
+    resources: Resources = Field(default_factory=Resources)
 
     @field_validator("image")
     @classmethod
@@ -172,7 +183,7 @@ class Sidecar(Container):
 class Service(Container):
     image_pull_secret: SecretName | None = None
     ports: list[Port] = []
-    replicas: int = Field(1, ge=0)
+    replicas: int = Field(1, ge=0, le=MAX_REPLICAS)
     autoscale: Autoscale | None = None
     health: Health | None = None
     security: Security | None = None
@@ -211,6 +222,8 @@ class App(Model):
         waves: list[list[str]] = []
         while remaining:
             ready = sorted(n for n, deps in remaining.items() if not deps)
+            if not ready:
+                raise ValueError(f"dependency cycle among {', '.join(sorted(remaining))}")
             waves.append(ready)
             for n in ready:
                 del remaining[n]

@@ -29,6 +29,8 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+# YAML's printable set excludes C0 controls but tab, LF and CR, and DEL, C1 controls but NEL, and surrogates
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _DEFAULT_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 Path = tuple[str | int, ...]
@@ -63,6 +65,8 @@ class Located:
                 return path, self.values[path], False
             path = path[:-1]
         return (), self.values.get((), (1, 1)), False
+    #: the text as written of plain scalars typed as numbers or booleans (``1.10``, ``1e3``)
+    sources: dict[Path, str] = field(default_factory=dict)
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of ``path`` (its key when ``key``), else of its nearest ancestor."""
@@ -118,6 +122,12 @@ def read_yaml(text: str, interpolate: Callable[[str], str] | None = None, *,
     Raises :class:`YamlProblem` at the first problem."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlProblem(f"file is larger than {MAX_BYTES // 1024} KiB", 1, 1)
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        col = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        raise YamlProblem(f"the control character U+{ord(control.group()):04X} is not allowed in YAML; "
+                          "remove it", line, col)
     parser = _parser(text)
     try:
         return _Builder(parser, interpolate, tags, merge_keys).document()
@@ -202,7 +212,10 @@ class _Builder:
             except ValueError as exc:
                 raise YamlProblem(str(exc), *_pos(event), path) from None
         if not event.style and (event.tag is None or event.tag in self.tags):  # plain
-            return type_plain(text)
+            value = type_plain(text)
+            if isinstance(value, int | float):
+                self.located.sources[path] = text
+            return value
         return text
 
     def sequence(self, path: Path, depth: int) -> tuple[list, int]:
@@ -250,36 +263,98 @@ class _Builder:
         return result, size
 
 
-_VAR = re.compile(r"\$(\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\})")
+#: limits on interpolation, so that a small spec cannot expand into a huge one: one value after
+#: substitution, the whole document's substituted text, and how deeply defaults may nest
+MAX_VALUE = 64 * 1024
+MAX_EXPANDED = 4 * 1024 * 1024
+MAX_NESTING = 8
+
+_REFERENCE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>.*))?", re.DOTALL)
+_BAD = "bad interpolation {!r}; write ${{NAME}}, ${{NAME:-default}} or $$"
 
 
 def make_interpolator(env: Mapping[str, str]) -> Callable[[str], str]:
     """``${VAR}``, ``${VAR:-default}`` (unset or empty), ``${VAR-default}`` (unset),
-    ``${VAR:?message}`` / ``${VAR?message}`` (error), ``$$`` for a literal ``$``. A ``$`` followed
-    by anything else is kept as written, so shell text like ``$HOME`` passes through."""
-
-    def substitute(match: re.Match) -> str:
-        if match.group(1) == "$":
-            return "$"
-        name, op, arg = match.group("name"), match.group("op"), match.group("arg")
-        value = env.get(name)
-        empty = value is None or (value == "" and op is not None and op.startswith(":"))
-        if op in (":-", "-"):
-            return arg if (value is None or empty) else value
-        if op in (":?", "?"):
-            if value is None or empty:
-                raise ValueError(f"${{{name}}}: {arg or 'is not set'}")
-            return value
-        if value is None:
-            raise ValueError(f"environment variable {name} is not set; set it or write ${{{name}:-default}}")
-        return value
+    ``${VAR:?message}`` / ``${VAR?message}`` (error), ``$$`` for a literal ``$`` (always: ``$${X}``
+    is the text ``${X}``). Defaults may hold references (``${A:-${B}}``), evaluated only when used.
+    A ``$`` followed by anything else is kept as written, so shell text like ``$HOME`` passes
+    through. A value may expand to at most MAX_VALUE characters and all values of one document
+    together to MAX_EXPANDED (checked while expanding, so nothing huge is ever built)."""
+    budget = [MAX_EXPANDED]
 
     def interpolate(text: str) -> str:
         if "$" not in text:
             return text
-        if re.search(r"\$\{(?![A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\})", text):
-            bad = re.search(r"\$\{[^}]*\}?", text)
-            raise ValueError(f"bad interpolation {bad.group(0)!r}; write ${{NAME}}, ${{NAME:-default}} or $$")
-        return _VAR.sub(substitute, text)
+        result = _expand(text, env, 0)
+        budget[0] -= len(result)
+        if budget[0] < 0:
+            raise ValueError(f"the document expands to more than {MAX_EXPANDED // (1024 * 1024)} MiB "
+                             "after interpolation")
+        return result
 
     return interpolate
+
+
+def _expand(text: str, env: Mapping[str, str], depth: int) -> str:
+    parts: list[str] = []
+    size = 0
+    i, n = 0, len(text)
+    while i < n:
+        j = text.find("$", i)
+        if j < 0:
+            piece, i = text[i:], n
+        elif text.startswith("$$", j):
+            piece, i = text[i:j] + "$", j + 2
+        elif text.startswith("${", j):
+            end = _closing(text, j + 2)
+            if end < 0:
+                raise ValueError(_BAD.format(text[j:]))
+            piece, i = text[i:j] + _reference(text[j + 2:end], env, depth), end + 1
+        else:
+            piece, i = text[i:j + 1], j + 1
+        size += len(piece)
+        if size > MAX_VALUE:
+            raise ValueError(f"value expands to more than {MAX_VALUE // 1024} KiB after interpolation")
+        parts.append(piece)
+    return "".join(parts)
+
+
+def _closing(text: str, i: int) -> int:
+    """Index of the ``}`` closing a reference whose body starts at ``i`` (nested ones counted)."""
+    depth = 0
+    while i < len(text):
+        if text.startswith("$$", i):
+            i += 2
+            continue
+        if text.startswith("${", i):
+            depth += 1
+            i += 2
+            continue
+        if text[i] == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return -1
+
+
+def _reference(body: str, env: Mapping[str, str], depth: int) -> str:
+    match = _REFERENCE.fullmatch(body)
+    if not match:
+        raise ValueError(_BAD.format("${" + body + "}"))
+    name, op, arg = match.group("name"), match.group("op"), match.group("arg")
+    value = env.get(name)
+    empty = value is None or (value == "" and op is not None and op.startswith(":"))
+    if op in (":-", "-"):
+        if value is not None and not empty:
+            return value
+        if depth >= MAX_NESTING:
+            raise ValueError(f"defaults nested deeper than {MAX_NESTING} levels")
+        return _expand(arg, env, depth + 1)
+    if op in (":?", "?"):
+        if value is None or empty:
+            raise ValueError(f"${{{name}}}: {arg or 'is not set'}")
+        return value
+    if value is None:
+        raise ValueError(f"environment variable {name} is not set; set it or write ${{{name}:-default}}")
+    return value

@@ -14,11 +14,14 @@ localhost and the service's volumes. Mapping decisions:
   image's ENTRYPOINT is lost (lossy: give ``command`` too).
 - ``env`` -> ``environmentVariables[{name, value}]``; ``secrets`` -> ``{name, secureValue}`` holding a
   placeholder that names the source (``providers.azure.secret_refs``), substituted at deploy time.
-- ``ports`` -> the container's ports (``http`` and ``tcp`` are TCP, ``udp`` is UDP). Only when a
-  port is public does the group get ``ipAddress {type: Public, ports: <the public ones>,
-  dnsNameLabel}`` (``providers.azure.naming``); otherwise no IP at all. Without a VNet, ACI groups
-  do not resolve each other's names: a non-public port serves only the group's own containers (on
-  localhost), ``http://api:8080`` does not resolve from another group, and a public port is
+- ``ports`` -> the container's ports (``http`` and ``tcp`` are TCP, ``udp`` is UDP). In the app's
+  private network (``providers.azure.network``, see ``cloudorch_providers.azure.network``) every
+  group sits in the containers subnet with ``ipAddress {type: Private, ports: <all ports>}`` and a
+  ``dnsConfig`` whose search domain is the app's DNS zone, so ``http://api:8080`` resolves; public
+  ports are served by the app's Application Gateway. Without it (``public``), only when a port is
+  public does the group get ``ipAddress {type: Public, ports: <the public ones>, dnsNameLabel}``
+  (``providers.azure.naming``), otherwise no IP at all: groups do not resolve each other's names, a
+  non-public port serves only the group's own containers (on localhost), and a public port is
   reachable only at its group's own public IP / DNS name.
 - ``resources`` -> ``requests`` and equal ``limits`` in ACI units (``providers.azure.sizing``).
 - ``health`` (main container only) -> the same probe as ``livenessProbe`` (restart on failure) and
@@ -47,6 +50,7 @@ import math
 from cloudorch.provider import Document
 from cloudorch.spec.models import App, Container, Health, Port, Service, Volume
 from cloudorch_providers.azure.naming import dns_label, group_name
+from cloudorch_providers.azure.network import Names, group_network, is_private
 from cloudorch_providers.azure.secret_refs import SecretRef, registry_credential
 from cloudorch_providers.azure.settings import AzureSettings
 from cloudorch_providers.azure.sizing import aci_size, resources_body
@@ -57,13 +61,19 @@ SERVICE_TAG = "cloudorch-service"
 REPLICA_TAG = "cloudorch-replica"
 
 
-def container_groups(app: App, settings: AzureSettings, markers: dict[str, str]) -> list[Document]:
+#: stands for the subscription in rendered ids when neither the spec nor the environment names it
+SUBSCRIPTION_PLACEHOLDER = "<subscription: AZURE_SUBSCRIPTION_ID at deploy time>"
+
+
+def container_groups(app: App, settings: AzureSettings, markers: dict[str, str],
+                     subscription: str | None = None) -> list[Document]:
     docs = []
     for wave in app.order():
         for name in wave:
             for replica in range(app.services[name].desired_replicas):
                 docs.append(Document(KIND, group_name(app.name, name, replica),
-                                     group_body(app, name, replica, settings, markers), service=name))
+                                     group_body(app, name, replica, settings, markers, subscription),
+                                     service=name))
     return docs
 
 
@@ -80,10 +90,10 @@ def tags(app: App, service: str, replica: int, markers: dict[str, str]) -> dict[
 
 
 def group_body(app: App, name: str, replica: int, settings: AzureSettings, markers: dict[str, str],
-               overrides: bool = True) -> dict:
+               subscription: str | None = None, overrides: bool = True) -> dict:
     """One container group's PUT body, with the service's override block merged in (unless
     ``overrides=False``)."""
-    body = _group_body(app, name, replica, settings, markers)
+    body = _group_body(app, name, replica, settings, markers, subscription)
     if overrides and name in settings.overrides:
         from cloudorch_providers.azure.overrides import apply
 
@@ -91,7 +101,8 @@ def group_body(app: App, name: str, replica: int, settings: AzureSettings, marke
     return body
 
 
-def _group_body(app: App, name: str, replica: int, settings: AzureSettings, markers: dict[str, str]) -> dict:
+def _group_body(app: App, name: str, replica: int, settings: AzureSettings, markers: dict[str, str],
+                subscription: str | None = None) -> dict:
     service = app.services[name]
     props: dict = {
         "containers": [main_container(name, service, settings)]
@@ -101,7 +112,10 @@ def _group_body(app: App, name: str, replica: int, settings: AzureSettings, mark
         "sku": "Standard",
     }
     public = [p for p in service.ports if p.public]
-    if public:
+    if is_private(app, settings):
+        names = Names(app, settings, subscription or settings.subscription or SUBSCRIPTION_PLACEHOLDER)
+        props.update(group_network(names, [port(p) for p in service.ports]))
+    elif public:
         label = dns_label(app.name, name, replica, settings.resource_group_for(app.name), settings.dns_label_prefix)
         props["ipAddress"] = {"type": "Public", "ports": [port(p) for p in public], "dnsNameLabel": label}
     if service.volumes:

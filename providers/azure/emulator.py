@@ -1,6 +1,8 @@
 """An Azure Resource Manager emulator for Azure Container Instances, over real HTTPS.
 
-It speaks the REST API that azure-mgmt-containerinstance 10.1 (api-version 2023-05-01) and
+It speaks the REST API that azure-mgmt-containerinstance 10.1 (api-version 2023-05-01),
+azure-mgmt-network 33 and azure-mgmt-privatedns 2 (virtual networks, public IPs, application gateways,
+private DNS zones, their links and A record sets: ``cloudorch_providers.azure.emulation.network``) and
 azure-mgmt-resource's ResourceManagementClient send: container groups (PUT/GET/PATCH/DELETE, lists with
 paging, start/stop/restart, container logs, ``Azure-AsyncOperation`` polling), resource groups
 (PUT/GET/HEAD/PATCH/DELETE with ``Location`` polling, list) and the generic list of a resource group's
@@ -23,7 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
-from cloudorch_providers.azure.emulation import handlers, routes
+from cloudorch_providers.azure.emulation import handlers, network, resource_groups, routes
 from cloudorch_providers.azure.emulation.arm import JSON, ArmError, error_body, error_response, new_id
 from cloudorch_providers.azure.emulation.lifecycle import Timing
 from cloudorch_providers.azure.emulation.state import State
@@ -34,14 +36,14 @@ _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha)?$")
 _ACI_ENDPOINTS = frozenset({"container_groups", "container_group", "container_group_action", "logs"})
 
 _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
-    ("resource_groups", "GET"): handlers.list_resource_groups,
-    ("resource_group", "PUT"): handlers.put_resource_group,
-    ("resource_group", "GET"): handlers.get_resource_group,
-    ("resource_group", "HEAD"): handlers.head_resource_group,
-    ("resource_group", "PATCH"): handlers.patch_resource_group,
-    ("resource_group", "DELETE"): handlers.delete_resource_group,
-    ("resources", "GET"): handlers.list_resources,
-    ("operation_result", "GET"): handlers.get_operation_result,
+    ("resource_groups", "GET"): resource_groups.list_resource_groups,
+    ("resource_group", "PUT"): resource_groups.put_resource_group,
+    ("resource_group", "GET"): resource_groups.get_resource_group,
+    ("resource_group", "HEAD"): resource_groups.head_resource_group,
+    ("resource_group", "PATCH"): resource_groups.patch_resource_group,
+    ("resource_group", "DELETE"): resource_groups.delete_resource_group,
+    ("resources", "GET"): resource_groups.list_resources,
+    ("operation_result", "GET"): resource_groups.get_operation_result,
     ("container_groups", "GET"): handlers.list_container_groups,
     ("container_group", "PUT"): handlers.put_container_group,
     ("container_group", "GET"): handlers.get_container_group,
@@ -50,6 +52,14 @@ _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("container_group_action", "POST"): handlers.container_group_action,
     ("logs", "GET"): handlers.get_logs,
     ("operation", "GET"): handlers.get_operation,
+    ("network_resources", "GET"): network.list_resources,
+    ("network_resource", "PUT"): network.put_resource,
+    ("network_resource", "GET"): network.get_resource,
+    ("network_resource", "DELETE"): network.delete_resource,
+    ("dns_children", "GET"): network.list_children,
+    ("dns_child", "PUT"): network.put_child,
+    ("dns_child", "GET"): network.get_child,
+    ("dns_child", "DELETE"): network.delete_child,
 }
 
 
@@ -93,6 +103,15 @@ class AzureEmulator(Emulator):
 
     def reset(self) -> None:
         self.state.reset()
+
+    def resolve(self, resource_group: str, group: str, host: str, subscription: str | None = None) -> list[str]:
+        """What ``host`` resolves to inside container group ``group`` (its A records; [] when nothing
+        answers), as Azure's DNS would answer there: see :func:`.emulation.network.resolve`."""
+        with self.state.lock:
+            if subscription is None:
+                subscription = next((k[0] for k in self.state.container_groups
+                                     if k[1:] == (resource_group.lower(), group)), "")
+            return network.resolve(self.state, subscription, resource_group, group, host)
 
     def client_config(self, url: str, ca_cert: str | None) -> dict[str, Any]:
         return {"url": url, "ca_cert": ca_cert}

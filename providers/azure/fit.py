@@ -5,15 +5,16 @@ itself is described in ``cloudorch_providers.azure.convert``. In short:
 
 - exact: image, image_pull_secret, command, env, secrets, ports.udp, volumes, sidecars, health.http,
   health.command, health.start_period, resources and labels (unless rounded / rewritten);
-- lossy: args without command, http ports (plain TCP), non-public ports and depends_on (no name
-  resolution between groups), replicas (separate groups, no load balancer), public ports on more
-  than one replica, resources that need rounding, fractional probe durations, labels with '/';
+- in the app's private network (``cloudorch_providers.azure.network``): depends_on, env values naming
+  services, private ports and public ports (through the Application Gateway) are exact;
+- lossy: args without command, http ports (plain TCP / plain HTTP), replicas (separate groups: DNS
+  round robin, no load balancer); outside the private network also non-public ports and depends_on
+  (no name resolution between groups) and public ports on more than one replica; resources that
+  need rounding, fractional probe durations, labels with '/';
 - unsupported: autoscale, health.tcp, every security.* key.
 """
 
 from __future__ import annotations
-
-import re
 
 from cloudorch.provider import Fit
 from cloudorch.spec.fields import FitFunction
@@ -21,6 +22,7 @@ from cloudorch.spec.models import App, Container, Health, Service
 from cloudorch_providers.azure.convert import command_line, probe, tag_key
 from cloudorch_providers.azure.limits import MIN_GROUP_CPU, MIN_GROUP_MEMORY_GB
 from cloudorch_providers.azure.naming import dns_label, group_name
+from cloudorch_providers.azure.network import Names, hosts, is_private
 from cloudorch_providers.azure.secret_refs import registry_host
 from cloudorch_providers.azure.settings import AzureSettings
 from cloudorch_providers.azure.sizing import aci_size, describe_rounding, group_size
@@ -83,18 +85,17 @@ def _args(app, settings, name, service):
 def _env(app, settings, name, service):
     naming = [f"{var} names service {other}" for var, value in service.env.items()
               for other in sorted(_hosts(value) & app.services.keys()) if other != name]
+    if naming and is_private(app, settings):
+        return EXACT, (f"environmentVariables (name, value); {'; '.join(naming)}, which resolves in the app's "
+                       f"private DNS zone {settings.zone_for(app.name)}")
     if naming:
         return LOSSY, (f"environmentVariables (name, value); {'; '.join(naming)}, which does not resolve "
                        "between ACI groups without a VNet")
     return EXACT, "environmentVariables (name, value)"
 
 
-_HOST = re.compile(r"(?:^|[/@])([a-z][-a-z0-9]*)(?=:\d+|/|$)")
-
-
 def _hosts(value: str) -> set[str]:
-    """The names ``value`` uses as host names, e.g. ``api`` in ``http://api:8080`` or ``redis:6379``."""
-    return set(_HOST.findall(value))
+    return hosts(str(value))
 
 
 def _secrets(app, settings, name, service):
@@ -106,7 +107,29 @@ def _secrets(app, settings, name, service):
                    + "; ".join(parts))
 
 
+def _private_ports(app, settings, name, service, key):
+    zone, replicas = settings.zone_for(app.name), service.desired_replicas
+    public = [p for p in service.ports if p.public]
+    if key == "ports.http":
+        return LOSSY, ("TCP ports; a public one gets an HTTP listener on the app's Application Gateway (plain HTTP: "
+                       "no TLS termination is configured)" if public else "TCP ports (ACI has no HTTP routing)")
+    if key == "ports.udp":
+        return EXACT, f"UDP ports on the groups' private IPs ({name}.{zone})"
+    if key == "ports.public":
+        names = Names(app, settings, "-")
+        ports = ", ".join(f"{p.port} ({'HTTP' if p.protocol == 'http' else 'TCP'} listener)" for p in public)
+        return EXACT, (f"through the app's Application Gateway {names.gateway} on public IP {names.public_ip} "
+                       f"({names.gateway_fqdn(settings.location)}), port {ports}, balanced over the {replicas} "
+                       f"group(s) of {name} found by name ({name}.{zone}): ACI groups in a virtual network "
+                       "cannot have a public IP; the gateway (Standard_v2) is billed per hour")
+    ports = ", ".join(str(p.port) for p in service.ports)
+    return EXACT, (f"ports {ports} on the groups' private IPs in the app's virtual network, reached by name as "
+                   f"{name}:PORT (A record {name}.{zone}, one IP per replica)")
+
+
 def _ports(app, settings, name, service, key):
+    if is_private(app, settings):
+        return _private_ports(app, settings, name, service, key)
     replicas = service.desired_replicas
     if key == "ports.http":
         return LOSSY, "served as plain TCP ports: ACI has no HTTP load balancer and no TLS termination"
@@ -149,6 +172,11 @@ def _replicas(app, settings, name, service):
         return EXACT, "0 replicas: no container group is created"
     if n == 1:
         return EXACT, f"one container group {group_name(app.name, name, 0)}"
+    if is_private(app, settings):
+        return LOSSY, (f"ACI has no replicas: {n} separate container groups {group_name(app.name, name, 0)} .. "
+                       f"{group_name(app.name, name, n - 1)} behind one name ({name}.{settings.zone_for(app.name)} "
+                       "lists every group's IP: DNS round robin, not a load balancer; public ports are balanced "
+                       "by the Application Gateway); scale adds or deletes groups")
     return LOSSY, (f"ACI has no replicas: {n} separate container groups {group_name(app.name, name, 0)} .. "
                    f"{group_name(app.name, name, n - 1)}; scale adds or deletes groups; nothing balances "
                    "traffic between them")
@@ -183,6 +211,10 @@ def _health(health: Health, key: str) -> tuple[Fit, str]:
 
 def _depends_on(app, settings, name, service):
     deps = ", ".join(service.depends_on)
+    if is_private(app, settings):
+        zone = settings.zone_for(app.name)
+        return EXACT, (f"start order kept (the groups of {deps} are deployed first), and {deps} resolve by name in "
+                       f"the app's private network (DNS zone {zone}, the groups' search domain)")
     return LOSSY, (f"start order kept (the groups of {deps} are deployed first), but ACI groups do not resolve "
                    f"each other's names without a VNet: {deps} cannot be reached by service name")
 

@@ -15,7 +15,8 @@ container-instances-resource-and-quota-limits, revision of 2025-11-17):
 
 Names (``providers.azure.naming``): the group name of the highest replica index the service can
 reach (``replicas``, or ``autoscale.max``), every container name, and public DNS labels. ARM
-allows at most 50 tags per resource (4 are ours, the rest are the app's labels).
+allows at most 50 tags per resource (6 are ours: markers, service, replica, replica count,
+secret hash; the rest are the app's labels).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cloudorch.spec import Spec
 from cloudorch.spec.models import Service
 from cloudorch_providers.azure.convert import tag_key
 from cloudorch_providers.azure.naming import dns_label, dns_label_problem, group_name, name_problem
+from cloudorch_providers.azure.network import Names, is_private, public_services
 from cloudorch_providers.azure.settings import AzureSettings
 from cloudorch_providers.azure.sizing import group_size
 
@@ -32,7 +34,7 @@ MAX_CONTAINERS = 60
 MAX_VOLUMES = 20
 MAX_PORTS_PER_IP = 5
 MAX_TAGS = 50
-OUR_TAGS = 5
+OUR_TAGS = 6
 MIN_GROUP_CPU = 1.0
 MIN_GROUP_MEMORY_GB = 1.0
 
@@ -47,6 +49,8 @@ def issues(spec: Spec, settings: AzureSettings) -> list[SpecIssue]:
     for name, service in spec.app.services.items():
         found += [_issue(spec, path, message) for path, message in _service(spec, settings, name, service)]
     found += [spec.issue(path, message) for path, message in _secrets(spec, settings)]
+    if is_private(spec.app, settings):
+        found += [_issue(spec, path, message) for path, message in _private_network(spec, settings)]
     labels = spec.app.labels
     if len(labels) + OUR_TAGS > MAX_TAGS:
         found.append(spec.issue(("labels",), f"{len(labels)} labels; ARM allows {MAX_TAGS} tags per resource "
@@ -107,3 +111,29 @@ def _secrets(spec: Spec, settings: AzureSettings):
             yield (("providers", "azure", "secrets", secret),
                    "a registry login (server/username/password_*) can only serve an image_pull_secret, "
                    "but this secret is also an environment variable; give {env: VAR} or {file: PATH}")
+
+
+def _private_network(spec: Spec, settings: AzureSettings):
+    """Public ports in the app's private network go through one Application Gateway (see
+    ``cloudorch_providers.azure.network``): no UDP, and each port number serves one service."""
+    taken: dict[int, str] = {}
+    for name in public_services(spec.app):
+        for index, port in enumerate(spec.app.services[name].ports):
+            if not port.public:
+                continue
+            where = ("services", name, "ports", index)
+            if port.protocol == "udp":
+                yield where, ("a public udp port cannot be served in the app's private network: container groups "
+                              "there get no public IP and Application Gateway has no UDP; make it private or set "
+                              "providers.azure.network: public (services then do not reach each other by name)")
+            elif port.port in taken:
+                yield where, (f"public port {port.port} is already published by service {taken[port.port]}; the "
+                              "app's Application Gateway has one public IP, so each public port serves one service")
+            else:
+                taken[port.port] = name
+    if public_services(spec.app):
+        label = Names(spec.app, settings, "-").gateway_label
+        problem = dns_label_problem(label)
+        if problem:
+            where = ("providers", "azure", "dns_label_prefix") if settings.dns_label_prefix else ("name",)
+            yield where, f"{problem} (the Application Gateway's public IP); choose a shorter dns_label_prefix"

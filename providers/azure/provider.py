@@ -7,9 +7,10 @@ feature maps (``cloudorch_providers.azure.fit``), after refusing what ACI would 
 
 Capabilities: logs, public IPs, scratch volumes, sidecars, health checks and secrets are native.
 Replicas are declared too, though ACI has none: the adapter runs one container group per replica
-and scales by adding or deleting groups. Not declared, so the engine refuses them before any API
-call: autoscale (ACI has no autoscaler), service discovery (groups do not resolve each other's
-names without a VNet) and rolling updates (an ACI update restarts every container of a group).
+and scales by adding or deleting groups. Service discovery: when services name each other the app
+runs in a private network of its own (``cloudorch_providers.azure.network``). Not declared, so the
+engine refuses them before any API call: autoscale (ACI has no autoscaler) and rolling updates (an
+ACI update restarts every container of a group).
 
 Live half: :mod:`cloudorch_providers.azure.live` (``AzureLiveOperations``), which imports the Azure SDK
 inside its functions only.
@@ -25,6 +26,7 @@ from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
 from cloudorch_providers.azure.live.operations import AzureLiveOperations
+from cloudorch_providers.azure.live.secrets import AzureSecretOperations
 from cloudorch_providers.azure.settings import AzureSettings
 
 if TYPE_CHECKING:
@@ -33,12 +35,13 @@ if TYPE_CHECKING:
 EMULATOR_MODULE = "cloudorch_providers.azure.emulator"
 
 
-class AzureProvider(AzureLiveOperations, Provider):
+class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
     """Azure Container Instances: one container group per service replica."""
 
     name = "azure"
     extra = "azure"
-    requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource")
+    requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource", "azure.mgmt.network",
+                "azure.mgmt.privatedns")
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS})
     settings_model = AzureSettings
     settings: AzureSettings
@@ -70,11 +73,16 @@ class AzureProvider(AzureLiveOperations, Provider):
         if found:
             raise SpecError(found)
 
-    def render(self) -> list[Document]:
-        from cloudorch_providers.azure.convert import container_groups
+    def render(self, subscription: str | None = None) -> list[Document]:
+        """The app's network resources (when it runs in its private network), then its container
+        groups; ``subscription`` (known at deploy time) completes the resource ids."""
+        from cloudorch_providers.azure.convert import SUBSCRIPTION_PLACEHOLDER, container_groups
+        from cloudorch_providers.azure.network import documents
 
         self.check()
-        return container_groups(self.app, self.settings, self.markers())
+        subscription = subscription or self.settings.subscription or SUBSCRIPTION_PLACEHOLDER
+        return (documents(self.app, self.settings, self.markers(), subscription)
+                + container_groups(self.app, self.settings, self.markers(), subscription))
 
     def validate(self) -> list[FieldReport]:
         from cloudorch_providers.azure.fit import fit_function

@@ -16,6 +16,13 @@ Keys and defaults:
   which ACI documents deployment failures for lack of regional capacity unless the subscription's
   quota was raised; ACI's hard ceiling is 31 vCPU / 240 GB per Standard group (see
   ``providers.azure.limits``). Raise these when your region and quota allow it.
+- ``network``: ``auto`` (default), ``private`` or ``public``: whether the app's container groups run
+  in a virtual network of their own where services reach each other by name
+  (``cloudorch_providers.azure.network`` says what that creates). ``auto`` chooses ``private`` when a
+  service names another (``depends_on``, or an env value such as ``http://api:8080``), else ``public``.
+- ``address_space``: the private network's CIDR, default ``10.42.0.0/16`` (a /16 to /22; the
+  containers' subnet is its first half, the gateway's a /24 (or smaller) at the start of the second).
+- ``dns_zone``: the private DNS zone services are named in, default ``{app}.internal``.
 - ``secrets``: spec secret name -> where its value is read at deploy time:
 
   - ``{env: VAR}``: the environment variable ``VAR`` of the process that deploys;
@@ -35,10 +42,11 @@ Keys and defaults:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cloudorch.spec.models import EnvName, SecretName
 
@@ -52,6 +60,19 @@ Path = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Server = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=r"^[a-z0-9.-]+(:\d+)?$")]
 
 DOCKER_HUB = "index.docker.io"
+
+
+def _cidr(value: str) -> str:
+    network = ipaddress.ip_network(value, strict=True)  # ValueError: pydantic reports it at the field
+    if network.version != 4 or not 16 <= network.prefixlen <= 22 or not network.is_private:
+        raise ValueError(f"{value} must be a private IPv4 range from /16 to /22 (e.g. 10.42.0.0/16)")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+# Private DNS zone names: 2-34 labels, at most 253 characters (Azure DNS zone naming rules)
+DnsZone = Annotated[str, StringConstraints(
+    max_length=253, pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")]
 
 
 class _Model(BaseModel):
@@ -148,6 +169,11 @@ class AzureSettings(_Model):
         None, description="public DNS names become {prefix}-{service}-{replica}.{location}.azurecontainer.io")
     max_cpu_per_group: float = Field(4.0, gt=0, le=31, description="vCPUs one container group may request")
     max_memory_gb_per_group: float = Field(16.0, gt=0, le=240, description="GB one container group may request")
+    network: Literal["auto", "private", "public"] = Field(
+        "auto", description="private: a VNet + private DNS zone so services reach each other by name; auto: "
+                            "private when a service names another")
+    address_space: Cidr = Field("10.42.0.0/16", description="the private network's address space (/16 to /22)")
+    dns_zone: DnsZone | None = Field(None, description="private DNS zone of the services; default {app}.internal")
     secrets: dict[SecretName, SecretSource] = Field(
         {}, description="secret name -> {env: VAR} | {file: PATH} | registry login; default {env: NAME_UPPER}")
     overrides: dict[OverrideService, AzureOverride] = Field(
@@ -156,6 +182,9 @@ class AzureSettings(_Model):
 
     def resource_group_for(self, app: str) -> str:
         return self.resource_group or f"{app}-rg"
+
+    def zone_for(self, app: str) -> str:
+        return self.dns_zone or f"{app}.internal"
 
     def source(self, secret: str) -> SecretSource:
         return self.secrets.get(secret) or default_source(secret)

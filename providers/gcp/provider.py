@@ -29,6 +29,7 @@ class GKEFitTable(FitTable):
 class GKEProvider(GKELiveOperations, KubernetesProvider):
     name: ClassVar[str] = "gcp"
     extra: ClassVar[str] = "gcp"
+    aliases: ClassVar[tuple[str, ...]] = ("gke",)
     requires: ClassVar[tuple[str, ...]] = ("google.cloud.container_v1", "google.auth", "kubernetes")
     settings_model: ClassVar[type[Any]] = GKESettings
     fit_table: ClassVar[type[FitTable]] = GKEFitTable

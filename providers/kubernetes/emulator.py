@@ -6,18 +6,25 @@ deployments (``/scale``, ``/status``), replicasets and autoscaling/v2 horizontal
 get, list (label and field selectors), watch, create, update (PUT, resourceVersion preconditions),
 patch (JSON, merge, strategic merge) and server-side apply (``application/apply-patch+yaml``,
 ``fieldManager``, ``force``, managedFields and conflicts), delete (cascading by ownerReferences) and
-deletecollection; discovery, a minimal OpenAPI v3 and ``Table`` output for kubectl.
+deletecollection; discovery, ``Table`` output, and OpenAPI v2 (JSON) and v3 built from the Kubernetes
+schemas that ``kubernetes-validate`` ships, so kubectl's ``apply``, ``diff`` and ``explain`` work; watches
+send their headers at once (``kubectl wait``, ``kubectl rollout status``).
 
 A controller thread plays kube-controller-manager and the kubelet (see
 :mod:`cloudorch_providers.kubernetes.emulation.controller` and :mod:`cloudorch_providers.kubernetes.emulation.pods`):
 pods are Pending for ``ready_delay`` seconds, then Running and Ready; images containing ``crashloop``
-or ``notfound`` fail as their names say.
+or ``notfound`` fail as their names say; a container reading a missing Secret or ConfigMap (or key) waits
+in ``CreateContainerConfigError`` until it appears. Rollouts keep within ``maxSurge`` / ``maxUnavailable``
+and report ``ProgressDeadlineExceeded`` as the deployment controller does.
 
 Known gaps, each answered the way an apiserver without the feature would answer: request bodies in
 protobuf get a 415 (so ``kubectl create <generator>``, which sends protobuf, fails; ``kubectl apply -f``
 works); autoscaling/v1 is not served (``kubectl autoscale`` gets a 404; use an autoscaling/v2 manifest);
 ``fieldValidation=Strict`` is accepted but unknown fields are not reported; pods are deleted at once
-(no graceful termination); there are no metrics, so HPAs only clamp replicas to [min, max].
+(no graceful termination); there are no metrics, so HPAs only clamp replicas to [min, max]; OpenAPI v2
+is served as JSON only (kubectl asks for protobuf, gets a 406 and works from v3, which it prefers);
+``minReadySeconds`` is not waited for (ready pods count as available at once); scaling a deployment in
+the middle of a rollout is not spread proportionally over its ReplicaSets.
 
 Request-log actions (fault ``match`` strings) are ``"<verb> <resource>[/<subresource>]"`` with the
 apiserver's verbs: ``get``, ``list``, ``watch``, ``create``, ``update`` (PUT), ``patch``, ``apply``

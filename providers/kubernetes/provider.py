@@ -43,6 +43,7 @@ def optional_emulator(module: str, attribute: str, **options: Any) -> Emulator |
 class KubernetesProvider(KubernetesLiveOperations, Provider):
     name: ClassVar[str] = "kubernetes"
     extra: ClassVar[str] = "kubernetes"
+    aliases: ClassVar[tuple[str, ...]] = ("k8s",)
     requires: ClassVar[tuple[str, ...]] = ("kubernetes",)
     settings_model: ClassVar[type[Any]] = KubernetesSettings
     capabilities = frozenset({Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS})

@@ -74,7 +74,7 @@ def test_third_party_plugin_is_discovered_and_renders(tmp_path):
     assert listed.returncode == 0, listed.stderr
     acme = next(p for p in json.loads(listed.stdout) if p["name"] == "acme")
     assert acme["sdk"] == "pip install 'cloudorch[acme]'"
-    rendered = run_cli(["render", "-f", str(spec), "-p", "acme", "--format", "json"], tmp_path / "site", tmp_path)
+    rendered = run_cli(["render", "-f", str(spec), "-p", "acme", "-o", "json"], tmp_path / "site", tmp_path)
     assert rendered.returncode == 0, rendered.stderr
     assert json.loads(rendered.stdout) == [
         {"kind": "Box", "name": "demo-web", "service": "web", "body": {"zone": "acme-9", "image": "nginx:1.27.2"}}

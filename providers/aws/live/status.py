@@ -1,11 +1,14 @@
-"""AWS status: ECS services (DescribeServices, 10 per call) mapped onto the common model."""
+"""AWS status: ECS services (DescribeServices, 10 per call) mapped onto the common model: the facts
+(running/desired counts, the primary deployment's rollout state, why tasks of the current deployment
+stopped) classified by the kit's one precedence (:func:`cloudorch.live.health.classify`)."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from cloudorch.provider import AppStatus, ServiceStatus, State
+from cloudorch.live import health
+from cloudorch.provider import AppStatus, ServiceStatus
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
 from cloudorch_providers.aws.live.state import chunks
@@ -50,7 +53,9 @@ def _public_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports
             if detail.get("name") == "networkInterfaceId"]
     if not enis:
         return []
-    reply = aws("ec2").describe_network_interfaces(NetworkInterfaceIds=enis)
+    # a filter, not NetworkInterfaceIds: an ENI deleted since ListTasks (its task stopping during a
+    # rollout) is simply absent instead of failing the whole call with InvalidNetworkInterfaceID.NotFound
+    reply = aws("ec2").describe_network_interfaces(Filters=[{"Name": "network-interface-id", "Values": enis}])
     ips = sorted({i.get("Association", {}).get("PublicIp") for i in reply["NetworkInterfaces"]} - {None})
     return [f"{ip}:{port}" for ip in ips for port in ports]
 
@@ -59,8 +64,7 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
                    definitions: dict[str, dict[str, Any]]) -> ServiceStatus:
     spec = ctx.app.services[name] if name in ctx.app.services else None
     if live is None or live.get("status") != "ACTIVE":
-        return ServiceStatus(name, State.MISSING, desired=spec.desired_replicas if spec else 0,
-                             message="not deployed")
+        return health.service_status(name, None, desired=spec.desired_replicas if spec else 0)
     desired, running, pending = live.get("desiredCount", 0), live.get("runningCount", 0), live.get("pendingCount", 0)
     primary = _primary(live)
     definition_arn = primary.get("taskDefinition") or live.get("taskDefinition", "")
@@ -70,26 +74,24 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
         definitions[definition_arn] = definition
     main = next((c for c in definition["containerDefinitions"] if c.get("essential", True)),
                 definition["containerDefinitions"][0])
-    status = ServiceStatus(name, State.PENDING, desired=desired, running=running, pending=pending,
-                           image=main.get("image", ""), revision=definition_arn.rsplit("/", 1)[-1])
     rollout = primary.get("rolloutState")
     deployment = primary or {"taskDefinition": definition_arn}
     reasons = _stopped_reasons(aws, ctx, live, deployment) if running < desired else []
-    status.failed = max(len(reasons), int(primary.get("failedTasks", 0)) if running < desired else 0)
     events = [e.get("message", "") for e in live.get("events", [])]
-    if desired == 0:
-        status.state = State.STOPPED
-    elif rollout == "FAILED" or (running == 0 and reasons):
-        status.state = State.FAILED
-        status.message = reasons[0] if reasons else primary.get("rolloutStateReason", "deployment failed")
-    elif running >= desired and len(live.get("deployments", [])) <= 1 and rollout in (None, "COMPLETED"):
-        status.state = State.HEALTHY
-    elif len(live.get("deployments", [])) > 1 or rollout == "IN_PROGRESS":
-        status.state = State.PROGRESSING
-        status.message = primary.get("rolloutStateReason", "") or (events[0] if events else "")
-    elif running > 0:
-        status.state = State.DEGRADED
-        status.message = reasons[0] if reasons else f"{desired - running} of {desired} replicas not running"
+    # the facts; the state follows by the kit's one precedence (cloudorch.live.health): tasks of the
+    # current deployment that stopped are failures while none runs, the reason shown otherwise
+    facts = health.Facts(
+        desired=desired, running=running, pending=pending,
+        failed=max(len(reasons), int(primary.get("failedTasks", 0)) if running < desired else 0),
+        failures=reasons if running == 0 else [],
+        gave_up=(reasons[0] if reasons else primary.get("rolloutStateReason") or "deployment failed")
+        if rollout == "FAILED" else "",
+        rolling=len(live.get("deployments", [])) > 1 or rollout == "IN_PROGRESS",
+        progress=primary.get("rolloutStateReason", "") or (events[0] if events else ""),
+        waiting=reasons[0] if reasons else "",
+    )
+    status = health.service_status(name, facts, image=main.get("image", ""),
+                                   revision=definition_arn.rsplit("/", 1)[-1])
     if spec:
         public = [p.port for p in spec.ports if p.public]
         if public and running:

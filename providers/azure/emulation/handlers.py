@@ -1,5 +1,6 @@
-"""One function per ARM operation. Each takes the state, the werkzeug request and the path values,
-and returns a werkzeug response or raises :class:`ArmError`. Callers hold ``state.lock``.
+"""One function per container instance operation (resource groups: :mod:`.resource_groups`, network
+resources: :mod:`.network`). Each takes the state, the werkzeug request and the path values, and
+returns a werkzeug response or raises :class:`ArmError`. Callers hold ``state.lock``.
 
 Status codes follow the 2023-05-01 REST reference and ARM:
 
@@ -10,7 +11,6 @@ Status codes follow the 2023-05-01 REST reference and ARM:
 - start: 202 + ``Azure-AsyncOperation`` when stopped, 204 when already running or starting.
 - restart: 204 + ``Azure-AsyncOperation`` (the poll completes when the containers run again).
 - stop: 204, synchronous (not a long-running operation in the reference).
-- resource group PUT 201/200, HEAD 204/404, DELETE 202 + ``Location`` (202 while deleting, then 200).
 """
 
 from __future__ import annotations
@@ -32,21 +32,19 @@ from cloudorch_providers.azure.emulation.render import (
     failure_message,
     render_container_group,
     render_operation,
-    render_resource_group,
 )
 from cloudorch_providers.azure.emulation.state import (
     CG_TYPE,
     ContainerGroup,
-    GroupDeletion,
     Operation,
     ResourceGroup,
     State,
 )
+from cloudorch_providers.azure.emulation.network_checks import join_network
+from cloudorch_providers.azure.emulation.updates import check_update
 from cloudorch_providers.azure.emulation.validation import (
     check_container_group,
     check_group_name,
-    check_resource_group,
-    check_resource_group_name,
     parse_json,
 )
 
@@ -111,90 +109,6 @@ def _new_run(state: State, kind: str, now: float) -> Run:
     return Run(kind, now, now + state.timing.delay)
 
 
-# -- resource groups ---------------------------------------------------------------------------------
-def put_resource_group(state: State, request: Request, sub: str, rg: str) -> Response:
-    check_resource_group_name(rg)
-    accepted = check_resource_group(parse_json(request.get_data()))
-    existing = state.resource_group(sub, rg)
-    if existing is not None:
-        if existing.deleting_until is not None:
-            _live_resource_group(state, sub, rg, writing=True)
-        if existing.location != accepted["location"]:
-            raise ArmError(
-                409,
-                "InvalidResourceGroupLocation",
-                f"Invalid resource group location '{accepted['location']}'. The Resource group already "
-                f"exists in location '{existing.location}'.",
-            )
-        existing.tags = accepted["tags"]
-        existing.managed_by = accepted["managedBy"]
-        return json_response(200, render_resource_group(existing))
-    group = ResourceGroup(sub, rg, accepted["location"], accepted["tags"], accepted["managedBy"])
-    state.resource_groups[state.rg_key(sub, rg)] = group
-    return json_response(201, render_resource_group(group))
-
-
-def get_resource_group(state: State, request: Request, sub: str, rg: str) -> Response:
-    return json_response(200, render_resource_group(_live_resource_group(state, sub, rg)))
-
-
-def head_resource_group(state: State, request: Request, sub: str, rg: str) -> Response:
-    return json_response(204 if state.resource_group(sub, rg) is not None else 404)
-
-
-def patch_resource_group(state: State, request: Request, sub: str, rg: str) -> Response:
-    group = _live_resource_group(state, sub, rg, writing=True)
-    body = parse_json(request.get_data()) or {}
-    if not isinstance(body, dict):
-        raise invalid_content("The request content must be a JSON object.")
-    if body.get("tags") is not None:
-        if not isinstance(body["tags"], dict):
-            raise invalid_content("The property 'tags' must be an object.")
-        group.tags = dict(body["tags"])
-    return json_response(200, render_resource_group(group))
-
-
-def delete_resource_group(state: State, request: Request, sub: str, rg: str) -> Response:
-    group = _live_resource_group(state, sub, rg)
-    now = state.now()
-    if group.deleting_until is None:
-        group.deleting_until = now + state.timing.delay
-    operation_id = new_id()
-    state.deletions[operation_id] = GroupDeletion(sub, state.rg_key(sub, rg), group.deleting_until)
-    version = request.args.get("api-version", "")
-    location = f"{_host(request)}/subscriptions/{sub}/operationresults/{operation_id}?api-version={version}"
-    return json_response(202, None, {"Location": location, "Retry-After": "0"})
-
-
-def list_resource_groups(state: State, request: Request, sub: str) -> Response:
-    groups = [g for (s, _), g in sorted(state.resource_groups.items()) if s == sub.lower()]
-    return json_response(200, _page(request, [render_resource_group(g) for g in groups], state.page_size))
-
-
-def list_resources(state: State, request: Request, sub: str, rg: str) -> Response:
-    """Resources - List By Resource Group: the generic view (id, name, type, location, tags) of every
-    resource in the group; the emulator holds container groups only."""
-    _live_resource_group(state, sub, rg)
-    wanted = state.rg_key(sub, rg)
-    items = []
-    for key, group in sorted(state.container_groups.items()):
-        if key[:2] == wanted:
-            item = {"id": group.id, "name": group.name, "type": CG_TYPE, "location": group.location}
-            if group.tags:
-                item["tags"] = dict(group.tags)
-            items.append(item)
-    return json_response(200, _page(request, items, state.page_size))
-
-
-def get_operation_result(state: State, request: Request, sub: str, op: str) -> Response:
-    deletion = state.deletions.get(op)
-    if deletion is None or deletion.subscription.lower() != sub.lower():
-        raise ArmError(404, "OperationNotFound", f"The operation '{op}' could not be found.")
-    if state.now() < deletion.done:
-        return json_response(202, None, {"Location": request.url, "Retry-After": "0"})
-    return json_response(200, None)
-
-
 # -- container groups --------------------------------------------------------------------------------
 def put_container_group(state: State, request: Request, sub: str, rg: str, name: str) -> Response:
     resource_group = _live_resource_group(state, sub, rg, writing=True)
@@ -211,6 +125,8 @@ def put_container_group(state: State, request: Request, sub: str, rg: str, name:
             f"'{resource_group.name}'. A resource with the same name cannot be created in location "
             f"'{accepted['location']}'. Please select a new resource name.",
         )
+    if existing is not None:
+        check_update(name, existing.properties, accepted["properties"])
     group = ContainerGroup(
         subscription=sub if existing is None else existing.subscription,
         resource_group=resource_group.name,
@@ -223,6 +139,7 @@ def put_container_group(state: State, request: Request, sub: str, rg: str, name:
         run=_new_run(state, "create" if existing is None else "update", now),
         created=now if existing is None else existing.created,
     )
+    join_network(state, group, existing)
     state.container_groups[(*state.rg_key(sub, rg), name)] = group
     headers = _begin_operation(state, request, group)
     return json_response(201 if existing is None else 200, render_container_group(group, state.timing, now), headers)

@@ -64,8 +64,8 @@ def _address(group: ContainerGroup, stopped: bool) -> dict | None:
         digest = hashlib.sha256(group.id.lower().encode()).digest()
         if ip["type"] == "Public":
             ip["ip"] = f"20.{digest[0]}.{digest[1]}.{max(1, digest[2] % 255)}"
-        else:
-            ip["ip"] = f"10.0.{digest[1]}.{max(4, digest[2] % 255)}"
+        elif group.private_ip:
+            ip["ip"] = group.private_ip
     if ip["type"] == "Public" and ip.get("dnsNameLabel"):
         ip["fqdn"] = f"{ip['dnsNameLabel']}.{group.location}.azurecontainer.io"
     return ip

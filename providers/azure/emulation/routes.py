@@ -13,6 +13,14 @@ from werkzeug.routing import Map, Rule
 
 _RG = "/subscriptions/<sub>/resourcegroups/<rg>"
 _CG = f"{_RG}/providers/microsoft.containerinstance/containergroups"
+_NET = f"{_RG}/providers/microsoft.network"
+_TOP = "virtualnetworks, publicipaddresses, applicationgateways, privatednszones"
+_ZONE = f"{_NET}/privatednszones/<zone>"
+#: lowercased URL word -> the name of the resource type in action names
+_TYPE_NAMES = {"virtualnetworks": "virtualNetworks", "publicipaddresses": "publicIPAddresses",
+               "applicationgateways": "applicationGateways", "privatednszones": "privateDnsZones",
+               "virtualnetworklinks": "privateDnsZones/virtualNetworkLinks", "a": "privateDnsZones/A",
+               "all": "privateDnsZones/ALL"}
 
 URL_MAP = Map(
     [
@@ -38,6 +46,11 @@ URL_MAP = Map(
             methods=["POST"],
         ),
         Rule(f"{_CG}/<name>/containers/<container>/logs", endpoint="logs", methods=["GET"]),
+        Rule(f"{_NET}/<any({_TOP}):kind>", endpoint="network_resources", methods=["GET"]),
+        Rule(f"{_NET}/<any({_TOP}):kind>/<name>", endpoint="network_resource", methods=["GET", "PUT", "DELETE"]),
+        Rule(f"{_ZONE}/<any(virtualnetworklinks, a, all):child>", endpoint="dns_children", methods=["GET"]),
+        Rule(f"{_ZONE}/<any(virtualnetworklinks, a):child>/<name>", endpoint="dns_child",
+             methods=["GET", "PUT", "DELETE"]),
     ],
     strict_slashes=False,
     merge_slashes=False,
@@ -84,6 +97,10 @@ def action_of(method: str, path: str) -> tuple[str, bool]:
         action = f"POST containerGroups/{values['verb']}"
     elif endpoint == "logs":
         action = "GET logs"
+    elif endpoint in ("network_resources", "dns_children"):
+        action = f"LIST {_TYPE_NAMES[values.get('kind') or values['child']]}"
+    elif endpoint in ("network_resource", "dns_child"):
+        action = f"{method} {_TYPE_NAMES[values.get('kind') or values['child']]}"
     else:
         action = "GET operations"
     return action, method in MUTATING_METHODS

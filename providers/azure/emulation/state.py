@@ -41,6 +41,7 @@ class ContainerGroup:
     properties: dict  # as accepted, secrets included: render.py leaves them out
     run: Run
     created: float
+    private_ip: str | None = None  # assigned from its subnet when the group is in a virtual network
 
     @property
     def id(self) -> str:
@@ -50,6 +51,30 @@ class ContainerGroup:
 
     def images(self) -> list[str]:
         return [c["properties"]["image"] for c in self.properties["containers"]]
+
+
+@dataclass
+class NetworkResource:
+    """A Microsoft.Network resource: virtual network, public IP, application gateway, private DNS
+    zone, or a zone's child (``virtualNetworkLinks``, ``A`` record set). ``path`` is its id below the
+    resource group, lowercased (``virtualnetworks/x``, ``privatednszones/z/a/api``)."""
+
+    subscription: str
+    resource_group: str
+    type: str  # e.g. Microsoft.Network/privateDnsZones/virtualNetworkLinks
+    path: str
+    name: str
+    body: dict  # as accepted: location, tags, sku, properties (...)
+    etag: str
+    public_ip: str | None = None
+
+    @property
+    def id(self) -> str:
+        parts = self.type.split("/")[1:]
+        names = self.path.split("/")[1::2]
+        segments = "/".join(f"{kind}/{name}" for kind, name in zip(parts, [*names[:-1], self.name], strict=True))
+        return f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/providers/Microsoft.Network/" \
+               f"{segments}"
 
 
 @dataclass
@@ -83,6 +108,8 @@ class State:
     container_groups: dict[tuple[str, str, str], ContainerGroup] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)
     deletions: dict[str, GroupDeletion] = field(default_factory=dict)
+    #: (subscription, resource group, path) -> resource, all lowercased (see NetworkResource.path)
+    network: dict[tuple[str, str, str], NetworkResource] = field(default_factory=dict)
 
     def reset(self) -> None:
         with self.lock:
@@ -90,6 +117,7 @@ class State:
             self.container_groups.clear()
             self.operations.clear()
             self.deletions.clear()
+            self.network.clear()
 
     def now(self) -> float:
         return self.clock()
@@ -102,6 +130,8 @@ class State:
                     del self.resource_groups[key]
                     for cg_key in [k for k in self.container_groups if k[:2] == key]:
                         del self.container_groups[cg_key]
+                    for net_key in [k for k in self.network if k[:2] == key]:
+                        del self.network[net_key]
 
     @staticmethod
     def rg_key(subscription: str, resource_group: str) -> tuple[str, str]:

@@ -11,32 +11,35 @@
   connect/read timeouts come from the operation's deadline (:func:`cloudorch.live.timeouts.budget`),
   never azure-core's 7-day default.
 - Long-running operations: :func:`wait` waits for a poller at most until the deadline.
-- Errors: :func:`azure_errors` turns every SDK exception into one line naming the resource, with
-  known secret values redacted.
+- Errors: :func:`azure_errors` (:mod:`.errors`, the error table) turns every SDK exception into one
+  line naming the resource, with known secret values redacted.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
-from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.errors import ProviderError
 from cloudorch.live.timeouts import Timeouts, budget
+from cloudorch_providers.azure.live.errors import (  # noqa: F401 - the live modules import them from here
+    SUBSCRIPTION_ENV,
+    azure_errors,
+    error_code,
+    is_not_found,
+    one_line,
+    redact,
+)
 
 USER_AGENT = "cloudorch"
-SUBSCRIPTION_ENV = "AZURE_SUBSCRIPTION_ID"
 #: the subscription used against the sandbox when neither the spec nor the environment names one
 SANDBOX_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 #: seconds between polls of a long-running operation when ARM sends no Retry-After
 POLL_REAL, POLL_SANDBOX = 5.0, 0.1
-REDACTED = "***"
 
 
 class SandboxCredential:
@@ -124,6 +127,10 @@ class AzureSession:
             if cached is None or cached[0].stale(deadline):
                 if kind == "aci":
                     from azure.mgmt.containerinstance import ContainerInstanceManagementClient as Client
+                elif kind == "network":
+                    from azure.mgmt.network import NetworkManagementClient as Client
+                elif kind == "dns":
+                    from azure.mgmt.privatedns import PrivateDnsManagementClient as Client
                 else:
                     from azure.mgmt.resource.resources import ResourceManagementClient as Client
                 t = budget(deadline)
@@ -144,95 +151,64 @@ class Clients:
         return self.session.client("aci", self.deadline)
 
     @property
+    def network(self):
+        """azure-mgmt-network's NetworkManagementClient (virtual networks, public IPs, gateways)."""
+        return self.session.client("network", self.deadline)
+
+    @property
+    def dns(self):
+        """azure-mgmt-privatedns's PrivateDnsManagementClient (zones, links, record sets)."""
+        return self.session.client("dns", self.deadline)
+
+    @property
     def resources(self):
         """azure-mgmt-resource's ResourceManagementClient."""
         return self.session.client("resources", self.deadline)
 
-    def wait(self, poller, doing: str, deadline: Deadline | None = None):
+    def wait(self, poller, doing: str, deadline: Deadline | None = None, resume=None):
         """The result of a long-running operation, waiting at most until the deadline (never
-        azure-core's unbounded wait)."""
+        azure-core's unbounded wait). With ``resume`` (continuation token -> a new poller of the same
+        operation), a transient reply while polling (:mod:`.transient`) resumes the poll instead of
+        failing, until the deadline."""
+        from cloudorch_providers.azure.live.transient import patiently
+
         deadline = deadline or self.deadline
-        poller.wait(deadline.remaining())
-        if not poller.done():
-            raise DeadlineExceeded(f"timed out after {deadline.seconds:g}s while {doing}; ARM is still "
-                                   "working on it: raise --timeout, then run the command again")
-        return poller.result()
+        token = poller.continuation_token() if resume is not None else None
+        current = [poller]
+
+        def finish():
+            try:
+                current[0].wait(deadline.remaining())
+            except Exception:
+                if resume is not None:  # the next try polls the same operation afresh
+                    current[0] = _Resumed(resume, token)
+                raise
+            if not current[0].done():
+                raise DeadlineExceeded(f"timed out after {deadline.seconds:g}s while {doing}; ARM is still "
+                                       "working on it: raise --timeout, then run the command again")
+            return current[0].result()
+
+        if resume is None:
+            return finish()
+        return patiently(finish, deadline, self.session.polling_interval or 0.1)
 
 
-# -- errors ----------------------------------------------------------------------------------------
-_HINTS = {
-    "AuthorizationFailed": "; the credentials lack this permission (Contributor on the resource group is enough)",
-    "AuthenticationFailed": "; the Azure token was refused: run `az login` again",
-    "InvalidAuthenticationToken": "; the Azure token was refused: run `az login` again",
-    "ExpiredAuthenticationToken": "; the Azure token has expired: run `az login` again",
-    "SubscriptionNotFound": f"; check providers.azure.subscription / {SUBSCRIPTION_ENV}",
-    "InvalidSubscriptionId": f"; check providers.azure.subscription / {SUBSCRIPTION_ENV}",
-    "MissingSubscriptionRegistration": "; register the provider: az provider register -n Microsoft.ContainerInstance",
-    "InaccessibleImage": "; check the image name and tag, and the registry credentials (image_pull_secret)",
-    "RegistryErrorResponse": "; the registry refused the pull: check the image_pull_secret",
-    "ContainerGroupQuotaReached": "; the subscription's ACI quota is used up: delete groups or request more quota",
-    "StandardCoresQuotaExceeded": "; the region's ACI core quota is used up: request more quota or lower resources",
-    "ServiceUnavailable": "; ACI has no capacity for this request in the region now: retry later or choose another "
-                          "location",
-    "TooManyRequests": "; ARM kept throttling after retries: try again later or lower --parallel",
-    "Conflict": "; another operation is in progress on it: wait and run the command again",
-    "ResourceGroupBeingDeleted": "; the resource group is being deleted: wait until it is gone and deploy again",
-    "InvalidResourceLocation": "; a resource of that name already exists in another location",
-}
-_SPACE = re.compile(r"\s+")
+class _Resumed:
+    """A poller made from a continuation token only when first waited on."""
 
+    def __init__(self, resume, token: str):
+        self._resume, self._token, self._poller = resume, token, None
 
-def one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    def _get(self):
+        if self._poller is None:
+            self._poller = self._resume(self._token)
+        return self._poller
 
+    def wait(self, timeout):
+        return self._get().wait(timeout)
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for value in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return text
+    def done(self):
+        return self._get().done()
 
-
-def error_code(exc: Exception) -> tuple[str, str]:
-    """``(code, message)`` of an ARM error."""
-    error = getattr(exc, "error", None)
-    code = getattr(error, "code", None) or ""
-    message = getattr(error, "message", None) or ""
-    if not code:
-        response = getattr(exc, "response", None)
-        status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
-        code = f"HTTP {status}" if status else type(exc).__name__
-    if not message:
-        text = str(exc).strip()
-        message = getattr(exc, "reason", None) or (text.splitlines()[0] if text else "")
-    return code, message
-
-
-@contextlib.contextmanager
-def azure_errors(doing: str, secrets: Iterable[str] = ()) -> Iterator[None]:
-    """Turn Azure SDK errors inside the block into one-line ProviderErrors: ``doing: code: message; fix``."""
-    from azure.core import exceptions as ax
-
-    try:
-        yield
-    except ax.ClientAuthenticationError as exc:
-        code, message = error_code(exc)
-        if getattr(exc, "response", None) is None:  # no token at all: nothing reached ARM
-            raise ProviderUnavailable(one_line(
-                f"{doing}: no usable Azure credentials ({redact(message, secrets)}); run `az login`, set "
-                "AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, use a managed identity, or use --sandbox"
-            )) from None
-        raise ProviderError(one_line(f"{doing}: {code}: {redact(message, secrets)}{_HINTS.get(code, '')}")) from None
-    except ax.HttpResponseError as exc:
-        code, message = error_code(exc)
-        raise ProviderError(one_line(f"{doing}: {code}: {redact(message, secrets)}{_HINTS.get(code, '')}")) from None
-    except (ax.ServiceRequestError, ax.ServiceResponseError) as exc:
-        where = "the sandbox (is it running? cloudorch sandbox status)" if "127.0.0.1" in str(exc) else "Azure"
-        raise ProviderError(one_line(f"{doing}: cannot reach {where}: {redact(str(exc), secrets)}")) from None
-    except ax.AzureError as exc:
-        raise ProviderError(one_line(f"{doing}: {redact(str(exc), secrets)}")) from None
-
-
-def is_not_found(exc: Exception) -> bool:
-    from azure.core.exceptions import ResourceNotFoundError
-
-    return isinstance(exc, ResourceNotFoundError) or getattr(exc, "status_code", None) == 404
+    def result(self):
+        return self._get().result()

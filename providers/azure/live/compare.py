@@ -13,7 +13,9 @@ managed key the desired group lacks must be absent live):
 - enum values compare case-insensitively; the location in ARM's short form.
 
 Some properties cannot change in place (Microsoft Learn, "Update containers in Azure Container
-Instances": OS type, CPU/memory resources, restart policy; a group cannot move location):
+Instances": OS type, CPU/memory resources, restart policy, network profile (``subnetIds``); a group
+cannot move location; the ARM emulator refuses the same, see
+``cloudorch_providers.azure.emulation.updates``):
 :data:`REPLACE_PATHS` marks them, and such a change is planned as a replacement.
 """
 
@@ -30,7 +32,7 @@ PROBE_KEYS = ("httpGet", "exec", "initialDelaySeconds", "periodSeconds", "timeou
               "successThreshold")
 VOLUME_KINDS = ("emptyDir", "azureFile", "secret", "gitRepo")
 #: first path components whose change needs delete + create
-REPLACE_PATHS = ("location", "osType", "restartPolicy", "sku")
+REPLACE_PATHS = ("location", "osType", "restartPolicy", "sku", "subnetIds")
 REPLACE_CONTAINER_KEYS = ("resources",)
 
 
@@ -125,7 +127,16 @@ def project(body: dict, keep_label: bool = True) -> dict:
         "ipAddress": _ip(props.get("ipAddress"), keep_label),
         "volumes": _volumes(props.get("volumes")),
         "imageRegistryCredentials": _credentials(props.get("imageRegistryCredentials")),
+        "subnetIds": sorted((s.get("id") or "").lower() for s in props.get("subnetIds") or []) or None,
+        "dnsConfig": _dns(props.get("dnsConfig")),
     }
+
+
+def _dns(config: dict | None) -> dict | None:
+    if not config:
+        return None
+    return {"nameServers": list(config.get("nameServers") or []),
+            "searchDomains": " ".join((config.get("searchDomains") or "").split()) or None}
 
 
 #: properties the projection above compares; any other one in a desired body (set by an override

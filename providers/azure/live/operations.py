@@ -5,8 +5,11 @@ Replicas: ACI has none, so a service with N replicas is N container groups ``{ap
 The spec stays the source of truth: ``plan`` shows a scaled service as drift and the next deploy
 restores the spec's count. Autoscale is refused by the engine (no native autoscaler).
 
-Secrets are read from their sources once per command, on the first ``apply`` (every value the
-plan's container groups need, so that a missing one fails before anything changes).
+Secrets are read from their sources once per command: before the first app-wide change every value
+the plan needs (so a missing one fails before anything changes when the resource group or network is
+created), and before a service's first change every value of that service; the error names the
+secret and the services that use it. ``plan`` reads the values it can to see changed ones
+(:mod:`.secret_hash`).
 """
 
 from __future__ import annotations
@@ -41,18 +44,24 @@ class AzureLiveOperations:
         from cloudorch_providers.azure.live.secret_values import SecretValues
         from cloudorch_providers.azure.secret_refs import refs
 
-        return SecretValues(refs(self.app, self.settings))
+        return SecretValues(refs(self.app, self.settings), self.secret_users())
 
     @staticmethod
     def _placeholders(changes: list[Change]) -> frozenset[str]:
         from cloudorch_providers.azure.live.secret_values import placeholders
 
-        return frozenset(p for change in changes for step in change.payload or [] if step[0] == "put"
-                         for p in placeholders(step[2]))
+        from cloudorch_providers.azure.live.apply import put_group
+
+        return frozenset(p for change in changes for step in change.payload or [] if step.call is put_group
+                         for p in placeholders(step.args[1]))
 
     def _remember_secrets(self, changes: list[Change]) -> None:
-        """Called by plan/scale (one thread): what the next applies need."""
-        self._needed_secrets = self._placeholders(changes)
+        """Called by plan/scale (one thread): what the next applies need, per service (None: all)."""
+        needed: dict[str | None, frozenset[str]] = {None: self._placeholders(changes)}
+        for change in changes:
+            if change.service is not None:
+                needed[change.service] = needed.get(change.service, frozenset()) | self._placeholders([change])
+        self._needed_secrets = needed
 
     def _read(self, az, **kwargs: Any):
         from cloudorch_providers.azure.live.state import read_live
@@ -60,33 +69,82 @@ class AzureLiveOperations:
         return read_live(az, self.resource_group, self.app.name, **kwargs)
 
     # -- the interface ----------------------------------------------------------------------------
+    @cached_property
+    def _names(self):
+        from cloudorch_providers.azure.network import Names
+
+        return Names(self.app, self.settings, self._session.subscription)
+
+    @property
+    def _private(self) -> bool:
+        from cloudorch_providers.azure.network import is_private
+
+        return is_private(self.app, self.settings)
+
+    def _network(self, az, live):
+        """The app's network resources and records as they are (nothing when the resource group is missing)."""
+        from cloudorch_providers.azure.live.network import NetworkLive, read_network
+
+        return NetworkLive() if live.resource_group is None else read_network(az, self._names, self.app.name)
+
     def plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.azure.convert import KIND
+        from cloudorch_providers.azure.live.network import network_changes, record_changes, service_records
         from cloudorch_providers.azure.live.plan import Planner
 
-        docs = self.render()
-        live = self._read(self._az(deadline), wanted=[d.name for d in docs])
-        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live).plan(docs)
+        az = self._az(deadline)
+        docs = self.render(az.subscription)
+        groups = [d for d in docs if d.kind == KIND]
+        live = self._read(az, wanted=[d.name for d in groups])
+        plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live,
+                       self._secrets).plan(groups)
+        network = self._network(az, live)
+        infra = network_changes(self.app, self.resource_group, [d for d in docs if d.kind != KIND], network)
+        counts = service_records(self.app.services) if self._private else {}
+        records = record_changes(self.app.name, self._names, self.markers(), counts, plan.changes, live, network)
+        keep = [c for c in infra if c.action is not Action.DELETE]
+        plan.changes = (plan.changes[:1] + keep + plan.changes[1:] + records
+                        + [c for c in infra if c.action is Action.DELETE])
         self._remember_secrets(plan.pending)
         return plan
 
     def apply(self, change: Change, *, deadline: Deadline) -> None:
-        from cloudorch_providers.azure.live.apply import apply_change
+        from cloudorch_providers.azure.live.apply import Context, apply_change
 
-        # every value the plan needs, before its first change (read once; thread-safe)
-        self._secrets.resolve(getattr(self, "_needed_secrets", frozenset()) | self._placeholders([change]))
-        apply_change(self._az(deadline), self.resource_group, self.app.name, change, self._secrets, deadline)
+        # before the first change of the app (app-wide) or of a service, every value it will need (read
+        # once; thread-safe): a missing one fails before that change, naming the services that use it
+        needed = getattr(self, "_needed_secrets", {})
+        self._secrets.resolve(needed.get(change.service, frozenset()) | self._placeholders([change]))
+        apply_change(Context(self._az(deadline), self.resource_group, self.app.name, self._secrets, deadline), change)
 
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self.app, self._read(self._az(deadline), services=names), names)
+        az = self._az(deadline)
+        live = self._read(az, services=names)
+        return app_status(self.app, live, names, self._network_view(az, live, names))
+
+    def _network_view(self, az, live, names: list[str]):
+        """What status needs of the private network: the gateway's endpoints and the A records."""
+        from cloudorch_providers.azure.live.network import read, read_records
+        from cloudorch_providers.azure.live.status import NetworkView
+        from cloudorch_providers.azure.network import public_services
+
+        if not self._private or live.resource_group is None:
+            return None
+        view = NetworkView(self._names.zone, read_records(az, self.resource_group, self._names.zone))
+        if set(public_services(self.app)) & set(names):
+            view.gateway = read(az, self.resource_group, "publicIPAddresses", self._names.public_ip)
+        return view
 
     def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         from cloudorch_providers.azure.convert import group_body
+        from cloudorch_providers.azure.live.network import sync_step
         from cloudorch_providers.azure.live.plan import scale_changes
+        from cloudorch_providers.azure.live.resource_group import create_step
         from cloudorch_providers.azure.naming import group_name
 
         self.check()
@@ -94,20 +152,25 @@ class AzureLiveOperations:
         live = self._read(self._az(deadline), wanted=names, services=[service])
 
         def body_for(index: int) -> tuple[str, dict]:
-            return names[index], group_body(self.app, service, index, self.settings, self.markers())
+            return names[index], group_body(self.app, service, index, self.settings, self.markers(),
+                                            self._session.subscription)
 
         changes = scale_changes(self.app, self.resource_group, service, replicas, live, body_for)
         if live.resource_group is None and any(c.action is Action.CREATE for c in changes):
             changes.insert(0, Change(Action.CREATE, "ResourceGroup", self.resource_group, payload=[
-                ("create_rg", {"name": self.resource_group, "location": self.settings.location,
-                               "tags": dict(self.markers())})]))
+                create_step(self.resource_group, self.settings.location, self.markers())]))
+        if self._private and self.app.services[service].ports:
+            changes.append(Change(Action.UPDATE, "DnsRecord", self._names.fqdn(service), service, ["aRecords"],
+                                  payload=[sync_step(self._names.zone, service, replicas, self.markers())]))
         self._remember_secrets(changes)
         first = [c for c in changes if c.kind == "ResourceGroup"]
         growing = [c for c in changes if c.kind != "ResourceGroup" and c.action is not Action.DELETE]
         shrinking = [c for c in changes if c.action is Action.DELETE]
         for change in first:
             self.apply(change, deadline=deadline)
-        for batch in (growing, shrinking):
+        records = [c for c in growing if c.kind == "DnsRecord"]
+        growing = [c for c in growing if c.kind != "DnsRecord"]
+        for batch in (growing, shrinking, records):  # the record once the groups are in place
             if batch:
                 with ThreadPoolExecutor(max_workers=min(4, len(batch))) as pool:
                     list(pool.map(lambda c: self.apply(c, deadline=deadline), batch))
@@ -126,11 +189,16 @@ class AzureLiveOperations:
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.live.plan import destroy_plan
-        from cloudorch_providers.azure.live.state import other_resources, owned
+        from cloudorch_providers.azure.live.resource_group import owners
+        from cloudorch_providers.azure.live.state import other_resources
+
+        from cloudorch_providers.azure.live.network import destroy_changes
 
         az = self._az(deadline)
         live = self._read(az, details=False)
         rg = live.resource_group
         others = other_resources(az, self.resource_group, self.app.name) \
-            if rg is not None and owned(rg.get("tags"), self.app.name) else []
-        return destroy_plan(self.app.name, self.resource_group, live, others)
+            if rg is not None and self.app.name in owners(rg.get("tags")) else []
+        network = destroy_changes(self.app.name, self._names, self._network(az, live))
+        others += [f"{c.kind}/{c.name}" for c in network if c.action is Action.NOOP]  # kept, so the group stays
+        return destroy_plan(self.app.name, self.resource_group, live, others, network)

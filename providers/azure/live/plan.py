@@ -1,12 +1,14 @@
 """The Azure plan: each rendered container group against the live group of the same exact name.
 
-A Change's payload is a list of steps that :mod:`.apply` runs in order:
+A Change's payload is a list of typed steps (:class:`cloudorch.live.plan.Step`) that
+:func:`.apply.apply_change` runs in order:
 
-- ``("create_rg", {"name", "location", "tags"})`` / ``("delete_rg", name)``
-- ``("put", name, body)``: create or update (a full PUT; ACI restarts every container of the group,
+- the resource group's: create, delete, join / release ownership (:mod:`.resource_group`); the
+  network's: put / delete a resource, sync / delete an A record set (:mod:`.network`);
+- ``put_group(name, body)``: create or update (a full PUT; ACI restarts every container of the group,
   so it is planned only when the live group differs from the desired one);
-- ``("delete", name)``, ``("start", name)``, ``("stop", name)``;
-- ``("tags", name, tags)``: a PATCH of the tags alone, which restarts nothing.
+- ``delete_group(name)``, ``start_group(name)``, ``stop_group(name)``;
+- ``tag_group(name, tags)``: a PATCH of the tags alone, which restarts nothing.
 
 Bodies hold secret placeholders, never values (apply substitutes them). A same-named group without
 this app's markers is refused. A group whose provisioning failed, or whose change ACI cannot make in
@@ -20,14 +22,17 @@ from typing import Any
 
 from cloudorch.diff import top_fields
 from cloudorch.errors import ProviderError
-from cloudorch.provider import Action, Change, Document, Plan
+from cloudorch.live.plan import Step
+from cloudorch.provider import Action, Change, Document, Plan, Provider
 from cloudorch.spec.models import App
+from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
+from cloudorch_providers.azure.live.apply import delete_group, put_group, start_group, stop_group, tag_group
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
+from cloudorch_providers.azure.live.secret_hash import matches
+from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders
 from cloudorch_providers.azure.live.state import (
-    OWNER,
     REPLICAS_TAG,
-    TOOL,
-    TOOL_VALUE,
     Live,
     is_stopped,
     owned,
@@ -37,18 +42,21 @@ from cloudorch_providers.azure.live.state import (
     tags_of,
 )
 
-GROUP, RESOURCE_GROUP = "ContainerGroup", "ResourceGroup"
+GROUP = "ContainerGroup"
 MAX_TAGS = 50
 
 
 def not_ours(name: str, resource_group: str, tags: dict[str, str], app: str) -> ProviderError:
-    owner = f"it belongs to cloudorch app {tags[OWNER]!r}" if tags.get(OWNER) and tags.get(OWNER) != app \
-        else f"it has no {OWNER}={app} / {TOOL}={TOOL_VALUE} tags"
-    return ProviderError(
-        f"container group {name} in resource group {resource_group} exists but is not managed by cloudorch for "
-        f"app {app!r} ({owner}); refusing to adopt or change it: rename the app or service, or remove that "
-        "container group yourself"
-    )
+    return Provider.ownership.not_ours("container group", name, tags, app, where=f"in resource group {resource_group}",
+                                       fix="rename the app or service, or remove that container group yourself")
+
+
+def put(name: str, body: dict[str, Any]) -> Step:
+    return Step(put_group, (name, body), on=f"container group {name}")
+
+
+def delete(name: str) -> Step:
+    return Step(delete_group, (name,), on=f"container group {name}")
 
 
 def with_replicas(body: dict[str, Any], replicas: int) -> dict[str, Any]:
@@ -57,7 +65,7 @@ def with_replicas(body: dict[str, Any], replicas: int) -> dict[str, Any]:
     body["tags"] = {**body.get("tags", {}), REPLICAS_TAG: str(replicas)}
     if len(body["tags"]) > MAX_TAGS:
         raise ProviderError(f"container group tags: {len(body['tags'])} tags (the app's labels plus cloudorch's "
-                            f"5); ARM allows {MAX_TAGS}: remove some labels")
+                            f"6); ARM allows {MAX_TAGS}: remove some labels")
     return body
 
 
@@ -75,32 +83,34 @@ def failure_reason(group: dict[str, Any]) -> str:
 
 
 def group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
-                 live: dict[str, Any] | None) -> Change:
-    """The change that makes group ``name`` match ``body``."""
+                 live: dict[str, Any] | None, secrets_changed: str = "") -> Change:
+    """The change that makes group ``name`` match ``body`` (``secrets_changed``: why the values of its
+    secrets differ from the live ones, which ARM never shows: see :mod:`.secret_hash`)."""
     if live is None:
-        return Change(Action.CREATE, GROUP, name, service, payload=[("put", name, body)])
+        return Change(Action.CREATE, GROUP, name, service, payload=[put(name, body)])
     if not owned(tags_of(live), app):
         raise not_ours(name, resource_group, tags_of(live), app)
     paths = body_differences(body, live)
     if props(live).get("provisioningState") == "Failed":
         return Change(Action.REPLACE, GROUP, name, service, top_fields(paths),
                       f"provisioning failed ({failure_reason(live)})",
-                      payload=[("delete", name), ("put", name, body)])
+                      payload=[delete(name), put(name, body)])
     fixed = needs_replacement(paths)
     if fixed:
         return Change(Action.REPLACE, GROUP, name, service, top_fields(paths),
                       f"ACI cannot change {', '.join(sorted(set(fixed)))} in place",
-                      payload=[("delete", name), ("put", name, body)])
-    if paths:
-        return Change(Action.UPDATE, GROUP, name, service, top_fields(paths),
-                      "a full PUT: ACI restarts every container of the group", payload=[("put", name, body)])
-    steps: list[tuple] = []
+                      payload=[delete(name), put(name, body)])
+    if paths or secrets_changed:
+        reason = "; ".join(filter(None, [secrets_changed, "a full PUT: ACI restarts every container of the group"]))
+        fields = top_fields(paths) + (["secrets"] if secrets_changed else [])
+        return Change(Action.UPDATE, GROUP, name, service, fields, reason, payload=[put(name, body)])
+    steps: list[Step] = []
     fields: list[str] = []
     if is_stopped(live):
-        steps.append(("start", name))
+        steps.append(Step(start_group, (name,), on=f"container group {name}"))
         fields.append("state")
     if tag_differences(body["tags"], tags_of(live)):
-        steps.append(("tags", name, dict(body["tags"])))
+        steps.append(Step(tag_group, (name, dict(body["tags"])), on=f"container group {name}"))
         fields.append("tags")
     if steps:
         return Change(Action.UPDATE, GROUP, name, service, fields, "stopped" if is_stopped(live) else "",
@@ -109,23 +119,34 @@ def group_change(app: str, resource_group: str, name: str, service: str, body: d
 
 
 class Planner:
-    def __init__(self, app: App, resource_group: str, location: str, markers: dict[str, str], live: Live):
+    def __init__(self, app: App, resource_group: str, location: str, markers: dict[str, str], live: Live,
+                 secrets: SecretValues | None = None):
         self.app, self.resource_group, self.location = app, resource_group, location
-        self.markers, self.live = markers, live
+        self.markers, self.live, self.secrets = markers, live, secrets
         self.changes: list[Change] = []
 
+    def secret_state(self, body: dict[str, Any], live: dict[str, Any] | None) -> str:
+        """Carry the live group's secret tag (its salt) into ``body``; why the values differ, or ""."""
+        wanted = placeholders(body)
+        if not wanted or live is None:
+            return ""
+        tag = tags_of(live).get(SECRET_TAG)
+        if tag:
+            body["tags"][SECRET_TAG] = tag
+        values = self.secrets.available(wanted) if self.secrets is not None else None
+        if values is None or matches(values, tag):
+            return ""  # unchanged, or the values cannot be read now (deploy reads them and fails then)
+        return "a secret value changed" if tag else "the group's secret values are not on record"
+
     def plan(self, docs: list[Document]) -> Plan:
-        if self.live.resource_group is None:
-            self.changes.append(Change(
-                Action.CREATE, RESOURCE_GROUP, self.resource_group, None, reason="it does not exist",
-                payload=[("create_rg", {"name": self.resource_group, "location": self.location,
-                                        "tags": dict(self.markers)})]))
-        else:
-            self.changes.append(Change(Action.NOOP, RESOURCE_GROUP, self.resource_group))
+        self.changes.append(deploy_change(self.app.name, self.resource_group, self.location, self.markers,
+                                          self.live.resource_group))
         for doc in docs:
             body = with_replicas(doc.body, self.app.services[doc.service].desired_replicas)
+            live = self.live.groups.get(doc.name)
+            changed = self.secret_state(body, live)
             self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
-                                             self.live.groups.get(doc.name)))
+                                             live, changed))
         self.orphans({d.name for d in docs})
         return Plan(self.app.name, "azure", self.changes)
 
@@ -140,29 +161,22 @@ class Planner:
             else:
                 reason = f"service {service} is no longer in the spec"
             self.changes.append(Change(Action.DELETE, GROUP, name, service, reason=reason,
-                                       payload=[("delete", name)]))
+                                       payload=[delete(name)]))
 
 
-def destroy_plan(app: str, resource_group: str, live: Live, others: list[str]) -> Plan:
-    """DELETE every container group carrying the app's markers (by its exact name), then the
-    resource group when cloudorch created it for this app and nothing else is in it."""
+def destroy_plan(app: str, resource_group: str, live: Live, others: list[str],
+                 network: list[Change] | None = None) -> Plan:
+    """DELETE every container group carrying the app's markers (by its exact name), then the app's
+    network resources (``network``, dependants first), then the resource group when cloudorch created
+    it for this app and nothing else is in it."""
     changes = []
     groups = live.owned_groups(app)
     for name, group in sorted(groups.items(), key=lambda item: (service_of(item[1]) or "", -replica_of(item[1]))):
-        changes.append(Change(Action.DELETE, GROUP, name, service_of(group), payload=[("delete", name)]))
-    rg = live.resource_group
-    if rg is not None and owned(rg.get("tags"), app):
-        if others:
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            changes.append(Change(Action.NOOP, RESOURCE_GROUP, resource_group,
-                                  reason=f"kept: it also holds {len(others)} resources not managed by app "
-                                         f"{app!r} ({shown})"))
-        else:
-            changes.append(Change(Action.DELETE, RESOURCE_GROUP, resource_group,
-                                  reason="created by cloudorch for this app and empty once its groups are gone",
-                                  payload=[("delete_rg", resource_group)]))
-    elif rg is not None:
-        changes.append(Change(Action.NOOP, RESOURCE_GROUP, resource_group, reason="kept: not created by cloudorch"))
+        changes.append(Change(Action.DELETE, GROUP, name, service_of(group), payload=[delete(name)]))
+    changes += network or []
+    rg_change = destroy_change(app, resource_group, live.resource_group, others)
+    if rg_change is not None:
+        changes.append(rg_change)
     return Plan(app, "azure", changes)
 
 
@@ -182,22 +196,23 @@ def scale_changes(app: App, resource_group: str, service: str, replicas: int, li
         group = live.groups.get(name)
         if group is None:
             if replicas > 0:
-                changes.append(Change(Action.CREATE, GROUP, name, service, payload=[("put", name, body)]))
+                changes.append(Change(Action.CREATE, GROUP, name, service, payload=[put(name, body)]))
             continue
         if not owned(tags_of(group), app.name):
             raise not_ours(name, resource_group, tags_of(group), app.name)
-        steps: list[tuple] = []
+        steps: list[Step] = []
         if replicas == 0 and not is_stopped(group):
-            steps.append(("stop", name))
+            steps.append(Step(stop_group, (name,), on=f"container group {name}"))
         if replicas > 0 and is_stopped(group):
-            steps.append(("start", name))
+            steps.append(Step(start_group, (name,), on=f"container group {name}"))
         if tags_of(group).get(REPLICAS_TAG) != count:
-            steps.append(("tags", name, {**tags_of(group), REPLICAS_TAG: count}))
+            steps.append(Step(tag_group, (name, {**tags_of(group), REPLICAS_TAG: count}),
+                              on=f"container group {name}"))
         if steps:
             changes.append(Change(Action.UPDATE, GROUP, name, service, ["replicas"], payload=steps))
     for index in sorted(by_index, reverse=True):
         if index >= max(replicas, 1):
             name = by_index[index][0]
             changes.append(Change(Action.DELETE, GROUP, name, service, reason=f"scaled to {replicas}",
-                                  payload=[("delete", name)]))
+                                  payload=[delete(name)]))
     return changes

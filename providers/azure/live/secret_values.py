@@ -79,13 +79,16 @@ def read(ref: SecretRef) -> str:
 class SecretValues:
     """Resolved secret values for one command, read once per placeholder (thread-safe)."""
 
-    def __init__(self, refs: dict[str, SecretRef]):
+    def __init__(self, refs: dict[str, SecretRef], users: dict[str, list[str]] | None = None):
         self.refs = refs
+        #: secret name -> the services that read it (named in errors)
+        self.users = users or {}
         self._values: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def resolve(self, wanted: Iterable[str]) -> dict[str, str]:
-        """``placeholder -> value`` for ``wanted``; raises ProviderError naming the first missing one."""
+        """``placeholder -> value`` for ``wanted``; raises ProviderError naming the first missing
+        secret and the services that use it."""
         with self._lock:
             for placeholder in sorted(set(wanted)):
                 if placeholder in self._values:
@@ -94,8 +97,23 @@ class SecretValues:
                 if ref is None:
                     raise ProviderError("a container group holds an unknown secret placeholder; "
                                         "render and deploy disagree (please report this)")
-                self._values[placeholder] = read(ref)
+                try:
+                    self._values[placeholder] = read(ref)
+                except ProviderError as exc:
+                    users = self.users.get(ref.secret) or []
+                    if not users:
+                        raise
+                    which = f"service{'s' if len(users) > 1 else ''} {', '.join(users)}"
+                    raise ProviderError(str(exc).replace(f"secret {ref.secret}", f"secret {ref.secret} (used by "
+                                                         f"{which})", 1)) from None
             return {p: self._values[p] for p in wanted}
+
+    def available(self, wanted: Iterable[str]) -> dict[str, str] | None:
+        """Like :meth:`resolve`, but None instead of an error when a value cannot be read now."""
+        try:
+            return self.resolve(wanted)
+        except ProviderError:
+            return None
 
     def known(self) -> list[str]:
         """Every value read so far (for redacting error messages)."""

@@ -24,8 +24,8 @@ CG_TYPE = "microsoft.containerinstance/containergroups"
 
 
 def owned(tags: dict[str, str] | None, app: str) -> bool:
-    tags = tags or {}
-    return tags.get(OWNER) == app and tags.get(TOOL) == TOOL_VALUE
+    """Whether a resource with these tags is ``app``'s (the kit's ownership markers)."""
+    return Provider.ownership.owns(tags, app)
 
 
 def tags_of(resource: dict[str, Any] | None) -> dict[str, str]:
@@ -107,8 +107,9 @@ def get_group(az: Clients, resource_group: str, name: str) -> dict[str, Any] | N
 
 
 def other_resources(az: Clients, resource_group: str, app: str, leaving: Iterable[str] = ()) -> list[str]:
-    """``type/name`` of every resource in the resource group that is not one of this app's container
-    groups (``leaving``: names of our groups about to be deleted, also left out)."""
+    """``type/name`` of every resource in the resource group that is not this app's (its container
+    groups and network resources carry its markers; ``leaving``: names of our groups about to be
+    deleted, also left out)."""
     from azure.core.exceptions import HttpResponseError
 
     gone = set(leaving)
@@ -117,8 +118,8 @@ def other_resources(az: Clients, resource_group: str, app: str, leaving: Iterabl
         try:
             for resource in az.resources.resources.list_by_resource_group(resource_group):
                 kind = (resource.type or "").lower()
-                if kind == CG_TYPE and (resource.name in gone or owned(resource.tags, app)):
-                    continue
+                if owned(resource.tags, app) or (kind == CG_TYPE and resource.name in gone):
+                    continue  # the app's own: container groups and its network's resources
                 found.append(f"{resource.type}/{resource.name}")
         except HttpResponseError as exc:
             if error_code(exc)[0] == "ResourceGroupNotFound":

@@ -3,23 +3,30 @@
 Per group: ``provisioningState`` Failed, or a container crash-looping (restarted and not running,
 or a BackOff / CrashLoopBackOff event or state) makes it *failed*; a group whose instance view says
 Stopped is *stopped*; a group whose containers all run (provisioning Succeeded) is *running*;
-anything else is *pending*. Per service:
+anything else is *pending*. Per service, the facts for the kit's classifier
+(:mod:`cloudorch.live.health`, which decides the state by its one precedence):
 
 - desired: the ``cloudorch-replicas`` tag the groups were deployed or scaled with (the highest one
   seen), else the spec's replicas; 0 when ``scale SERVICE=0`` stopped the last group;
-- state: MISSING without groups; STOPPED at desired 0; FAILED when a replica failed (the message
-  says why, e.g. ``CrashLoopBackOff``); HEALTHY when ``desired`` groups run and no other exists;
-  PROGRESSING while a group is being created or updated; DEGRADED when some run; else PENDING;
+- running: the running groups; in the app's private network only those whose IP the service's A
+  record lists (a replica its name does not reach does not serve; the message says which record to
+  bring in step, and ``extra["dns"]`` shows it); failures: why groups failed (``CrashLoopBackOff``,
+  provisioning failed ...); rolling: a group being provisioned, or more groups than desired;
 - image: the main container's (named after the service); revision: a short hash of the group's
   managed body (:func:`providers.azure.live.compare.revision`), comma-separated when replicas differ;
-- endpoints: ``ip:port`` and ``fqdn:port`` of each running group's public ports.
+- endpoints: ``ip:port`` and ``fqdn:port`` of each running group's public ports; in the app's private
+  network, the Application Gateway's public IP and DNS name with the service's public ports.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import dataclass, field
 from typing import Any
 
-from cloudorch.provider import AppStatus, ServiceStatus, State
+from cloudorch.live.health import Facts
+from cloudorch.live.health import service_status as health_status
+from cloudorch.provider import AppStatus, ServiceStatus
 from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.compare import revision
 from cloudorch_providers.azure.live.plan import failure_reason
@@ -86,50 +93,83 @@ def _endpoints(group: dict[str, Any]) -> list[str]:
     return found
 
 
-def service_status(app: App, name: str, groups: list[dict[str, Any]]) -> ServiceStatus:
+@dataclass
+class NetworkView:
+    """The private network as status sees it: the zone's A records and the gateway's public IP."""
+
+    zone: str
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gateway: dict[str, Any] | None = None
+
+
+def _ip(group: dict[str, Any]) -> str:
+    return (props(group).get("ipAddress") or {}).get("ip") or ""
+
+
+def facts_of(app: App, name: str, groups: list[dict[str, Any]], view: NetworkView | None) -> Facts:
+    """What status read about one service's groups, in the kit's terms (:mod:`cloudorch.live.health`).
+    In the private network a running group counts only when the service's name resolves to it."""
     spec = app.services.get(name)
-    spec_count = spec.desired_replicas if spec else 0
-    if not groups:
-        return ServiceStatus(name, State.MISSING, desired=spec_count, message="not deployed")
-    groups = sorted(groups, key=replica_of)
     counts = [int(t) for t in (tags_of(g).get(REPLICAS_TAG) for g in groups) if t and t.isdigit()]
-    desired = max(counts) if counts else spec_count
+    desired = max(counts) if counts else (spec.desired_replicas if spec else 0)
     phases = [(g, *group_phase(g)) for g in groups]
     running = [g for g, phase, _ in phases if phase == "running"]
-    failed = [(g, reason) for g, phase, reason in phases if phase == "failed"]
+    failures = [reason for _, phase, reason in phases if phase == "failed"]
     stopped = [g for g, phase, _ in phases if phase == "stopped"]
     progressing = [g for g, phase, _ in phases if phase == "progressing"]
-    revisions = list(dict.fromkeys(revision(g) for g in groups))
+    waiting = ""
+    if view is not None and spec is not None and spec.ports and running:
+        fqdn = f"{name}.{view.zone}"
+        listed = sorted((r.get("ipv4Address") for r in props(view.records.get(name) or {}).get("aRecords") or []),
+                        key=ipaddress.ip_address)
+        named = [g for g in running if _ip(g) in listed]
+        if len(named) < len(running):
+            have = ", ".join(sorted((_ip(g) for g in running), key=ipaddress.ip_address))
+            waiting = (f"{fqdn} resolves to {', '.join(listed) or 'nothing'} but the running groups have {have}: "
+                       "run deploy to bring the record in step")
+            running = named
+    present = len(groups) - len(stopped)
+    return Facts(desired=desired, running=len(running), failed=len(failures), failures=failures,
+                 pending=present - len(running) - len(failures),
+                 rolling=bool(progressing) or present > desired, present=present, waiting=waiting,
+                 progress=f"{len(running)} of {desired} replicas running; {len(progressing)} being provisioned"
+                 if progressing else "")
+
+
+def service_status(app: App, name: str, groups: list[dict[str, Any]], view: NetworkView | None = None) -> ServiceStatus:
+    if not groups:
+        spec = app.services.get(name)
+        return health_status(name, None, desired=spec.desired_replicas if spec else 0)
+    groups = sorted(groups, key=replica_of)
+    facts = facts_of(app, name, groups, view)
     main = next((c for c in props(groups[0]).get("containers") or [] if c.get("name") == name),
                 (props(groups[0]).get("containers") or [{}])[0])
-    status = ServiceStatus(
-        name, State.PENDING, desired=desired, running=len(running), failed=len(failed),
-        pending=len(groups) - len(running) - len(failed) - len(stopped),
-        image=(main.get("properties") or {}).get("image", ""),
-        revision=",".join(revisions),
-        endpoints=[e for g in running for e in _endpoints(g)],
-        extra={"groups": {g["name"]: phase for g, phase, _ in phases}},
-    )
-    if failed:
-        status.state = State.FAILED
-        status.message = failed[0][1]
-    elif desired == 0:
-        status.state = State.STOPPED if not running else State.PROGRESSING
-    elif len(running) >= desired and len(groups) == desired:
-        status.state = State.HEALTHY
-    elif progressing:
-        status.state = State.PROGRESSING
-        status.message = f"{len(running)} of {desired} replicas running; {len(progressing)} being provisioned"
-    elif running:
-        status.state = State.DEGRADED
-        status.message = f"{len(running)} of {desired} replicas running"
-    else:
-        status.message = f"0 of {desired} replicas running"
-    return status
+    running = [g for g in groups if group_phase(g)[0] == "running"]
+    extra: dict[str, Any] = {"groups": {g["name"]: group_phase(g)[0] for g in groups}}
+    if view is not None and name in view.records:
+        extra["dns"] = {f"{name}.{view.zone}": sorted(r.get("ipv4Address") for r in
+                                                       props(view.records[name]).get("aRecords") or [])}
+    return health_status(name, facts, image=(main.get("properties") or {}).get("image", ""),
+                         revision=",".join(dict.fromkeys(revision(g) for g in groups)),
+                         endpoints=_service_endpoints(app, name, running, view), extra=extra)
 
 
-def app_status(app: App, live: Live, names: list[str]) -> AppStatus:
+def _service_endpoints(app: App, name: str, running: list[dict[str, Any]], view: NetworkView | None) -> list[str]:
+    """Each running group's public endpoints; in the private network the gateway's, with the
+    service's public ports."""
+    spec = app.services.get(name)
+    if view is None or spec is None:
+        return [e for g in running for e in _endpoints(g)]
+    public = [p.port for p in spec.ports if p.public]
+    address = props(view.gateway or {})
+    if not public or not address.get("ipAddress"):
+        return []
+    fqdn = (address.get("dnsSettings") or {}).get("fqdn")
+    return [e for port in public for e in (f"{address['ipAddress']}:{port}", *([f"{fqdn}:{port}"] if fqdn else []))]
+
+
+def app_status(app: App, live: Live, names: list[str], view: NetworkView | None = None) -> AppStatus:
     by_service: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     for group in live.owned_groups(app.name, names).values():
         by_service.setdefault(service_of(group) or "", []).append(group)
-    return AppStatus(app.name, "azure", [service_status(app, n, by_service[n]) for n in names])
+    return AppStatus(app.name, "azure", [service_status(app, n, by_service[n], view) for n in names])

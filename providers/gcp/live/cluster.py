@@ -3,9 +3,10 @@
 - The cluster: ``ClusterManagerClient.get_cluster(name="projects/P/locations/L/clusters/C")`` over the
   REST transport, with the project from ``providers.gcp.project`` or Application Default Credentials.
   In the sandbox: anonymous credentials and the GKE emulator's URL as the API endpoint.
-- Retries: google-api-core's ``Retry`` on 429/500/503/504 with exponential backoff, bounded by the
-  command's deadline (google-api-core does not read ``Retry-After``); the request timeout is capped by
-  the deadline too.
+- Retries: google-api-core's ``Retry`` on 429/500/503/504 with exponential backoff (it does not read
+  ``Retry-After``); the request timeout and the retries' overall budget come from the command's
+  deadline (:func:`cloudorch.live.timeouts.budget`, at most :data:`LOOKUP_TIMEOUT`).
+- Errors: translated by :func:`error_table` (:mod:`cloudorch.live.errors`).
 - The Kubernetes API: ``https://{cluster.endpoint}``, verified against
   ``masterAuth.clusterCaCertificate`` (base64 PEM, handed to the client as ``ca_cert_data``, so no CA
   file is written to disk), with a bearer token: the Google credentials' OAuth access token (scope
@@ -24,6 +25,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.live.timeouts import budget
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 SANDBOX_PROJECT = "cloudorch-sandbox"
@@ -59,44 +61,63 @@ def cluster_name(project: str, settings: Any) -> str:
     return f"projects/{project}/locations/{settings.location}/clusters/{settings.cluster}"
 
 
+def error_table(where: str, project: str):
+    """What the GKE API's (google-api-core's) errors mean for the cluster lookup."""
+    import requests
+    from google.api_core import exceptions as gx
+    from google.auth import exceptions as auth_errors
+
+    from cloudorch.live.errors import ErrorTable, Kind, Rule
+
+    def message(exc: BaseException) -> str:
+        if isinstance(exc, requests.RequestException):  # the REST transport's own: reset, timeout
+            return f"cannot reach the GKE API ({type(exc).__name__}: {_message(exc)})"
+        if isinstance(exc, gx.NotFound):
+            return f"{where} does not exist"
+        if isinstance(exc, gx.RetryError):
+            return f"the GKE API kept failing ({_message(exc.cause or exc)})"
+        if isinstance(exc, auth_errors.TransportError):
+            return f"cannot reach Google ({_message(exc)})"
+        return _message(exc)
+
+    return ErrorTable("GKE", [
+        Rule(Kind.NOT_FOUND, types=(gx.NotFound,),
+             hint=f"check providers.gcp.project, location and cluster in the spec (`gcloud container clusters "
+                  f"list --project {project}`); cloudorch never creates clusters"),
+        Rule(Kind.CREDENTIALS, types=(gx.Unauthenticated, auth_errors.RefreshError),
+             hint="the Google credentials were refused: run `gcloud auth application-default login` again"),
+        Rule(Kind.PERMISSION, types=(gx.PermissionDenied,),
+             hint="the credentials need container.clusters.get (e.g. roles/container.developer) on the project"),
+        Rule(Kind.UNAVAILABLE, types=(gx.RetryError,), hint="try again later"),
+        Rule(Kind.THROTTLED, types=(gx.TooManyRequests,)),
+        Rule(Kind.UNAVAILABLE, types=(gx.ServerError,)),
+        Rule(Kind.UNREACHABLE, types=(auth_errors.TransportError, requests.RequestException),
+             hint="check the network"),
+        Rule(Kind.OTHER, types=(gx.GoogleAPICallError,), hint=""),
+    ], message=message)
+
+
 def get_cluster(settings: Any, sandbox: dict[str, Any] | None, credentials: Any, project: str,
                 deadline: Deadline) -> Any:
     """The Cluster resource, or a one-line error."""
     from google.api_core import exceptions as gx
     from google.api_core import retry as retries
     from google.api_core.client_options import ClientOptions
-    from google.auth import exceptions as auth_errors
     from google.cloud import container_v1
 
     options = ClientOptions(api_endpoint=sandbox["url"]) if sandbox else None
     client = container_v1.ClusterManagerClient(credentials=credentials, transport="rest", client_options=options)
     name = cluster_name(project, settings)
     where = (f"GKE cluster {settings.cluster} (project {project}, location {settings.location})")
-    budget = deadline.remaining(LOOKUP_TIMEOUT) or LOOKUP_TIMEOUT
-    retry = retries.Retry(initial=0.25, maximum=8.0, multiplier=2.0, timeout=budget,
+    doing = f"looking up {where}"
+    deadline.check(doing)
+    t = budget(deadline, read_cap=LOOKUP_TIMEOUT)
+    # google-api-core's Retry: every attempt and the backoff between them within the lookup's budget
+    retry = retries.Retry(initial=0.25, maximum=8.0, multiplier=2.0, timeout=t.read,
                           predicate=retries.if_exception_type(gx.TooManyRequests, gx.InternalServerError,
                                                               gx.ServiceUnavailable, gx.GatewayTimeout))
-    deadline.check(f"looking up {where}")
-    try:
-        return client.get_cluster(name=name, retry=retry, timeout=budget)
-    except gx.NotFound:
-        raise ProviderError(
-            f"{where} does not exist: check providers.gcp.project, location and cluster in the spec "
-            f"(`gcloud container clusters list --project {project}`); cloudorch never creates clusters"
-        ) from None
-    except (gx.Unauthenticated, auth_errors.RefreshError) as exc:
-        raise ProviderUnavailable(f"looking up {where}: the Google credentials were refused ({_message(exc)}); "
-                                  "run `gcloud auth application-default login` again") from None
-    except gx.PermissionDenied as exc:
-        raise ProviderError(f"looking up {where}: permission denied ({_message(exc)}); the credentials need "
-                            "container.clusters.get (e.g. roles/container.developer) on the project") from None
-    except gx.RetryError as exc:
-        raise ProviderError(f"looking up {where}: the GKE API kept failing ({_message(exc.cause or exc)}); "
-                            "try again later") from None
-    except gx.GoogleAPICallError as exc:
-        raise ProviderError(f"looking up {where}: {_message(exc)}") from None
-    except auth_errors.TransportError as exc:
-        raise ProviderError(f"looking up {where}: cannot reach Google ({_message(exc)}); check the network") from None
+    with error_table(where, project).translating(doing):
+        return client.get_cluster(name=name, retry=retry, timeout=t.read)
 
 
 def _message(exc: BaseException) -> str:

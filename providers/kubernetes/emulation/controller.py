@@ -2,11 +2,12 @@
 controller would do, one pass every ``period`` seconds.
 
 - Deployments own one ReplicaSet per pod template (``{deployment}-{hash}``); a template change rolls out
-  by scaling the new ReplicaSet up and the old ones to zero once the new pods are ready (Recreate: old
-  first). Deployment status and its Available / Progressing conditions follow the pods, including
-  ``ProgressDeadlineExceeded`` after ``spec.progressDeadlineSeconds`` without progress.
+  within ``maxSurge`` / ``maxUnavailable`` (Recreate: old first), and the deployment's status and its
+  Available / Progressing conditions follow the pods, including ``ProgressDeadlineExceeded`` after
+  ``spec.progressDeadlineSeconds`` without progress (:mod:`.rollout`).
 - ReplicaSets create and delete pods (``{replicaset}-{rand5}``) to match their replicas.
-- Pods move through their lifecycle (:mod:`.pods`).
+- Pods move through their lifecycle (:mod:`.pods`), waiting for the Secrets and ConfigMaps they read
+  (:mod:`.podconfig`).
 - HorizontalPodAutoscalers keep their target's replicas within [minReplicas, maxReplicas] through the
   scale subresource (so the HPA's manager owns ``.spec.replicas``, as upstream).
 - LoadBalancer services get an ingress IP ``lb_delay`` seconds after they become LoadBalancers.
@@ -22,14 +23,15 @@ import hashlib
 import ipaddress
 import json
 import logging
-import math
 import threading
 import time
 import uuid
 from typing import Any
 
+from cloudorch_providers.kubernetes.emulation import podconfig
 from cloudorch_providers.kubernetes.emulation import pods as kubelet
 from cloudorch_providers.kubernetes.emulation import resources as r
+from cloudorch_providers.kubernetes.emulation import rollout
 from cloudorch_providers.kubernetes.emulation.errors import ApiError
 from cloudorch_providers.kubernetes.emulation.registry import Registry, random_suffix
 from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
@@ -60,14 +62,6 @@ def controller_uid(obj: dict[str, Any]) -> str | None:
 def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
             "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
-
-
-def resolve(value: Any, total: int, round_up: bool) -> int:
-    """An intOrString such as maxSurge "25%" against ``total``."""
-    if isinstance(value, str) and value.endswith("%"):
-        share = total * float(value[:-1]) / 100
-        return math.ceil(share) if round_up else math.floor(share)
-    return int(value or 0)
 
 
 def set_condition(conditions: list[dict[str, Any]], kind: str, ok: bool, reason: str, message: str,
@@ -111,9 +105,10 @@ class Controller:
     # -- lifecycle -----------------------------------------------------------------------------------
     def reset(self) -> None:
         self.born: dict[str, float] = {}  # pod uid -> creation time (finer than creationTimestamp)
+        self.unblocked: dict[str, float] = {}  # pod uid -> when its Secrets and ConfigMaps were all found
         self.pod_ips: dict[str, str] = {}
         self.lb_since: dict[str, float] = {}
-        self.progress: dict[str, tuple[Any, float]] = {}
+        self.progress: dict[str, float] = {}  # deployment uid -> when its rollout last made progress
         self.reported: set[tuple[str, ...]] = set()
 
     def start(self) -> None:
@@ -282,6 +277,7 @@ class Controller:
         replicasets = self._owned(r.REPLICASETS, ns, uid)
         revisions = [int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)) for rs in replicasets]
         new = next((rs for rs in replicasets if rs["metadata"].get("labels", {}).get(HASH_LABEL) == pod_hash), None)
+        created = new is None
         if new is None:
             try:
                 new = self._new_replicaset(deployment, pod_hash, max(revisions, default=0) + 1)
@@ -296,26 +292,34 @@ class Controller:
             new["metadata"]["annotations"][REVISION] = revision
         old = [rs for rs in replicasets if rs["metadata"]["uid"] != new["metadata"]["uid"]]
         pods = {rs["metadata"]["uid"]: self._owned(r.PODS, ns, rs["metadata"]["uid"]) for rs in replicasets + [new]}
-        new_pods = pods[new["metadata"]["uid"]]
-        new_ready = sum(1 for p in new_pods if _ready(p))
+
+        def view(rs: dict[str, Any]) -> rollout.RS:
+            return rollout.RS(rs["metadata"]["name"], rs["spec"].get("replicas", 0),
+                              sum(1 for p in pods[rs["metadata"]["uid"]] if _ready(p)),
+                              int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)))
 
         if (spec.get("strategy") or {}).get("type") == "Recreate":
             for rs in old:
                 self._scale_replicaset(deployment, rs, 0)
             if not any(pods[rs["metadata"]["uid"]] for rs in old):
                 self._scale_replicaset(deployment, new, desired)
-        else:
-            self._scale_replicaset(deployment, new, desired)
-            if new_ready >= desired:
-                for rs in old:
-                    self._scale_replicaset(deployment, rs, 0)
+        else:  # one step per pass, as the deployment controller: scale up first, else scale down
+            surge, unavailable = rollout.fenceposts(spec)
+            size = rollout.new_replicas(desired, surge, [view(rs) for rs in old + [new]], view(new))
+            if size != new["spec"].get("replicas", 0):
+                self._scale_replicaset(deployment, new, size)
+            else:
+                by_name = {rs["metadata"]["name"]: rs for rs in old}
+                for name, replicas in rollout.old_scale_down(desired, unavailable, [view(rs) for rs in old],
+                                                             view(new)).items():
+                    self._scale_replicaset(deployment, by_name[name], replicas)
         self._trim_history(spec.get("revisionHistoryLimit", 10), old)
 
         revision = new["metadata"].get("annotations", {}).get(REVISION)
         if (meta.get("annotations") or {}).get(REVISION) != revision:
             self.registry.mutate(r.DEPLOYMENTS, ns, meta["name"], lambda d: d["metadata"].setdefault(
                 "annotations", {}).__setitem__(REVISION, revision), CONTROLLER)
-        self._deployment_status(deployment, new, pods, now)
+        self._deployment_status(deployment, new, pods, now, created)
 
     def _trim_history(self, limit: int, old: list[dict[str, Any]]) -> None:
         idle = sorted((rs for rs in old if not rs["spec"].get("replicas") and not rs.get("status", {}).get("replicas")),
@@ -324,51 +328,16 @@ class Controller:
             self.store.remove(r.REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"])
 
     def _deployment_status(self, deployment: dict[str, Any], new: dict[str, Any],
-                           pods: dict[str, list[dict[str, Any]]], now: float) -> None:
-        meta, spec = deployment["metadata"], deployment["spec"]
-        desired = spec.get("replicas", 1)
+                           pods: dict[str, list[dict[str, Any]]], now: float, created: bool) -> None:
+        meta = deployment["metadata"]
         everyone = [p for group in pods.values() for p in group]
-        updated = pods[new["metadata"]["uid"]]
         ready = sum(1 for p in everyone if _ready(p))
-        status: dict[str, Any] = copy.deepcopy(deployment.get("status") or {})
-        status["observedGeneration"] = meta.get("generation", 1)
-        _put(status, "replicas", len(everyone))
-        _put(status, "updatedReplicas", len(updated))
-        _put(status, "readyReplicas", ready)
-        _put(status, "availableReplicas", ready)
-        _put(status, "unavailableReplicas", max(desired - ready, 0))
-        strategy = spec.get("strategy") or {}
-        rolling = strategy.get("rollingUpdate") or {}
-        if strategy.get("type") == "Recreate":
-            max_unavailable = 0
-        else:
-            max_unavailable = resolve(rolling.get("maxUnavailable", "25%"), desired, round_up=False)
-            if max_unavailable == 0 and resolve(rolling.get("maxSurge", "25%"), desired, round_up=True) == 0:
-                max_unavailable = 1
-        stamp = rfc3339(now)
-        conditions = status.setdefault("conditions", [])
-        if ready >= desired - max_unavailable:
-            set_condition(conditions, "Available", True, "MinimumReplicasAvailable",
-                          "Deployment has minimum availability.", stamp)
-        else:
-            set_condition(conditions, "Available", False, "MinimumReplicasUnavailable",
-                          "Deployment does not have minimum availability.", stamp)
-        name = new["metadata"]["name"]
-        complete = len(updated) == desired and len(everyone) == desired and ready == desired
-        signature = (name, len(updated), ready, len(everyone))
+        counts = {"replicas": len(everyone), "updated": len(pods[new["metadata"]["uid"]]), "ready": ready,
+                  "available": ready}
         seen = self.progress.get(meta["uid"])
-        if seen is None or seen[0] != signature:
-            self.progress[meta["uid"]] = seen = (signature, now)
-        if complete:
-            set_condition(conditions, "Progressing", True, "NewReplicaSetAvailable",
-                          f'ReplicaSet "{name}" has successfully progressed.', stamp)
-        elif now - seen[1] > spec.get("progressDeadlineSeconds", 600):
-            set_condition(conditions, "Progressing", False, "ProgressDeadlineExceeded",
-                          f'ReplicaSet "{name}" has timed out progressing.', stamp)
-        else:
-            set_condition(conditions, "Progressing", True, "ReplicaSetUpdated",
-                          f'ReplicaSet "{name}" is progressing.', stamp)
-        conditions.sort(key=lambda c: c["type"] != "Available")
+        status, progressed = rollout.deployment_status(deployment, new["metadata"]["name"], created, counts, now,
+                                                       rfc3339(now), seen)
+        self.progress[meta["uid"]] = progressed
         if status == deployment.get("status"):
             return
         self.registry.mutate(r.DEPLOYMENTS, meta["namespace"], meta["name"],
@@ -432,25 +401,49 @@ class Controller:
             self.pod_ips[uid] = str(POD_NETWORK.network_address + 2 + len(self.pod_ips) % 65000)
         return self.pod_ips[uid]
 
+    def _lookup(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.store.get(r.SECRETS if kind == "Secret" else r.CONFIGMAPS, namespace, name)
+
+    def pod_config(self, pod: dict[str, Any]) -> podconfig.PodConfig:
+        return podconfig.check(pod, self._lookup)
+
+    def start_base(self, pod: dict[str, Any], config: podconfig.PodConfig, now: float) -> float:
+        """The time a pod's containers count their start from: its creation, or, when the kubelet had to
+        wait for a Secret or ConfigMap, shortly before that wait ended (so they start ready_delay/2 later)."""
+        uid = pod["metadata"]["uid"]
+        born = self.born.setdefault(uid, now)
+        if config.blocked:
+            self.unblocked.pop(uid, None)
+            return born
+        return max(born, self.unblocked.setdefault(uid, now) - self.ready_delay / 2)
+
     def kubelet(self, now: float) -> None:
         alive = set()
         for pod in self.store.list(r.PODS):
             meta = pod["metadata"]
             alive.add(meta["uid"])
-            born = self.born.setdefault(meta["uid"], now)
-            status = kubelet.pod_status(pod, born, now, self.ready_delay, self.crash_period, self.pod_ip(meta["uid"]))
-            self._pod_events(pod, status)
+            config = self.pod_config(pod)
+            born = self.start_base(pod, config, now)
+            status = kubelet.pod_status(pod, born, now, self.ready_delay, self.crash_period, self.pod_ip(meta["uid"]),
+                                        config)
+            self._pod_events(pod, status, config)
             if status == pod.get("status"):
                 continue
             self.registry.mutate(r.PODS, meta["namespace"], meta["name"], lambda p, s=status: p.__setitem__(
                 "status", s), "kubelet", "status")
         for uid in set(self.born) - alive:
             self.born.pop(uid, None)
+            self.unblocked.pop(uid, None)
             self.pod_ips.pop(uid, None)
         self.reported = {key for key in self.reported if key[0] in alive}
 
-    def _pod_events(self, pod: dict[str, Any], status: dict[str, Any]) -> None:
+    def _pod_events(self, pod: dict[str, Any], status: dict[str, Any], config: podconfig.PodConfig) -> None:
         uid = pod["metadata"]["uid"]
+        if config.mount_error:
+            self.event(pod, "FailedMount", config.mount_error, "kubelet", warning=True,
+                       once=(uid, "mount", config.mount_error))
+        for name, message in config.containers.items():
+            self.event(pod, "Failed", f"Error: {message}", "kubelet", warning=True, once=(uid, name, message))
         for container in status.get("containerStatuses") or []:
             name, image = container["name"], container["image"]
             waiting = (container.get("state") or {}).get("waiting") or {}

@@ -1,11 +1,9 @@
-"""Discovery documents: /version, /api, /api/v1, /apis, /apis/{group}/{version}, and a minimal OpenAPI v3
-index with one document per group version (enough for kubectl to see that the server validates fields
-itself and to skip client-side schema validation)."""
+"""Discovery documents: /version, /api, /api/v1, /apis, /apis/{group}/{version} (the OpenAPI documents are
+in :mod:`.openapi`)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from cloudorch_providers.kubernetes.emulation import resources as r
@@ -73,57 +71,3 @@ def resource_list(group_name: str, version_name: str) -> dict[str, Any] | None:
             entries.append(sub_entry)
     group_version = f"{group_name}/{version_name}" if group_name else version_name
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": entries}
-
-
-# -- OpenAPI v3 ----------------------------------------------------------------------------------------
-def _path_name(group_name: str, version_name: str) -> str:
-    return f"apis/{group_name}/{version_name}" if group_name else f"api/{version_name}"
-
-
-def _document(group_name: str, version_name: str) -> dict[str, Any]:
-    """A small OpenAPI 3 document for one group version: its paths and the query parameters the server
-    accepts on writes (kubectl reads ``fieldValidation`` here), with open object schemas."""
-    params = [{"name": name, "in": "query", "schema": {"type": "string"}, "uniqueItems": True}
-              for name in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
-    paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
-    for rt in r.RESOURCES:
-        if (rt.group, rt.version) != (group_name, version_name):
-            continue
-        prefix = "/" + _path_name(group_name, version_name)
-        scope = "/namespaces/{namespace}" if rt.namespaced else ""
-        gvk = [{"group": rt.group, "version": rt.version, "kind": rt.kind}]
-        item_ops = {verb: {"operationId": f"{verb}{rt.kind}", "parameters": params,
-                           "x-kubernetes-group-version-kind": gvk[0],
-                           "responses": {"200": {"description": "OK"}}}
-                    for verb in ("get", "put", "patch", "delete")}
-        paths[f"{prefix}{scope}/{rt.plural}/{{name}}"] = item_ops
-        paths[f"{prefix}{scope}/{rt.plural}"] = {
-            verb: {"operationId": f"{verb}{rt.kind}List", "parameters": params,
-                   "x-kubernetes-group-version-kind": gvk[0], "responses": {"200": {"description": "OK"}}}
-            for verb in ("get", "post")}
-        schema_name = ".".join(["io.k8s.api", rt.group or "core", rt.version, rt.kind])
-        schemas[schema_name] = {"type": "object", "x-kubernetes-group-version-kind": gvk,
-                                "x-kubernetes-preserve-unknown-fields": True}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
-            "paths": paths, "components": {"schemas": schemas}}
-
-
-def _hash(document: dict[str, Any]) -> str:
-    return hashlib.sha512(json.dumps(document, sort_keys=True).encode()).hexdigest()[:64].upper()
-
-
-def openapi_v3_index() -> dict[str, Any]:
-    paths = {}
-    for group_name, version_name in r.group_versions():
-        name = _path_name(group_name, version_name)
-        paths[name] = {"serverRelativeURL": f"/openapi/v3/{name}?hash={_hash(_document(group_name, version_name))}"}
-    return {"paths": paths}
-
-
-def openapi_v3(path: str) -> dict[str, Any] | None:
-    """The document at /openapi/v3/{path} (``api/v1``, ``apis/apps/v1``, ...)."""
-    for group_name, version_name in r.group_versions():
-        if path.strip("/") == _path_name(group_name, version_name):
-            return _document(group_name, version_name)
-    return None

@@ -4,6 +4,8 @@ created, and the log lines its containers write.
 - An image containing ``notfound`` never pulls: Pending, ``ErrImagePull`` then ``ImagePullBackOff``.
 - An image containing ``crashloop`` starts, exits with status 1 every ``crash_period`` seconds and sits
   in ``CrashLoopBackOff`` with a growing restartCount; it is never ready.
+- A container whose Secret or ConfigMap reference cannot be resolved waits in ``CreateContainerConfigError``;
+  a pod whose secret or configMap volume cannot be mounted stays ``ContainerCreating`` (:mod:`.podconfig`).
 - Any other image is Pending (``ContainerCreating``) for ``ready_delay`` seconds, then Running and Ready,
   and writes a log line every ``LOG_INTERVAL`` seconds naming its pod and container.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudorch_providers.kubernetes.emulation.errors import bad_request
+from cloudorch_providers.kubernetes.emulation.podconfig import PodConfig
 from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
 LOG_INTERVAL = 0.5
@@ -24,7 +27,7 @@ NODE_IP = "10.0.0.10"
 
 @dataclass(frozen=True)
 class ContainerPhase:
-    state: str  # "creating", "pullfail", "running", "crashing"
+    state: str  # "creating", "pullfail", "running", "crashing", "configerror"
     since: float  # when the current state (or, crashing: the current attempt) began
     restarts: int = 0
 
@@ -47,12 +50,14 @@ def _digest(text: str) -> str:
 
 
 def _container_status(pod_name: str, uid: str, container: dict[str, Any], phase: ContainerPhase,
-                      crash_period: float) -> dict[str, Any]:
+                      crash_period: float, config_error: str = "") -> dict[str, Any]:
     name, image = container.get("name", ""), container.get("image", "")
     status: dict[str, Any] = {"name": name, "image": image, "imageID": "", "ready": False,
                               "restartCount": phase.restarts, "started": False, "lastState": {}}
     if phase.state == "creating":
         status["state"] = {"waiting": {"reason": "ContainerCreating"}}
+    elif phase.state == "configerror":
+        status["state"] = {"waiting": {"reason": "CreateContainerConfigError", "message": config_error}}
     elif phase.state == "pullfail":
         status["state"] = {"waiting": {"reason": "ImagePullBackOff",
                                        "message": f'Back-off pulling image "{image}"'}}
@@ -92,13 +97,26 @@ def qos_class(spec: dict[str, Any]) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
+def _phase_with_config(container: dict[str, Any], config: PodConfig, born: float, now: float,
+                       ready_delay: float, crash_period: float) -> ContainerPhase:
+    phase = container_phase(container.get("image", ""), born, now, ready_delay, crash_period)
+    if config.mount_error:  # nothing starts before the volumes are set up
+        return ContainerPhase("creating", born)
+    if container.get("name", "") in config.containers and phase.state != "pullfail":
+        return ContainerPhase("configerror", born)  # the image is pulled, the container cannot be created
+    return phase
+
+
 def pod_status(pod: dict[str, Any], born: float, now: float, ready_delay: float, crash_period: float,
-               pod_ip: str) -> dict[str, Any]:
-    """The status a kubelet would report for ``pod`` at ``now``."""
+               pod_ip: str, config: PodConfig | None = None) -> dict[str, Any]:
+    """The status a kubelet would report for ``pod`` at ``now``; ``born`` is when its containers could
+    start being created (later than its creation when a Secret it needed appeared later)."""
     meta, spec = pod["metadata"], pod.get("spec") or {}
     containers = spec.get("containers") or []
-    phases = [container_phase(c.get("image", ""), born, now, ready_delay, crash_period) for c in containers]
-    statuses = [_container_status(meta["name"], meta.get("uid", ""), c, p, crash_period)
+    config = config or PodConfig()
+    phases = [_phase_with_config(c, config, born, now, ready_delay, crash_period) for c in containers]
+    statuses = [_container_status(meta["name"], meta.get("uid", ""), c, p, crash_period,
+                                  config.containers.get(c.get("name", ""), ""))
                 for c, p in zip(containers, phases, strict=True)]
     started = any(p.state in ("running", "crashing") for p in phases)
     ready = bool(phases) and all(p.state == "running" for p in phases)
@@ -124,10 +142,14 @@ def pod_status(pod: dict[str, Any], born: float, now: float, ready_delay: float,
 
 # -- logs ----------------------------------------------------------------------------------------------
 def log_lines(pod: dict[str, Any], container: dict[str, Any], born: float, now: float, ready_delay: float,
-              crash_period: float, previous: bool = False) -> list[tuple[float, str]]:
+              crash_period: float, previous: bool = False, config: PodConfig | None = None
+              ) -> list[tuple[float, str]]:
     """(time, text) of every line the container wrote by ``now``; a 400 as upstream when it has no logs."""
     pod_name, name, image = pod["metadata"]["name"], container.get("name", ""), container.get("image", "")
-    phase = container_phase(image, born, now, ready_delay, crash_period)
+    phase = _phase_with_config(container, config or PodConfig(), born, now, ready_delay, crash_period)
+    if phase.state == "configerror":
+        raise bad_request(f'container "{name}" in pod "{pod_name}" is waiting to start: '
+                          "CreateContainerConfigError")
     if previous:
         if phase.state != "crashing" or phase.restarts < 2:
             raise bad_request(f'previous terminated container "{name}" in pod "{pod_name}" not found')

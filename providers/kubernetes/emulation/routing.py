@@ -5,6 +5,7 @@ resources, ``{name}`` for one object and ``/{subresource}`` (status, scale, log)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 from werkzeug.wrappers import Request, Response
 
-from cloudorch_providers.kubernetes.emulation import discovery, pods, tables
+from cloudorch_providers.kubernetes.emulation import discovery, openapi, pods, tables
 from cloudorch_providers.kubernetes.emulation import resources as r
 from cloudorch_providers.kubernetes.emulation.controller import Controller
 from cloudorch_providers.kubernetes.emulation.errors import ApiError, bad_request, method_not_allowed, status_object
@@ -229,14 +230,27 @@ class KubeApi:
         elif kind == "resources":
             document = discovery.resource_list(target.group, target.version)
         elif target.rest in ("v3", "v3/"):
-            document = discovery.openapi_v3_index()
+            document = openapi.v3_index()
         elif target.rest.startswith("v3/"):
-            document = discovery.openapi_v3(target.rest[3:])
+            return self._openapi(openapi.v3_at(target.rest[3:]))
+        elif target.rest in ("v2", "v2/"):
+            accept = request.headers.get("Accept", "") or "*/*"
+            if not any(kind in accept for kind in ("application/json", "*/*", "application/*")):
+                raise ApiError(406, f"only the following media types are accepted: application/json "
+                                    f"(not {accept})", "NotAcceptable")
+            return self._openapi(openapi.v2_document())
         else:
             document = None
         if document is None:
             raise ApiError(404, "the server could not find the requested resource", "NotFound")
         return _json(document)
+
+    @staticmethod
+    def _openapi(body: bytes | None) -> Response:
+        if body is None:
+            raise ApiError(404, "the server could not find the requested resource", "NotFound")
+        return Response(body, content_type="application/json",
+                        headers={"ETag": '"' + hashlib.sha1(body).hexdigest() + '"'})
 
     # -- reads ---------------------------------------------------------------------------------------
     def read(self, request: Request, target: Target, query: dict[str, str], verb: str) -> Response:
@@ -282,6 +296,10 @@ class KubeApi:
 
         def stream() -> Iterator[bytes]:
             nonlocal cursor
+            # The apiserver sends a watch's status and headers at once and its events as they happen;
+            # client-go waits for the headers before it reports the watch as started (kubectl wait and
+            # rollout status start their watch this way). An empty chunk makes the server send them now.
+            yield b""
             for obj in initial:
                 yield (json.dumps({"type": "ADDED", "object": obj}) + "\n").encode()
             deadline = time.monotonic() + timeout
@@ -315,7 +333,10 @@ class KubeApi:
         container = next((c for c in containers if c.get("name") == wanted), None)
         if container is None:
             raise bad_request(f"container {wanted} is not valid for pod {name}")
+        config = self.controller.pod_config(pod)
         born = self.controller.born.get(pod["metadata"]["uid"]) or parse_time(pod["metadata"]["creationTimestamp"])
+        if not config.blocked and pod["metadata"]["uid"] in self.controller.unblocked:
+            born = max(born, self.controller.unblocked[pod["metadata"]["uid"]] - self.controller.ready_delay / 2)
         tail, since = _int(query, "tailLines"), _int(query, "sinceSeconds")
         limit = _int(query, "limitBytes")
         since_time = parse_time(query["sinceTime"]) if query.get("sinceTime") else None
@@ -324,7 +345,7 @@ class KubeApi:
 
         def lines_until(now: float) -> list[tuple[float, str]]:
             found = pods.log_lines(pod, container, born, now, controller.ready_delay, controller.crash_period,
-                                   previous)
+                                   previous, config)
             if since is not None:
                 found = [line for line in found if line[0] >= now - since]
             if since_time is not None:

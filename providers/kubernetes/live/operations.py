@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
-from cloudorch.provider import AppStatus, Change, LogLine, Plan
+from cloudorch.provider import AppStatus, Change, LogLine, Plan, SecretLocation
 from cloudorch.spec.models import Autoscale
 
 
@@ -84,7 +84,15 @@ class KubernetesLiveOperations:
         from cloudorch_providers.kubernetes.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
-        return app_status(self._kube(deadline), self.name, self.app, self.namespace, names)
+        return app_status(self._kube(deadline), self.name, self.app, self.namespace, names, self._secret_index())
+
+    def _secret_index(self):
+        from cloudorch_providers.kubernetes.live.diagnosis import SecretIndex
+        from cloudorch_providers.kubernetes.live.secrets import secret_ref
+
+        refs = {name: secret_ref(self.app, self.settings, self.namespace, name) for name in self.secret_users()}
+        return SecretIndex({(r.secret, r.key): name for name, r in refs.items() if not r.pull},
+                           f"cloudorch secrets set -f {self.spec.path} -p {self.name}")
 
     def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from cloudorch_providers.kubernetes.live.apply import scale_deployment
@@ -119,6 +127,30 @@ class KubernetesLiveOperations:
         from cloudorch_providers.kubernetes.live.logs import read_logs
 
         return read_logs(self._kube(deadline), self.app.name, self.namespace, services, since, tail)
+
+    # -- secrets (:mod:`cloudorch_providers.kubernetes.live.secrets`) ------------------------------
+    def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
+        from cloudorch_providers.kubernetes.live import secrets
+
+        namespace_doc = next((d.body for d in self.render() if d.kind == "Namespace"), None)
+        ref = secrets.secret_ref(self.app, self.settings, self.namespace, name)
+        return secrets.store(self._kube(deadline), self.app.name, ref, value, namespace_doc)
+
+    def secret_locations(self, *, deadline: Deadline) -> list[SecretLocation]:
+        from cloudorch_providers.kubernetes.live import secrets
+
+        kube, found = self._kube(deadline), []
+        for name, services in self.secret_users().items():
+            ref = secrets.secret_ref(self.app, self.settings, self.namespace, name)
+            found.append(SecretLocation(name, ref.describe(), secrets.exists(kube, ref), services))
+        return found
+
+    def restart(self, service: str, *, deadline: Deadline) -> None:
+        from cloudorch_providers.kubernetes.live import secrets
+
+        kube = self._kube(deadline)
+        self._owned_deployment(kube, service)
+        secrets.restart(kube, service, self.namespace)
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.kubernetes.live.plan import destroy_plan

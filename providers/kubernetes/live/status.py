@@ -9,9 +9,12 @@ precedence, :func:`cloudorch.live.health.classify`):
   ``updatedReplicas`` than desired, or more replicas than desired (old pods left);
 - failures: a pod of the current revision (the newest ReplicaSet) has a container waiting in
   CrashLoopBackOff, ImagePullBackOff (or ErrImagePull, CreateContainerConfigError...), named with the
-  pod, container and reason. Pods of older revisions do not count, so deploying a fix over a
-  crash-looping version is not failed by the pods it replaces;
+  pod, container and reason, and a missing spec secret with the command that stores it. Pods of older
+  revisions do not count, so deploying a fix over a crash-looping version is not failed by the pods
+  it replaces;
 - gave up: the Progressing condition's reason is ProgressDeadlineExceeded;
+- both, during a rollout, say that the new revision failed and which older revision (image) still
+  serves, or that none does (:mod:`.diagnosis`);
 - waiting: the first pod that is not ready, with why (unschedulable, ContainerCreating...).
 - Endpoints: ``{ip}:{port}`` of the LoadBalancer's ingress for public ports (``{node ip}:{nodePort}``
   for ``NodePort``), ``{service}.{namespace}.svc:{port}`` for the others.
@@ -26,6 +29,7 @@ from cloudorch.live import health
 from cloudorch.provider import AppStatus, ServiceStatus, State
 from cloudorch_providers.kubernetes import meta
 from cloudorch_providers.kubernetes.live.clients import Kube
+from cloudorch_providers.kubernetes.live.diagnosis import SecretIndex, new_revision_failed
 from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, SERVICE, list_owned, owner_selector, read_namespace
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -53,15 +57,18 @@ def _ready(pod: dict[str, Any]) -> bool:
                for c in (pod.get("status") or {}).get("conditions") or [])
 
 
-def failures(pod: dict[str, Any]) -> list[str]:
-    """``pod P container C: Reason (message)`` for each container of ``pod`` that cannot run."""
+def failures(pod: dict[str, Any], secrets: SecretIndex | None = None) -> list[str]:
+    """``pod P container C: Reason (message)`` for each container of ``pod`` that cannot run; a missing
+    secret is named with the command that stores it (see :mod:`.diagnosis`)."""
     found = []
     status = pod.get("status") or {}
     for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
         waiting = (cs.get("state") or {}).get("waiting") or {}
         if waiting.get("reason") in FAILING:
             detail = f" ({waiting['message']})" if waiting.get("message") else ""
-            found.append(f"pod {_meta(pod).get('name')} container {cs.get('name')}: {waiting['reason']}{detail}")
+            line = f"pod {_meta(pod).get('name')} container {cs.get('name')}: {waiting['reason']}{detail}"
+            explained = secrets.explain(waiting.get("message", "")) if secrets else None
+            found.append(f"{explained}; {line}" if explained else line)
     return found
 
 
@@ -107,7 +114,7 @@ def _address_pending(spec: Any, service: dict[str, Any] | None) -> bool:
 
 def service_status(name: str, namespace: str, spec: Any, deployment: dict[str, Any] | None,
                    replicasets: list[dict[str, Any]], pods: list[dict[str, Any]], service: dict[str, Any] | None,
-                   node_ips: list[str]) -> ServiceStatus:
+                   node_ips: list[str], secrets: SecretIndex | None = None) -> ServiceStatus:
     if deployment is None:
         return health.service_status(name, None, desired=spec.desired_replicas if spec else 0)
     dspec, dstatus, dmeta = deployment.get("spec") or {}, deployment.get("status") or {}, _meta(deployment)
@@ -119,18 +126,29 @@ def service_status(name: str, namespace: str, spec: Any, deployment: dict[str, A
     rs_uids = {_meta(rs).get("uid") for rs in mine}
     alive = [p for p in pods if _owner_uids(p) & rs_uids and not _meta(p).get("deletionTimestamp")]
     fresh = [p for p in alive if current is not None and _meta(current).get("uid") in _owner_uids(p)]
-    failing = [line for pod in fresh for line in failures(pod)]
+    failing = [line for pod in fresh for line in failures(pod, secrets)]
     waiting = [p for p in alive if not _ready(p) and not failures(p)]
     updated, available = int(dstatus.get("updatedReplicas", 0)), int(dstatus.get("availableReplicas", 0))
     total = int(dstatus.get("replicas", 0))
     stalled = next((c for c in dstatus.get("conditions") or [] if c.get("type") == "Progressing"
                     and c.get("reason") == "ProgressDeadlineExceeded"), None)
     rolling = updated < desired or total > desired
+    ready: dict[str, int] = {}
+    for pod in alive:
+        for uid in _owner_uids(pod):
+            ready[uid] = ready.get(uid, 0) + (1 if _ready(pod) else 0)
+    older_pods = any(p not in fresh for p in alive)
+
+    def in_rollout(why: str) -> str:
+        return new_revision_failed(current, mine, ready, name, why, older_pods or updated < desired)
+
+    more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
     facts = health.Facts(
         desired=desired, running=available, pending=len(waiting),
-        failed=len({line.split(" container ")[0] for line in failing}), failures=failing,
+        failed=len({line.split(" container ")[0] for line in failing}),
+        failures=[in_rollout(failing[0] + more)] if failing else [],
         gave_up="" if stalled is None else
-        f"ProgressDeadlineExceeded: {stalled.get('message', 'the rollout made no progress')}",
+        in_rollout(f"ProgressDeadlineExceeded: {stalled.get('message', 'the rollout made no progress')}"),
         settled=int(dstatus.get("observedGeneration", 0)) >= int(dmeta.get("generation", 0)),
         rolling=rolling, present=total,
         progress=f"rolling out: {updated} of {desired} updated, {available} available" if rolling and desired else "",
@@ -148,7 +166,8 @@ def service_status(name: str, namespace: str, spec: Any, deployment: dict[str, A
     return result
 
 
-def app_status(kube: Kube, provider: str, app: Any, namespace: str, names: list[str]) -> AppStatus:
+def app_status(kube: Kube, provider: str, app: Any, namespace: str, names: list[str],
+               secrets: SecretIndex | None = None) -> AppStatus:
     def missing() -> AppStatus:
         return AppStatus(app.name, provider, [service_status(n, namespace, app.services.get(n), None, [], [], None, [])
                                               for n in names])
@@ -161,11 +180,14 @@ def app_status(kube: Kube, provider: str, app: Any, namespace: str, names: list[
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="kube-status") as pool:
         deployments = pool.submit(list_owned, kube, DEPLOYMENT, namespace, app.name)
         services = pool.submit(list_owned, kube, SERVICE, namespace, app.name)
+        # a list answered 404 (a proxy or an apiserver restarting) reads as empty: the services look not
+        # ready yet, and the next poll sees them again
         replicasets = pool.submit(kube.call, doing, "apps", "list_namespaced_replica_set", namespace,
-                                  label_selector=selector)
-        pods = pool.submit(kube.call, doing, "core", "list_namespaced_pod", namespace, label_selector=selector)
+                                  label_selector=selector, missing_ok=True)
+        pods = pool.submit(kube.call, doing, "core", "list_namespaced_pod", namespace, label_selector=selector,
+                           missing_ok=True)
         deployments, services = deployments.result(), services.result()
-        replicasets, pods = replicasets.result().get("items") or [], pods.result().get("items") or []
+        replicasets, pods = (replicasets.result() or {}).get("items") or [], (pods.result() or {}).get("items") or []
     node_ips: list[str] = []
     if any(((s.get("spec") or {}).get("type") == "NodePort") for s in services.values()):
         nodes = kube.call("listing the cluster's nodes", "core", "list_node").get("items") or []
@@ -180,5 +202,5 @@ def app_status(kube: Kube, provider: str, app: Any, namespace: str, names: list[
         return [i for i in items if (_meta(i).get("labels") or {}).get(meta.SERVICE_KEY) == service]
 
     statuses = [service_status(n, namespace, app.services.get(n), deployments.get(n), of(replicasets, n),
-                               of(pods, n), services.get(n), node_ips) for n in names]
+                               of(pods, n), services.get(n), node_ips, secrets) for n in names]
     return AppStatus(app.name, provider, statuses)

@@ -65,3 +65,34 @@ def test_validate_explain_table(files, tmp_path, monkeypatch):
             for line in result.stdout.splitlines() if line.count("│") == 3}
     assert rows["services.web.replicas"] == "prod.yaml:3" and rows["services.web.image"] == "base.yaml:5"
     assert result.stdout.rstrip().endswith("valid (1 services)")
+
+
+def test_f_and_env_go_before_or_after_the_command(files):
+    base, prod = files
+
+    def replicas(*args, env=None):
+        result = run(*args, env=env)
+        assert result.exception is None, result.output
+        return next(d for d in json.loads(result.stdout) if d["kind"] == "Deployment")["body"]["spec"]["replicas"]
+
+    assert replicas("-f", base, "-f", prod, "-p", "kubernetes", "-o", "json", "render") == 3
+    assert replicas("-f", base, "-f", prod, "--env", "big", "render", "-p", "kubernetes", "-o", "json") == 9
+    assert replicas("--env", "big", "render", "-f", base, "-f", prod, "-p", "kubernetes", "-o", "json") == 9
+    # given after the command, the files replace (not add to) those given before it
+    assert replicas("-f", prod, "render", "-f", base, "-p", "kubernetes", "-o", "json") == 1
+    assert replicas("-f", base, "-f", prod, "render", "-p", "kubernetes", "-o", "json",
+                    env={"CLOUDORCH_ENV": "big"}) == 9
+
+
+def test_unknown_environment_is_one_json_error(files, capsys, monkeypatch):
+    from cloudorch.cli.main import main
+
+    base, prod = files
+    monkeypatch.delenv("CLOUDORCH_ENV", raising=False)
+    with pytest.raises(SystemExit) as caught:
+        main(["-o", "json", "validate", "-f", base, "-f", prod, "--env", "bigg"])
+    assert caught.value.code == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["exit_code"] == 2
+    [issue] = error["errors"]
+    assert issue["file"] == prod and issue["field"] == "environments" and "did you mean 'big'" in issue["message"]

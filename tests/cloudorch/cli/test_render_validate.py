@@ -20,7 +20,7 @@ def run(*args: str):
 
 
 def test_render_to_a_directory_lists_files_in_apply_order(tmp_path):
-    result = run("render", "-f", WEBSHOP, "-p", "kubernetes", "-o", str(tmp_path))
+    result = run("render", "-f", WEBSHOP, "-p", "kubernetes", "-d", str(tmp_path))
     assert result.exception is None, result.output
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names[0].endswith("namespace-webshop.yaml")
@@ -30,16 +30,16 @@ def test_render_to_a_directory_lists_files_in_apply_order(tmp_path):
 
 
 def test_render_json_and_yaml_streams():
-    as_json = json.loads(run("render", "-f", WEBSHOP, "-p", "aws", "--format", "json").stdout)
+    as_json = json.loads(run("render", "-f", WEBSHOP, "-p", "aws", "-o", "json").stdout)
     assert {"kind", "name", "service", "body"} == set(as_json[0]) and as_json[0]["kind"] == "Cluster"
-    k8s = json.loads(run("render", "-f", WEBSHOP, "-p", "kubernetes", "--format", "json").stdout)
+    k8s = json.loads(run("render", "-f", WEBSHOP, "-p", "kubernetes", "-o", "json").stdout)
     docs = list(yaml.safe_load_all(run("render", "-f", WEBSHOP, "-p", "kubernetes").stdout))
     assert docs == [d["body"] for d in k8s], "the YAML stream is the bodies, ready for kubectl apply -f -"
 
 
 def test_secret_values_never_rendered(tmp_path):
     for provider in ("aws", "azure", "gcp", "kubernetes"):
-        out = run("render", "-f", WEBSHOP, "-p", provider, "--format", "json").stdout
+        out = run("render", "-f", WEBSHOP, "-p", provider, "-o", "json").stdout
         assert "s3cr3t-session" not in out and "postgres://pw@db" not in out, provider
 
 

@@ -10,7 +10,7 @@ import pytest
 from cloudorch.deadline import Deadline
 from cloudorch.engine import deploy
 from cloudorch.session import open_provider
-from cloudorch.spec import parse_spec
+from cloudorch.spec import load_spec
 from cloudorch.testing import InProcessSandbox
 
 pytestmark = pytest.mark.sandbox
@@ -29,12 +29,23 @@ def box(tmp_path_factory):
     sandbox.close()
 
 
-def imported(folder: str, files: list[str], monkeypatch):
+#: the voting app publishes two services' port 80 (on different host ports in compose); Azure's
+#: private network has one public address (one Application Gateway), so on Azure it deploys with
+#: public container groups, chosen in a second -f file
+SECOND_FILE = {("example-voting-app", "azure"): "providers:\n  azure: {network: public}\n"}
+
+
+def imported(folder: str, files: list[str], monkeypatch, tmp_path, provider_name: str):
     from cloudorch.compose import run_import
 
     monkeypatch.chdir(FIXTURES / folder)
     text, _ = run_import(files, environ={})
-    return parse_spec(text, f"{folder}.yaml", env={})
+    paths = [tmp_path / f"{folder}.yaml"]
+    paths[0].write_text(text)
+    if (folder, provider_name) in SECOND_FILE:
+        paths.append(tmp_path / f"{provider_name}.yaml")
+        paths[1].write_text(SECOND_FILE[folder, provider_name])
+    return load_spec(paths, env={})
 
 
 @pytest.mark.parametrize("provider_name", list(OPTIONS))
@@ -42,8 +53,8 @@ def imported(folder: str, files: list[str], monkeypatch):
     ("example-voting-app", ["docker-compose.images.yml"]),
     ("gitea-postgres", ["compose.yaml"]),
 ])
-def test_imported_spec_deploys_and_redeploys_unchanged(box, monkeypatch, provider_name, folder, files):
-    spec = imported(folder, files, monkeypatch)
+def test_imported_spec_deploys_and_redeploys_unchanged(box, monkeypatch, tmp_path, provider_name, folder, files):
+    spec = imported(folder, files, monkeypatch, tmp_path, provider_name)
 
     def provider():
         p = open_provider(spec, provider_name, live=True)

@@ -101,17 +101,6 @@ def test_destroy_deletes_dependants_first(provider):
     assert provider.live == {}
 
 
-def test_a_failed_destroy_says_destroy_resumes_it(provider):
-    deploy(provider, provider.plan(deadline=D), poll=0)
-    provider.failing = {"api"}
-    with pytest.raises(DeployFailed) as caught:
-        destroy(provider, provider.destroy_plan(deadline=D))
-    lines = caught.value.lines()
-    assert lines[0] == "deleting Box api: RuntimeError: boom while applying api"
-    assert lines[1].startswith("deleted 1 of 5 changes; nothing was recreated")  # web went first
-    assert lines[2] == "not deleted (run `cloudorch destroy` again after fixing): cache, db, worker"
-
-
 def test_transient_status_failures_are_retried_while_waiting(provider):
     provider.flaky = 2
     result = deploy(provider, provider.plan(deadline=D), poll=0)
@@ -133,3 +122,14 @@ def test_every_operation_gets_the_deadline(provider):
     deadline = Deadline(60)
     deploy(provider, provider.plan(deadline=deadline), deadline=deadline, poll=0)
     assert provider.deadlines == [deadline]
+
+
+def test_a_failed_destroy_says_destroy_resumes_it(provider):
+    deploy(provider, provider.plan(deadline=D), poll=0)
+    provider.failing = {"api"}
+    with pytest.raises(DeployFailed) as caught:
+        destroy(provider, provider.destroy_plan(deadline=D))
+    lines = caught.value.lines()
+    assert lines[0] == "deleting Box api: RuntimeError: boom while applying api"
+    assert lines[1].startswith("deleted 1 of 5 changes; nothing was recreated")  # web went first
+    assert lines[2] == "not deleted (run `cloudorch destroy` again after fixing): cache, db, worker"

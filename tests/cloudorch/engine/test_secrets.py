@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from memory_provider import MemoryProvider  # noqa: I001 - sibling test helper
 
+from cloudorch.deadline import Deadline
 from cloudorch.engine import NotHealthy
 from cloudorch.engine.secrets import MAX_SECRET_BYTES, store_secret
 from cloudorch.errors import Unsupported, UsageError
@@ -52,14 +53,14 @@ def test_users_of_each_secret_come_from_the_spec(provider):
 
 
 def test_store_without_roll_restarts_nothing(provider):
-    result = store_secret(provider, "db-url", "postgres://x")
+    result = store_secret(provider, "db-url", "postgres://x", deadline=Deadline(60))
     assert provider.store == {"db-url": "postgres://x"}
     assert result.services == ["api", "worker"] and not result.rolled and provider.restarted == []
     assert "postgres" not in str(result.to_dict())
 
 
 def test_roll_restarts_every_reader_and_waits(provider):
-    result = store_secret(provider, "db-url", "v2", roll=True)
+    result = store_secret(provider, "db-url", "v2", roll=True, deadline=Deadline(60))
     assert provider.restarted == ["api", "worker"]
     assert result.rolled and result.status.healthy
 
@@ -67,23 +68,23 @@ def test_roll_restarts_every_reader_and_waits(provider):
 def test_roll_that_ends_unhealthy_is_not_healthy(provider):
     provider.crashing.add("worker")
     with pytest.raises(NotHealthy, match="worker"):
-        store_secret(provider, "db-url", "v2", roll=True)
+        store_secret(provider, "db-url", "v2", roll=True, deadline=Deadline(60))
 
 
 def test_a_name_the_spec_does_not_use_is_refused_with_a_suggestion(provider):
     with pytest.raises(UsageError, match="did you mean 'db-url'"):
-        store_secret(provider, "db-ur1", "x")
+        store_secret(provider, "db-ur1", "x", deadline=Deadline(60))
     assert provider.store == {}
 
 
 @pytest.mark.parametrize("value", ["", "x" * (MAX_SECRET_BYTES + 1)])
 def test_empty_or_oversized_values_are_refused(provider, value):
     with pytest.raises(UsageError):
-        store_secret(provider, "db-url", value)
+        store_secret(provider, "db-url", value, deadline=Deadline(60))
     assert provider.store == {}
 
 
 def test_a_provider_without_a_store_says_so():
     plain = MemoryProvider(parse_spec(SPEC, "demo.yaml", env={}))
     with pytest.raises(Unsupported, match="cannot store secrets"):
-        store_secret(plain, "db-url", "x")
+        store_secret(plain, "db-url", "x", deadline=Deadline(60))

@@ -2,7 +2,7 @@ import pytest
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
 from cloudorch.errors import ProviderError
-from cloudorch.live.errors import CloudError, ErrorTable, Kind, Rule, poll, transient
+from cloudorch.live.errors import CloudError, ErrorTable, Kind, Rule, poll, timed_out, transient
 
 
 class SdkError(Exception):
@@ -101,3 +101,15 @@ def test_poll_ends_at_the_deadline_naming_what_it_waited_for():
     text = str(caught.value)
     assert "waiting for service web to become healthy" in text and "connection reset" in text
     assert "\n" not in text
+
+
+def test_an_error_after_the_deadline_is_reported_as_a_timeout():
+    cut = CloudError("create Service web: cannot reach AWS (Read timeout)", Kind.UNREACHABLE)
+    assert timed_out(cut, Deadline(None), "applying Service web") is None
+    assert timed_out(cut, Deadline(60), "applying Service web") is None
+    assert timed_out(cut, Deadline(0.5), "applying Service web") is not None  # less than a second left
+    late = timed_out(cut, Deadline(0), "applying Service web")
+    assert isinstance(late, DeadlineExceeded) and "\n" not in str(late)
+    assert str(late).startswith("timed out after 0s while applying Service web (last: create Service web: ")
+    assert timed_out(DeadlineExceeded("timed out"), Deadline(0), "x") is None
+    assert "TimeoutError: read" in str(timed_out(TimeoutError("read"), Deadline(0), "x"))

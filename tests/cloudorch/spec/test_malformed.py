@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from cloudorch import registry
 from cloudorch.cli.main import cli
 from cloudorch.errors import SpecError
+from cloudorch.session import _settings_model
 from cloudorch.spec import load_spec
 
 CORPUS = Path(__file__).parent / "malformed"
@@ -28,7 +29,7 @@ def test_corpus_is_large_and_complete():
 def test_library_reports_exact_lines(case):
     path = CORPUS / f"{case}.yaml"
     with pytest.raises(SpecError) as caught:
-        load_spec(path, env={}, providers=registry.names())
+        load_spec(path, env={}, providers=registry.names(), settings=_settings_model)
     assert [str(issue) for issue in caught.value.issues] == [
         line.replace("{file}", str(path)) for line in EXPECTED[case]
     ]
@@ -58,7 +59,7 @@ def test_not_utf8(tmp_path):
     path.write_bytes("name: caf\xe9\n".encode("latin-1"))
     with pytest.raises(SpecError) as caught:
         load_spec(path, env={})
-    assert str(caught.value) == f"{path}:1:1: not UTF-8 text (byte 9)"
+    assert str(caught.value) == f"{path}:1:10: not UTF-8 text (byte 9 is 0xe9); save the file as UTF-8"
 
 
 def test_missing_file(tmp_path):

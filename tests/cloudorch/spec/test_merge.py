@@ -69,7 +69,7 @@ def test_error_names_the_file_and_line_of_the_offending_value(write):
     prod = write("prod.yaml", "# production\nservices:\n  api:\n    replicas: -1\n")
     with pytest.raises(SpecError) as info:
         load_spec([base, prod], env={})
-    assert str(info.value) == f"{prod}:4:15: services.api.replicas: Input should be greater than or equal to 0"
+    assert str(info.value) == f"{prod}:4:15: services.api.replicas: Input should be greater than or equal to 0, got -1"
 
 
 def test_error_in_the_base_still_names_the_base(write):

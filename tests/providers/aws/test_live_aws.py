@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cloudorch.deadline import Deadline
-from cloudorch.engine import deploy
+from cloudorch.engine import DeployFailed, deploy
 from cloudorch.errors import ProviderUnavailable
 from cloudorch.provider import Action
 from cloudorch.session import open_provider
@@ -131,3 +133,25 @@ def test_override_blocks_deploy_plan_and_redeploy(box):
     # leave nothing behind: moto's state is process-global and other modules' sandboxes share it
     gone = override_provider(final, box)
     gone.destroy(gone.destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
+
+
+def test_a_hanging_reply_ends_the_deploy_by_its_deadline(box):
+    """Every call answers 60 s late: the deploy ends near its 8 s deadline (not after the replies),
+    with one line naming the change it was applying."""
+    p = open_provider(parse_spec(HELLO.replace("name: hello", "name: slow").format(tag="1.27.2"), "slow.yaml",
+                                 env={}), "aws", live=True)
+    p.sandbox = box.config("aws")
+    deadline = Deadline(8)
+    plan = p.plan(deadline=deadline)
+    box.admin("aws", "faults", "POST", {"status": 0, "delay": 60, "count": -1})
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeployFailed) as caught:
+            deploy(p, plan, deadline=deadline, poll=0.2)
+    finally:
+        box.admin("aws", "faults", "DELETE")
+    message = str(caught.value)
+    assert "\n" not in message and caught.value.exit_code == 1
+    assert message.startswith(("timed out after 8s while applying ", "create ")), message
+    assert "Read timeout" in message or "timed out" in message
+    assert time.monotonic() - started < 45  # generous: far below the 60 s the replies would take

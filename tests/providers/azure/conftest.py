@@ -58,6 +58,9 @@ class Admin:
     def clear_requests(self) -> None:
         requests.delete(f"{self.url}/_cloudorch/requests", verify=self.verify, timeout=5).raise_for_status()
 
+    def delete(self, what: str) -> None:
+        requests.delete(f"{self.url}/_cloudorch/{what}", verify=self.verify, timeout=5).raise_for_status()
+
 
 @pytest.fixture
 def admin(running) -> Admin:

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 import pytest
+from azure.core.exceptions import HttpResponseError
 from live_support import RG, SUBSCRIPTION, Harness, spec_text, stranger
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
@@ -104,6 +105,11 @@ def test_a_resources_change_is_a_replacement_because_aci_cannot_resize_in_place(
     plan = live.provider(replicas=1, cpu=2).plan(deadline=Deadline(60))
     [change] = plan.pending
     assert change.action is Action.REPLACE and "resources" in change.reason
+    resized = live.aci.container_groups.get(RG, "demo-web-0")
+    resized.containers[0].resources.requests.cpu = 2
+    with pytest.raises(HttpResponseError) as refused:  # what a plain update would meet
+        live.aci.container_groups.begin_create_or_update(RG, "demo-web-0", resized)
+    assert refused.value.error.code == "InvalidContainerGroupUpdate"
     admin.clear_requests()
     live.deploy(live.provider(replicas=1, cpu=2))
     assert mutating(admin) == ["DELETE containerGroups", "PUT containerGroups"]
@@ -287,3 +293,30 @@ def test_log_lines_are_parsed_with_their_timestamps(text, expected, message):
     fallback = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     when, rest = parse_line(text, fallback)
     assert (when, rest) == (expected or fallback, message)
+
+
+def test_a_resource_group_shared_by_two_apps_is_deleted_only_by_the_last_owner(live, admin):
+    first = spec_text(replicas=1)
+    second = first.replace("name: demo", "name: other")
+    live.deploy(live.provider(first))
+    plan = live.provider(second).plan(deadline=Deadline(60))
+    joining = next(c for c in plan.changes if c.kind == "ResourceGroup")
+    assert joining.action is Action.UPDATE and "co-owner" in joining.reason
+    live.deploy(live.provider(second))
+    tags = live.rm.resource_groups.get(RG).tags
+    assert tags["cloudorch-app"] == "demo" and tags["cloudorch-app.other"] == "owner"
+    assert live.provider(second).plan(deadline=Deadline(60)).empty  # joined once
+
+    provider = live.provider(first)  # the creator leaves first: only its ownership goes
+    plan = provider.destroy_plan(deadline=Deadline(60))
+    assert [(str(c.action), c.kind) for c in plan.pending][-1] == ("update", "ResourceGroup")
+    provider.destroy(plan, deadline=Deadline(60))
+    assert live.rm.resource_groups.get(RG).tags == {"cloudorch-app": "other", "managed-by": "cloudorch"}
+    assert live.group_names() == ["other-web-0"]
+
+    provider = live.provider(second)  # the last owner deletes it
+    plan = provider.destroy_plan(deadline=Deadline(60))
+    assert pending(plan)[-1] == ("delete", "ResourceGroup", RG)
+    provider.destroy(plan, deadline=Deadline(60))
+    assert not live.rm.resource_groups.check_existence(RG) or live.rm.resource_groups.get(RG).properties \
+        .provisioning_state == "Deleting"

@@ -5,12 +5,13 @@ one-line errors naming the resource."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from live_support import Harness
 
 from cloudorch.deadline import Deadline
-from cloudorch.engine.deploy import DeployFailed
+from cloudorch.engine.deploy import DeployFailed, deploy
 from cloudorch.errors import CloudorchError, ProviderError
 from cloudorch.provider import State
 
@@ -92,3 +93,58 @@ def test_an_unreachable_endpoint_is_one_line(live, tmp_path):
     with pytest.raises(ProviderError) as caught:
         provider.status(deadline=Deadline(60))
     assert "cannot reach the sandbox" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_hanging_reply_ends_the_deploy_by_its_deadline(live, admin):
+    """Every container-group write answers 60 s late: the deploy ends near its 8 s deadline (not after
+    the replies), with one line naming the change it was applying."""
+    provider = live.provider(replicas=1, timeout=8.0)
+    admin.post("faults", {"match": "PUT containerGroups", "status": 0, "delay": 60, "count": -1})
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeployFailed) as caught:
+            live.deploy(provider)
+    finally:
+        admin.delete("faults")
+    message = str(caught.value)
+    assert "\n" not in message and caught.value.exit_code == 1
+    assert "demo-web-0" in message and "timed out" in message, message
+    assert time.monotonic() - started < 45  # generous: far below the 60 s the replies would take
+
+
+# -- transient replies while polling ------------------------------------------------------------
+
+def test_a_not_found_operation_while_polling_is_resumed_and_the_deploy_converges(live, admin):
+    admin.post("faults", {"match": "GET operations", "status": 404, "count": 2, "code": "OperationNotFound",
+                          "message": "The operation could not be found."})
+    result = live.deploy(live.provider(replicas=1))
+    assert result.status.services[0].state is State.HEALTHY
+    assert [r["status"] for r in admin.requests() if r["action"] == "GET operations"][:2] == [404, 404]
+
+
+def test_throttling_beyond_the_sdk_retries_while_waiting_does_not_fail_the_deploy(live, admin):
+    provider = live.provider(replicas=1)
+    deadline = Deadline(30)
+    plan = provider.plan(deadline=deadline)
+    # more 429s on reads than azure-core's RetryPolicy tries (5 in the sandbox)
+    admin.post("faults", {"match": "GET containerGroups", "status": 429, "count": 9, "code": "TooManyRequests",
+                          "message": "slow down", "retry_after": 0})
+    result = deploy(provider, plan, wait=True, deadline=deadline, poll=0.05)
+    assert result.status.services[0].state is State.HEALTHY
+    assert sum(r["status"] == 429 for r in admin.requests()) == 9
+
+
+def test_throttling_still_fails_at_the_deadline(live, admin):
+    live.deploy(live.provider(replicas=1))
+    admin.post("faults", {"match": "GET containerGroups", "status": 429, "count": -1, "code": "TooManyRequests",
+                          "message": "slow down", "retry_after": 0})
+    with pytest.raises(ProviderError, match="TooManyRequests"):
+        live.provider(replicas=1).status(deadline=Deadline(2))
+
+
+def test_an_update_whose_new_group_crashes_exits_4_naming_why(live):
+    live.deploy(live.provider(replicas=1))
+    with pytest.raises(DeployFailed) as caught:
+        live.deploy(live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1))
+    assert caught.value.exit_code == 4
+    assert "service web failed: container web of demo-web-0: CrashLoopBackOff" in str(caught.value)

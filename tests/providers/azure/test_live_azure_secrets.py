@@ -3,6 +3,7 @@ seen in plan, status, logs or errors (also through the CLI); a missing source fa
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -10,9 +11,11 @@ from click.testing import CliRunner
 from live_support import RG, Harness, spec_text
 
 from cloudorch.deadline import Deadline
-from cloudorch.engine import read_logs
+from cloudorch.engine import read_logs, wait_healthy
 from cloudorch.engine.deploy import DeployFailed
+from cloudorch.errors import ProviderError
 from cloudorch.testing import InProcessSandbox
+from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 
 pytestmark = pytest.mark.sandbox
 SECRET = "s3cr3t-session-value-0451"
@@ -97,3 +100,67 @@ def test_the_cli_never_prints_the_value(box, tmp_path):
         outputs.append(result.output)
     assert all(SECRET not in text for text in outputs)
     assert "read from env DEMO_SESSION_KEY at deploy time" in outputs[6]  # render shows where, not what
+
+
+# -- changed values, the secrets commands, blame ---------------------------------------------------
+
+def test_a_changed_value_is_seen_by_plan_and_reaches_the_app(live, running, admin, monkeypatch):
+    live.deploy(live.provider(replicas=1))
+    tag = live.aci.container_groups.get(RG, "demo-web-0").tags[SECRET_TAG]
+    assert SECRET not in tag and hashlib.sha256(SECRET.encode()).hexdigest()[:32] not in tag
+    admin.clear_requests()
+    live.deploy(live.provider(replicas=1))
+    assert [r for r in admin.requests() if r["mutating"]] == []  # same value: nothing sent
+
+    monkeypatch.setenv("DEMO_SESSION_KEY", "rotated-value-0452")
+    [change] = live.provider(replicas=1).plan(deadline=Deadline(60)).pending
+    assert change.fields == ["secrets"] and "a secret value changed" in change.reason
+    assert "rotated-value-0452" not in repr(change.payload)
+    live.deploy(live.provider(replicas=1))
+    assert {"name": "SESSION_KEY", "secureValue": "rotated-value-0452"} in stored_env(running, "demo-web-0")
+    assert live.aci.container_groups.get(RG, "demo-web-0").tags[SECRET_TAG].split(":")[1] == tag.split(":")[1]
+    assert live.provider(replicas=1).plan(deadline=Deadline(60)).empty
+
+
+def test_plan_without_the_value_changes_nothing_and_deploy_names_the_secret(live, monkeypatch):
+    live.deploy(live.provider(replicas=1))
+    monkeypatch.delenv("DEMO_SESSION_KEY")
+    assert live.provider(replicas=1).plan(deadline=Deadline(60)).empty  # cannot tell: the value is read at deploy time
+
+
+def test_a_missing_value_names_the_secret_and_the_service_that_uses_it(live, admin, monkeypatch):
+    monkeypatch.delenv("DEMO_SESSION_KEY")
+    text = spec_text(replicas=1).replace("services:\n", "services:\n  db:\n    image: redis:7.4.1\n"
+                                         "    resources: {cpu: 1, memory: 1Gi}\n", 1)
+    live.rm.resource_groups.create_or_update(RG, {"location": "westeurope"})  # no app-wide change first
+    with pytest.raises(DeployFailed) as caught:
+        live.deploy(live.provider(text))
+    message = str(caught.value)
+    assert "secret session-key (used by service web)" in message and "DEMO_SESSION_KEY" in message
+    assert "service db" not in message and "\n" not in message
+    assert live.group_names() == ["demo-db-0"]  # db needs no secret and was deployed
+
+
+def test_store_secret_is_refused_with_where_azure_reads_it(live):
+    with pytest.raises(ProviderError) as caught:
+        live.provider().store_secret("session-key", "anything", deadline=Deadline(60))
+    assert caught.value.exit_code == 2 and "env DEMO_SESSION_KEY" in str(caught.value)
+    assert "anything" not in str(caught.value)
+
+
+def test_secret_locations_never_read_values(live, monkeypatch, tmp_path):
+    text = spec_text().replace("{env: DEMO_SESSION_KEY}", f"{{file: {tmp_path / 'missing'}}}")
+    [location] = live.provider(text).secret_locations(deadline=Deadline(60))
+    assert (location.name, location.exists, location.services) == ("session-key", False, ["web"])
+    [location] = live.provider().secret_locations(deadline=Deadline(60))
+    assert location.exists is True and location.where == "env DEMO_SESSION_KEY, read at deploy time"
+
+
+def test_restart_restarts_the_groups_one_after_another(live, admin):
+    live.deploy(live.provider())
+    admin.clear_requests()
+    provider = live.provider()
+    provider.restart("web", deadline=Deadline(60))
+    restarts = [r for r in admin.requests() if r["action"] == "POST containerGroups/restart"]
+    assert [r["path"].split("/")[-2] for r in restarts] == ["demo-web-0", "demo-web-1"]
+    assert wait_healthy(provider, ["web"], Deadline(20), interval=0.05).healthy

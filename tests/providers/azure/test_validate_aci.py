@@ -55,10 +55,11 @@ def test_webshop_report(load_example):
     assert fit["services.web.replicas"] is Fit.LOSSY and "webshop-web-0 .. webshop-web-1" in rows[
         "services.web.replicas"][1]
     assert fit["services.worker.replicas"] is Fit.EXACT
-    assert fit["services.web.ports.public"] is Fit.LOSSY  # two replicas, two IPs, no load balancer
-    assert fit["services.api.ports"] is Fit.LOSSY and "8080" in rows["services.api.ports"][1]
-    assert fit["services.web.depends_on"] is Fit.LOSSY and "VNet" in rows["services.web.depends_on"][1]
-    assert fit["services.web.env"] is Fit.LOSSY and "API_URL names service api" in rows["services.web.env"][1]
+    # services name each other: the app's private network makes names and private ports exact
+    assert fit["services.web.ports.public"] is Fit.EXACT and "webshop-gateway" in rows["services.web.ports.public"][1]
+    assert fit["services.api.ports"] is Fit.EXACT and "api.webshop.internal" in rows["services.api.ports"][1]
+    assert fit["services.web.depends_on"] is Fit.EXACT and "resolve by name" in rows["services.web.depends_on"][1]
+    assert fit["services.web.env"] is Fit.EXACT and "API_URL names service api" in rows["services.web.env"][1]
     assert fit["services.web.secrets"] is Fit.EXACT and "SHOP_SESSION_KEY" in rows["services.web.secrets"][1]
     assert fit["services.web.sidecars"] is Fit.EXACT
     assert fit["services.web.volumes"] is Fit.EXACT
@@ -213,7 +214,8 @@ def test_settings_from_the_spec_and_overrides():
 
 def test_capabilities_and_metadata():
     assert AzureProvider.name == "azure" and AzureProvider.extra == "azure"
-    assert AzureProvider.requires == ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource")
+    assert AzureProvider.requires == ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource",
+                                      "azure.mgmt.network", "azure.mgmt.privatedns")
     assert AzureProvider.capabilities == {Capability.LOGS, Capability.REPLICAS}
     assert Capability.AUTOSCALE not in AzureProvider.capabilities
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,7 +15,7 @@ import pytest
 
 from cloudorch.deadline import Deadline
 from cloudorch.engine import deploy
-from cloudorch.errors import ProviderError, ProviderUnavailable
+from cloudorch.errors import CloudorchError, ProviderError, ProviderUnavailable
 from cloudorch.provider import State
 from cloudorch.spec.loader import parse_spec
 from cloudorch_providers.gcp.live.cluster import TokenSource, credentials_and_project
@@ -70,7 +71,7 @@ def test_a_missing_cluster_says_how_to_find_it(admin, gke_provider):
         gke_provider("gone").plan(deadline=Deadline(60))
     message = str(caught.value)
     assert "\n" not in message
-    assert "GKE cluster gone (project demo-project, location us-central1) does not exist" in message
+    assert "GKE cluster gone (project demo-project, location us-central1) does not exist; check" in message
     assert "gcloud container clusters list --project demo-project" in message
 
 
@@ -193,3 +194,20 @@ def test_google_credentials_that_cannot_be_refreshed(tmp_path, monkeypatch):
     credentials, _ = credentials_and_project(GKESettings(location="us-central1", cluster="shop"), None)
     with pytest.raises(ProviderError, match="cannot reach Google"):
         TokenSource(credentials).token()
+
+
+def test_a_hanging_gke_api_ends_the_command_by_its_deadline(admin, gke_provider):
+    """GetCluster answers 60 s late: the command ends near its 5 s deadline with one line naming the
+    cluster it was looking up."""
+    status, _ = admin("POST", "/_cloudorch/faults", {"match": "GetCluster", "status": 0, "delay": 60, "count": -1})
+    assert status == 200
+    started = time.monotonic()
+    try:
+        with pytest.raises(CloudorchError) as caught:
+            gke_provider().status(deadline=Deadline(5))
+    finally:
+        admin("DELETE", "/_cloudorch/faults")
+    message = str(caught.value)
+    assert "\n" not in message and caught.value.exit_code == 1
+    assert "GKE cluster shop (project demo-project, location us-central1)" in message, message
+    assert time.monotonic() - started < 45  # generous: far below the 60 s the reply would take

@@ -25,6 +25,21 @@ class KubeHooks(ConformanceHooks):
     def namespace(app: str) -> str:
         return app  # the specs' namespaces are their apps' names (webshop sets namespace: webshop)
 
+    def create_secret(self, app: str, name: str, value: str) -> None:
+        """The web shop's secrets are keys of the Secret shop-secrets in its namespace."""
+        c, ns = self.client, self.namespace(app)
+        try:
+            self.core.read_namespace(ns)
+        except c.ApiException as exc:
+            assert exc.status == 404
+            self.core.create_namespace(c.V1Namespace(metadata=c.V1ObjectMeta(name=ns)))
+        try:
+            self.core.patch_namespaced_secret("shop-secrets", ns, {"stringData": {name: value}})
+        except c.ApiException as exc:
+            assert exc.status == 404
+            self.core.create_namespaced_secret(ns, c.V1Secret(metadata=c.V1ObjectMeta(name="shop-secrets"),
+                                                              string_data={name: value}))
+
     def delete_service(self, app: str, service: str) -> None:
         self.apps.delete_namespaced_deployment(service, self.namespace(app))
 
@@ -46,6 +61,12 @@ class KubeHooks(ConformanceHooks):
         self.core.create_namespaced_service(ns, c.V1Service(
             metadata=c.V1ObjectMeta(name=service, labels=labels),
             spec=c.V1ServiceSpec(selector=labels, ports=[c.V1ServicePort(port=80)])))
+
+    def running_images(self, app: str, service: str) -> list[str]:
+        pods = self.core.list_namespaced_pod(self.namespace(app),
+                                             label_selector=f"{OWNER}={app},cloudorch.io/service={service}").items
+        return [c.image for p in pods if p.status.phase == "Running" and not p.metadata.deletion_timestamp
+                for c in p.status.container_statuses or [] if c.state and c.state.running]
 
     def unowned_exists(self, app: str, service: str) -> bool:
         try:
@@ -78,6 +99,7 @@ class TestKubernetesConformance(ProviderConformance):
     provider = "kubernetes"
     timeout = 60.0
     emulator_options = {"kubernetes": {"ready_delay": 0.3, "period": 0.1}}
+    status_read = "list deployments"
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -188,6 +188,8 @@ def test_the_adapters_rendered_documents_apply_cleanly_and_reapply_as_no_ops(api
 
     first = apply_all()
     namespace = next(d["metadata"]["name"] for d in documents if d["kind"] == "Namespace")
+    core.create_namespaced_secret(namespace, {"metadata": {"name": "shop-secrets"}, "stringData": {
+        "session-key": "dev-session", "database-url": "postgres://dev@db/shop"}})
 
     def settled():
         deployments = apps.list_namespaced_deployment(namespace).items

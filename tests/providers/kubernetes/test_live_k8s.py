@@ -279,7 +279,9 @@ def test_status_names_the_failure_and_lists_endpoints(provider):
     assert status["api"].endpoints == [f"api.{app}.svc:8080"]
     assert (status["api"].desired, status["api"].running, status["api"].revision) == (2, 2, "1")
     broken = provider(app, api="    replicas: 2", api_image="ghcr.io/acme/notfound:1")
-    with pytest.raises(Exception, match="service api failed: pod api-.* container api: ImagePullBackOff"):
+    with pytest.raises(Exception, match=r"service api failed: new revision 2 \(ghcr.io/acme/notfound:1\) failed: "
+                                        r"pod api-.* container api: ImagePullBackOff .*; "
+                                        r"revision 1 \(ghcr.io/acme/api:1.0\) still serves with 2 ready"):
         deploy(broken, broken.plan(deadline=Deadline(60)), deadline=Deadline(30), poll=0.1)
     api = broken.status(["api"], deadline=Deadline(60)).services[0]
     assert api.state is State.FAILED and "ImagePullBackOff" in api.message and api.failed >= 1

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from cloudorch.deadline import Deadline, DeadlineExceeded
+from cloudorch.engine import DeployFailed, deploy
 from cloudorch.errors import ProviderError, ProviderUnavailable
 from cloudorch.live.errors import CloudError, Kind
 from cloudorch.spec.loader import parse_spec
@@ -189,3 +190,19 @@ def test_rfc3339_times_with_nanoseconds():
                         "web", "abc", "web")
     assert [(line.time.second, line.message) for line in lines] == [(5, "first"), (5, "no stamp here"),
                                                                     (6, " spaced")]
+
+
+def test_a_hanging_reply_ends_the_deploy_by_its_deadline(sandboxed, fault):
+    """Every Deployment apply answers 60 s late: the deploy ends at its 6 s deadline (not after the
+    replies), with one line naming the change it was applying."""
+    provider = sandboxed()
+    deadline = Deadline(6)
+    plan = provider.plan(deadline=deadline)
+    fault("apply deployments", 0, count=-1, delay=60)
+    started = time.monotonic()
+    with pytest.raises(DeployFailed) as caught:
+        deploy(provider, plan, deadline=deadline, poll=0.1)
+    message = str(caught.value)
+    assert "\n" not in message and caught.value.exit_code == 1
+    assert message.startswith("service web: timed out after 6s while applying Deployment web"), message
+    assert time.monotonic() - started < 45  # generous: far below the 60 s the replies would take

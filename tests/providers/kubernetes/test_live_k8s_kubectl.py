@@ -1,7 +1,7 @@
 """cloudorch's Kubernetes adapter checked with a client nobody here wrote: the real kubectl.
 
 - After ``cloudorch deploy``, ``kubectl get deployments,services,pods -o json`` finds the web shop.
-- ``cloudorch render -o DIR`` applied by ``kubectl apply --server-side`` gives the same live objects as
+- ``cloudorch render -d DIR`` applied by ``kubectl apply --server-side`` gives the same live objects as
   ``cloudorch deploy`` does on another fresh cluster, and ``cloudorch plan`` against the kubectl-applied
   cluster is empty: plan compares values (and only cloudorch's own managed fields), so objects that
   another field manager (``kubectl``) applied with the same content need no change.
@@ -19,7 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from cloudorch.testing import InProcessSandbox
-from cloudorch.testing.conformance import EXAMPLES, SPEC_ENV
+from cloudorch.testing.harness import SPEC_ENV
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "specs" / "examples"
 
 pytestmark = [pytest.mark.sandbox,
               pytest.mark.skipif(shutil.which("kubectl") is None,
@@ -51,6 +53,25 @@ def kubectl(box: InProcessSandbox, home: Path, *args: str) -> subprocess.Complet
                           env={"HOME": str(home), "PATH": "/usr/local/bin:/usr/bin:/bin"})
 
 
+SECRETS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: webshop}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-secrets, namespace: webshop}
+stringData: {session-key: dev-session, database-url: "postgres://dev@db/shop"}
+"""
+
+
+def plant_secrets(box: InProcessSandbox, home: Path) -> None:
+    """The Secret the web shop's pods read (the cluster does not start them without it)."""
+    (home / "secrets.yaml").write_text(SECRETS)
+    proc = kubectl(box, home, "apply", "-f", str(home / "secrets.yaml"))
+    assert proc.returncode == 0, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     path = tmp_path_factory.mktemp("kubectl-live")
@@ -62,6 +83,7 @@ def workdir(tmp_path_factory):
 def deployed(workdir):
     """A sandbox where ``cloudorch deploy`` put the web shop."""
     box = InProcessSandbox(workdir / "deployed", ["kubernetes"], kubernetes=FAST)
+    plant_secrets(box, workdir)
     result = cloudorch(box, "deploy", "-f", str(workdir / "webshop.yaml"), "-p", "kubernetes", "--sandbox",
                        "--timeout", "60")
     assert result.return_value == 0, result.output
@@ -71,10 +93,11 @@ def deployed(workdir):
 
 @pytest.fixture(scope="module")
 def applied(workdir):
-    """A sandbox where kubectl applied (server-side) the manifests ``cloudorch render -o DIR`` wrote."""
+    """A sandbox where kubectl applied (server-side) the manifests ``cloudorch render -d DIR`` wrote."""
     box = InProcessSandbox(workdir / "applied", ["kubernetes"], kubernetes=FAST)
+    plant_secrets(box, workdir)
     out = workdir / "manifests"
-    result = cloudorch(box, "render", "-f", str(workdir / "webshop.yaml"), "-p", "kubernetes", "-o", str(out))
+    result = cloudorch(box, "render", "-f", str(workdir / "webshop.yaml"), "-p", "kubernetes", "-d", str(out))
     assert result.return_value == 0, result.output
     # render prints the files in apply order (the namespace first); kubectl takes them in that order
     files = [line for line in result.output.splitlines() if line.endswith(".yaml")]

@@ -108,6 +108,7 @@ def test_validate_reports_override_fields():
 def test_deploy_plan_and_redeploy(kube):
     app = f"ovr-{uuid.uuid4().hex[:6]}"
     p = make(SPEC.format(app=app, ready=5), kube)
+    p.store_secret("db", "s3cret", deadline=Deadline(30))  # a pod waits for a missing Secret, as on a cluster
     deploy(p, p.plan(deadline=Deadline(60)), deadline=Deadline(30), poll=0.1)
     kube.admin.requests.clear()
     again = make(SPEC.format(app=app, ready=5), kube)

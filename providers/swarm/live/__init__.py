@@ -1,0 +1,1 @@
+"""The swarm provider's live operations (the docker SDK is imported inside them)."""
