@@ -19,6 +19,11 @@ class SpecRef:
     files: tuple[str, ...]
     environment: str | None = None
 
+    @property
+    def file_options(self) -> str:
+        """The options that read this spec again: ``-f A -f B [--env NAME]``."""
+        return " ".join(f"-f {f}" for f in self.files) + (f" --env {self.environment}" if self.environment else "")
+
     def __str__(self) -> str:
         names = " + ".join(self.files)
         return f"{names} (environment {self.environment})" if self.environment else names

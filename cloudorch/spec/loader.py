@@ -32,6 +32,15 @@ class Spec:
     path: str
     located: Located
     environment: str | None = None
+    #: the files merged, in order (one for a single-file spec)
+    files: tuple[str, ...] = ()
+
+    @property
+    def file_options(self) -> str:
+        """The options that read this spec again: ``-f A -f B [--env NAME]`` (for commands that a
+        message tells the user to run)."""
+        files = " ".join(f"-f {f}" for f in (self.files or (self.path,)))
+        return files + (f" --env {self.environment}" if self.environment else "")
 
     def issue(self, path: Iterable[str | int], message: str, key: bool = False) -> SpecIssue:
         """A problem at ``path``: its value's file and position, or its key's with ``key=True``."""
@@ -138,7 +147,7 @@ def _finish(documents: list[Located], name: str, env: Mapping[str, str], provide
         issues = _pydantic_issues(exc, located, App, ())
         app, broken = _intact_part(located.data, exc)
     if app is not None:
-        spec = Spec(app, name, located, chosen)
+        spec = Spec(app, name, located, chosen, tuple(d.file for d in documents))
         issues += [spec.issue(path, message) for path, message in semantic_issues(app, ignore=broken)]
     blocks = located.data.get("providers")
     blocks = blocks if isinstance(blocks, dict) else {}

@@ -176,3 +176,14 @@ def test_null_inside_an_added_subtree_is_dropped(write):
     base = write("base.yaml", BASE)
     more = write("more.yaml", "services:\n  worker:\n    image: busybox:1.36\n    command: null\n")
     assert load_spec([base, more], env={}).app.services["worker"].command is None
+
+
+def test_env_values_keep_their_text_in_every_file_and_environment(write):
+    base = write("base.yaml", BASE)
+    prod = write("prod.yaml", "services:\n  web:\n    env: {VERSION: 1.10}\n"
+                              "environments:\n  big:\n    services:\n      web:\n        env: {RATIO: 1e3, ON: True}\n")
+    assert load_spec([base, prod], env={}).app.services["web"].env["VERSION"] == "1.10"
+    big = load_spec([base, prod], env={}, environment="big")
+    assert {k: big.app.services["web"].env[k] for k in ("VERSION", "RATIO", "ON")} == {
+        "VERSION": "1.10", "RATIO": "1e3", "ON": "True"}
+    assert big.file_options == f"-f {base} -f {prod} --env big"
