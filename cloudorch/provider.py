@@ -52,6 +52,8 @@ class Fit(StrEnum):
     EXACT = "exact"
     LOSSY = "lossy"
     UNSUPPORTED = "unsupported"
+    OVERRIDE = "override"  # set natively by an override block (providers.<p>.overrides), checked against
+    #                        the cloud's own schema
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cloudorch import registry
@@ -11,9 +12,30 @@ from cloudorch.provider import Provider
 from cloudorch.spec import Spec, load_spec
 
 
-def open_spec(path: str | os.PathLike) -> Spec:
-    """Load and validate a spec; the keys under ``providers:`` are checked against the installed
-    providers, and each block against its provider's settings."""
+@dataclass(frozen=True)
+class SpecRef:
+    """Where a spec comes from: one file or several merged in order, and the environment chosen."""
+
+    files: tuple[str, ...]
+    environment: str | None = None
+
+    @property
+    def file_options(self) -> str:
+        """The options that read this spec again: ``-f A -f B [--env NAME]``."""
+        return " ".join(f"-f {f}" for f in self.files) + (f" --env {self.environment}" if self.environment else "")
+
+    def __str__(self) -> str:
+        names = " + ".join(self.files)
+        return f"{names} (environment {self.environment})" if self.environment else names
+
+
+def open_spec(path: str | os.PathLike | SpecRef) -> Spec:
+    """Load and validate a spec (one file, or a :class:`SpecRef`: several merged, an environment
+    chosen); the keys under ``providers:`` are checked against the installed providers, and each
+    block against its provider's settings."""
+    if isinstance(path, SpecRef):
+        return load_spec(list(path.files), providers=registry.names(), settings=_settings_model,
+                         environment=path.environment)
     return load_spec(path, providers=registry.names(), settings=_settings_model)
 
 

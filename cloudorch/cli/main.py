@@ -35,6 +35,7 @@ COMMANDS = {
     "providers": "providers",
     "schema": "schema",
     "sandbox": "sandbox",
+    "import": "importer",
     "completion": "completion",
 }
 HELP = {
@@ -52,6 +53,7 @@ HELP = {
     "providers": "List installed providers and their capabilities.",
     "schema": "Print the JSON Schema of the app spec.",
     "sandbox": "Run the local cloud emulators: start | stop | status | reset.",
+    "import": "Write a cloudorch spec from docker compose files, with a report of what carried over.",
     "completion": "Print the shell completion script: bash | zsh | fish.",
 }
 
@@ -91,11 +93,12 @@ class LazyGroup(click.Group):
 @options.global_options
 @click.version_option(package_name="cloudorch")
 @click.pass_context
-def cli(ctx: click.Context, spec_path, provider_name, sandbox, output) -> None:
+def cli(ctx: click.Context, spec_files, spec_env, provider_name, sandbox, output) -> None:
     """cloudorch: one app spec, deployed to AWS ECS, Azure Container Instances or Kubernetes/GKE.
 
-    -f FILE (default ./cloudorch.yaml), -p PROVIDER (default $CLOUDORCH_PROVIDER), --sandbox (the
-    local emulators instead of a cloud) and -o FORMAT go before or after the command.
+    -f FILE (default ./cloudorch.yaml; repeat it to merge files), --env NAME (an environment of the
+    spec), -p PROVIDER (default $CLOUDORCH_PROVIDER), --sandbox (the local emulators instead of a
+    cloud) and -o FORMAT go before or after the command.
 
     \b
     Example:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from cloudorch.provider import FieldReport, Fit
 
-_FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red"}
+_FIT_STYLE = {Fit.EXACT: "green", Fit.LOSSY: "yellow", Fit.UNSUPPORTED: "red", Fit.OVERRIDE: "cyan"}
 WIDE = 100_000
 
 
@@ -57,3 +57,12 @@ def fit_table(report: Sequence[FieldReport], provider: str, wide: bool = False) 
     for r in report:
         t.add_row(cell(r.field), cell(r.fit, _FIT_STYLE[r.fit]), cell(r.note))
     console(wide=wide).print(t)
+
+
+def sources_table(sources: Sequence[dict], title: str, wide: bool = False) -> None:
+    """``validate --explain``: every field and the file:line its value came from."""
+    t = table(f"where the fields of {title} come from", ["field", "from"], wide)
+    for row in sources:
+        t.add_row(cell(row["field"]), cell(f"{row['file']}:{row['line']}"))
+    console(wide=wide).print(t)
+

@@ -102,7 +102,7 @@ def list_command(spec_path, provider_name, sandbox, timeout, output) -> int:
         console().print(table)
     missing = [loc.name for loc in locations if loc.exists is False]
     if missing:
-        click.echo(f"missing: {', '.join(missing)}; store each with `cloudorch secrets set -f {spec_path} "
+        click.echo(f"missing: {', '.join(missing)}; store each with `cloudorch secrets set {spec_path.file_options} "
                    f"-p {provider.name} NAME`", err=True)
         return 4
     return 0

@@ -76,25 +76,31 @@ def lint(spec: Spec, ignore: Iterable[str] = (), text: str | None = None) -> Lin
     """Run every rule not in ``ignore`` on ``spec``. ``text`` is the spec's source (read from
     ``spec.path`` when None) for the accept comments."""
     ignored = set(ignore)
-    if text is None:
+    texts: dict[str, str] = {}
+    for name in spec.path.split(" + "):  # a spec merged from several files: each has its own comments
+        if text is not None:
+            texts[name] = text
+            continue
         try:
-            text = Path(spec.path).read_text(encoding="utf-8")
+            texts[name] = Path(name).read_text(encoding="utf-8")
         except OSError:
-            text = ""
-    accepts, missing = _accepts(text)
+            texts[name] = ""
+    per_file = {name: _accepts(body) for name, body in texts.items()}
     report = LintReport()
     for rule in RULES.values():
         if rule.id in ignored:
             continue
         for path, message in rule.check(spec):
             issue = spec.issue(path, message, key=True)
+            accepts = per_file.get(issue.file, ({}, []))[0]
             reason = accepts.get(issue.line, {}).get(rule.id) or accepts.get(issue.line - 1, {}).get(rule.id)
             finding = Finding(rule, issue.file, issue.line, issue.col, issue.field, message, reason)
             (report.accepted if reason else report.findings).append(finding)
     if UNREASONED.id not in ignored:
-        for line, col, ids in missing:
-            report.findings.append(Finding(UNREASONED, spec.path, line, col, "",
-                                           f"accept comment for {ids} gives no reason; the finding stays"))
+        for name, (_, missing) in per_file.items():
+            for line, col, ids in missing:
+                report.findings.append(Finding(UNREASONED, name, line, col, "",
+                                               f"accept comment for {ids} gives no reason; the finding stays"))
     report.findings.sort(key=lambda f: (f.line, f.col, f.rule.id))
     report.accepted.sort(key=lambda f: (f.line, f.col, f.rule.id))
     return report

@@ -36,6 +36,12 @@ def app_schema() -> dict[str, Any]:
     schema["properties"] = {k: v if k == "providers" else _interpolable_value(v)
                             for k, v in schema["properties"].items()}
     defs["Interpolated"] = INTERPOLATED
+    schema["properties"]["environments"] = {
+        "type": "object",
+        "description": "named overlays merged onto the spec when chosen (--env NAME or CLOUDORCH_ENV): "
+                       "maps merge, lists replace, null removes a key",
+        "additionalProperties": {"type": "object"},
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     return schema

@@ -44,24 +44,45 @@ class YamlProblem(Exception):
 
 @dataclass
 class Located:
-    """A parsed document plus the 1-based (line, column) of every value and mapping key."""
+    """A parsed document plus the 1-based (line, column) of every value and mapping key, and the
+    file each came from: ``file`` for all of them, except the paths in ``files`` (a document
+    merged from several files, see :mod:`cloudorch.spec.merge`)."""
 
     data: object
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    file: str = "<spec>"
+    files: dict[Path, str] = field(default_factory=dict)
+    #: local tags read with ``read_yaml(..., tags=...)`` (e.g. compose's ``!reset``), by path
+    tags: dict[Path, str] = field(default_factory=dict)
+
+    def _found(self, path: Path, key: bool) -> tuple[Path, tuple[int, int], bool]:
+        path = tuple(path)
+        if key and path in self.keys:
+            return path, self.keys[path], True
+        while path:
+            if path in self.values:
+                return path, self.values[path], False
+            path = path[:-1]
+        return (), self.values.get((), (1, 1)), False
     #: the text as written of plain scalars typed as numbers or booleans (``1.10``, ``1e3``)
     sources: dict[Path, str] = field(default_factory=dict)
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of ``path`` (its key when ``key``), else of its nearest ancestor."""
+        return self._found(path, key)[1]
+
+    def where(self, path: Path, key: bool = False) -> tuple[str, int, int]:
+        """(file, line, column) of ``path`` (its key when ``key``), else of its nearest ancestor."""
+        found, (line, col), _ = self._found(path, key)
+        return self.source(found), line, col
+
+    def source(self, path: Path) -> str:
+        """The file the value at ``path`` (or its nearest recorded ancestor) came from."""
         path = tuple(path)
-        if key and path in self.keys:
-            return self.keys[path]
-        while path:
-            if path in self.values:
-                return self.values[path]
+        while path and path not in self.files:
             path = path[:-1]
-        return self.values.get((), (1, 1))
+        return self.files.get(path, self.file)
 
 
 def _parser(text: str):
@@ -92,9 +113,12 @@ def type_plain(text: str) -> object:
     return text
 
 
-def read_yaml(text: str, interpolate: Callable[[str], str] | None = None) -> Located:
+def read_yaml(text: str, interpolate: Callable[[str], str] | None = None, *,
+              tags: frozenset[str] = frozenset(), merge_keys: bool = False) -> Located:
     """Parse one YAML document strictly, in one pass over the parser's events (no node tree, no
     constructor: nothing in the document can make us build anything but plain values).
+    ``tags`` are local tags to accept and record in ``Located.tags`` (their values are read as
+    if untagged); ``merge_keys`` accepts ``<<: *anchor`` (explicit keys win over merged ones).
     Raises :class:`YamlProblem` at the first problem."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlProblem(f"file is larger than {MAX_BYTES // 1024} KiB", 1, 1)
@@ -106,7 +130,7 @@ def read_yaml(text: str, interpolate: Callable[[str], str] | None = None) -> Loc
                           "remove it", line, col)
     parser = _parser(text)
     try:
-        return _Builder(parser, interpolate).document()
+        return _Builder(parser, interpolate, tags, merge_keys).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"{exc.context + ': ' if exc.context else ''}{exc.problem}"
@@ -124,8 +148,10 @@ def _pos(event) -> tuple[int, int]:
 class _Builder:
     """Builds plain dicts, lists and typed scalars from parser events, recording positions."""
 
-    def __init__(self, parser, interpolate: Callable[[str], str] | None):
+    def __init__(self, parser, interpolate: Callable[[str], str] | None,
+                 tags: frozenset[str] = frozenset(), merge_keys: bool = False):
         self.parser, self.interpolate = parser, interpolate
+        self.tags, self.merge_keys = tags, merge_keys
         self.located = Located(None)
         self.anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, size in values)
         self.aliases = 0
@@ -162,7 +188,9 @@ class _Builder:
             return value, size
         if depth > MAX_DEPTH:
             raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", *_pos(event))
-        if event.tag not in (None, "!") and event.tag not in _DEFAULT_TAGS:
+        if event.tag in self.tags:
+            self.located.tags[path] = event.tag
+        elif event.tag not in (None, "!") and event.tag not in _DEFAULT_TAGS:
             raise YamlProblem(f"YAML tag {event.tag!r} is not allowed", *_pos(event), path)
         self.located.values.setdefault(path, _pos(event))
         self._count(1, event)
@@ -183,7 +211,7 @@ class _Builder:
                 text = self.interpolate(text)
             except ValueError as exc:
                 raise YamlProblem(str(exc), *_pos(event), path) from None
-        if not event.style and event.tag is None:  # plain: None from PyYAML, "" from libyaml
+        if not event.style and (event.tag is None or event.tag in self.tags):  # plain
             value = type_plain(text)
             if isinstance(value, int | float):
                 self.located.sources[path] = text
@@ -202,6 +230,7 @@ class _Builder:
 
     def mapping(self, path: Path, depth: int) -> tuple[dict, int]:
         result: dict[str, object] = {}
+        merged: dict[str, object] = {}
         size = 1
         get = self.parser.get_event
         while not self.parser.check_event(yaml.MappingEndEvent):
@@ -210,7 +239,17 @@ class _Builder:
                 raise YamlProblem("mapping keys must be plain strings", *_pos(key_event), path)
             key = key_event.value
             if key == "<<" and not key_event.style:
-                raise YamlProblem("merge keys (<<) are not supported; write the keys out", *_pos(key_event), path)
+                if not self.merge_keys:
+                    raise YamlProblem("merge keys (<<) are not supported; write the keys out",
+                                      *_pos(key_event), path)
+                value, n = self.value(get(), path, depth + 1)
+                sources = value if isinstance(value, list) else [value]
+                if not all(isinstance(v, dict) for v in sources):
+                    raise YamlProblem("<< merges mappings only", *_pos(key_event), path)
+                for source in reversed(sources):  # the first listed mapping wins
+                    merged.update(source)
+                size += n
+                continue
             if key in result:
                 first = self.located.keys[path + (key,)]
                 raise YamlProblem(f"duplicate key {key!r} (first defined at line {first[0]})",
@@ -219,6 +258,8 @@ class _Builder:
             result[key], n = self.value(get(), path + (key,), depth + 1)
             size += n
         get()
+        if merged:
+            result = {**{k: v for k, v in merged.items() if k not in result}, **result}
         return result, size
 
 

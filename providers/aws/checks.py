@@ -41,8 +41,7 @@ def issues(spec: Spec, ctx: Context) -> list[SpecIssue]:
 
 
 def _at_key(spec: Spec, path: tuple, message: str) -> SpecIssue:
-    line, col = spec.located.locate(path, key=True)
-    return SpecIssue(spec.path, line, col, ".".join(map(str, path)), message)
+    return spec.issue(path, message, key=True)
 
 
 def _service_issues(spec: Spec, ctx: Context) -> Iterator[SpecIssue]:

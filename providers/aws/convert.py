@@ -89,12 +89,17 @@ def service_documents(ctx: Context, name: str) -> list[Document]:
     return docs
 
 
-def render(ctx: Context) -> list[Document]:
-    """Every document, in apply order. Call :func:`providers.aws.checks.issues` first."""
+def render(ctx: Context, overrides: bool = True) -> list[Document]:
+    """Every document, in apply order, with the spec's override blocks merged in (unless
+    ``overrides=False``). Call :func:`providers.aws.checks.issues` first."""
     docs = convert_access.documents(ctx) + convert_network.documents(ctx) + [cluster(ctx)]
     if uses_service_connect(ctx.app):
         docs.append(namespace(ctx))
     for wave in ctx.app.order():
         for name in wave:
             docs.extend(service_documents(ctx, name))
+    if overrides and ctx.settings.overrides:
+        from cloudorch_providers.aws.overrides import apply
+
+        docs = apply(docs, ctx.settings)
     return docs

@@ -51,7 +51,12 @@ class AWSProvider(AWSLiveOperations, Provider):
 
     def check(self, ctx: Context | None = None) -> None:
         """Raise SpecError for everything AWS would reject."""
-        found = checks.issues(self.spec, ctx or self.context())
+        ctx = ctx or self.context()
+        found = checks.issues(self.spec, ctx)
+        if not found and self.settings.overrides:
+            from cloudorch_providers.aws import overrides
+
+            found = overrides.issues(self.spec, self.settings, convert.render(ctx, overrides=False))
         if found:
             raise SpecError(found)
 
@@ -63,4 +68,9 @@ class AWSProvider(AWSLiveOperations, Provider):
     def validate(self) -> list[FieldReport]:
         ctx = self.context()
         self.check(ctx)
-        return report(self.app, fit_function(ctx))
+        lines = report(self.app, fit_function(ctx))
+        if self.settings.overrides:
+            from cloudorch_providers.aws import overrides
+
+            lines += overrides.field_reports(self.settings)
+        return lines

@@ -33,7 +33,7 @@ Every key is optional; unknown keys and mistyped values are errors (``extra="for
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -54,7 +54,19 @@ CertificateArn = Annotated[str, StringConstraints(
     pattern=r"^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/\S+$")]
 SecretName = Annotated[str, StringConstraints(min_length=1, max_length=253,
                                               pattern=r"^[A-Za-z0-9][-A-Za-z0-9_.]*$")]
+ServiceKey = Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$")]
 ValueFrom = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^\S+$")]
+
+
+class AWSOverride(BaseModel):
+    """Native ECS fields merged onto a service's rendered API inputs (see
+    ``cloudorch_providers.aws.overrides``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    task_definition: dict[str, Any] | None = Field(
+        None, description="merged onto RegisterTaskDefinition (containerDefinitions by name)")
+    service: dict[str, Any] | None = Field(None, description="merged onto CreateService")
 
 
 class AWSSettings(BaseModel):
@@ -77,6 +89,9 @@ class AWSSettings(BaseModel):
         {}, description="secret name -> Secrets Manager ARN or SSM parameter ARN/name; "
                         "default: the SSM parameter /{app}/{secret}")
     log_retention_days: int = Field(30, description=f"one of {', '.join(map(str, RETENTION_DAYS))}")
+    overrides: dict[ServiceKey, AWSOverride] = Field(
+        {}, description="service -> native ECS fields merged onto its task definition / service, checked "
+                        "against botocore's ECS model")
 
     @field_validator("log_retention_days")
     @classmethod

@@ -90,7 +90,19 @@ def tags(app: App, service: str, replica: int, markers: dict[str, str]) -> dict[
 
 
 def group_body(app: App, name: str, replica: int, settings: AzureSettings, markers: dict[str, str],
-               subscription: str | None = None) -> dict:
+               subscription: str | None = None, overrides: bool = True) -> dict:
+    """One container group's PUT body, with the service's override block merged in (unless
+    ``overrides=False``)."""
+    body = _group_body(app, name, replica, settings, markers, subscription)
+    if overrides and name in settings.overrides:
+        from cloudorch_providers.azure.overrides import apply
+
+        body = apply(body, settings, name)
+    return body
+
+
+def _group_body(app: App, name: str, replica: int, settings: AzureSettings, markers: dict[str, str],
+                subscription: str | None = None) -> dict:
     service = app.services[name]
     props: dict = {
         "containers": [main_container(name, service, settings)]

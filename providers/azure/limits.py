@@ -67,8 +67,7 @@ def issues(spec: Spec, settings: AzureSettings) -> list[SpecIssue]:
 def _issue(spec: Spec, path: tuple, message: str) -> SpecIssue:
     """An issue at ``path``; one about a service as a whole points at the service's name."""
     if len(path) == 2 and path[0] == "services":
-        line, col = spec.located.locate(path, key=True)
-        return SpecIssue(spec.path, line, col, ".".join(map(str, path)), message)
+        return spec.issue(path, message, key=True)
     return spec.issue(path, message)
 
 

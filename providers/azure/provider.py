@@ -63,6 +63,13 @@ class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
         from cloudorch_providers.azure.limits import issues
 
         found = issues(self.spec, self.settings)
+        if not found and self.settings.overrides:
+            from cloudorch_providers.azure import overrides
+            from cloudorch_providers.azure.convert import group_body
+
+            bodies = {name: group_body(self.app, name, 0, self.settings, self.markers(), overrides=False)
+                      for name in self.settings.overrides if name in self.app.services}
+            found = overrides.issues(self.spec, self.settings, bodies)
         if found:
             raise SpecError(found)
 
@@ -81,4 +88,9 @@ class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
         from cloudorch_providers.azure.fit import fit_function
 
         self.check()
-        return report(self.app, fit_function(self.app, self.settings))
+        lines = report(self.app, fit_function(self.app, self.settings))
+        if self.settings.overrides:
+            from cloudorch_providers.azure.overrides import field_reports
+
+            lines += field_reports(self.settings)
+        return lines

@@ -145,6 +145,18 @@ def default_source(secret: str) -> SecretSource:
     return SecretSource(env=_default_env(secret))
 
 
+OverrideService = Annotated[str, StringConstraints(min_length=1, max_length=30,
+                                                   pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+
+
+class AzureOverride(_Model):
+    """Native ARM fields merged onto every container group (one per replica) of a service (see
+    ``cloudorch_providers.azure.overrides``)."""
+
+    container_group: dict[str, Any] | None = Field(
+        None, description="merged onto the containerGroups PUT body (containers by name)")
+
+
 class AzureSettings(_Model):
     """``providers.azure``: target and secret sources for Azure Container Instances."""
 
@@ -164,6 +176,9 @@ class AzureSettings(_Model):
     dns_zone: DnsZone | None = Field(None, description="private DNS zone of the services; default {app}.internal")
     secrets: dict[SecretName, SecretSource] = Field(
         {}, description="secret name -> {env: VAR} | {file: PATH} | registry login; default {env: NAME_UPPER}")
+    overrides: dict[OverrideService, AzureOverride] = Field(
+        {}, description="service -> native ARM fields merged onto its container groups, checked by a round trip "
+                        "through the Azure SDK's models")
 
     def resource_group_for(self, app: str) -> str:
         return self.resource_group or f"{app}-rg"

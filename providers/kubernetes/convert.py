@@ -36,7 +36,9 @@ def namespace(target: Target) -> dict[str, Any]:
             "metadata": {"name": target.namespace, "labels": {**POD_SECURITY, **target.app_labels()}}}
 
 
-def render(target: Target) -> list[Document]:
+def render(target: Target, overrides: bool = True) -> list[Document]:
+    """Every manifest in apply order, with the spec's override blocks merged in (unless
+    ``overrides=False``: what cloudorch alone renders, for checking the overrides)."""
     docs: list[Document] = []
     if target.namespace not in SHARED_NAMESPACES:
         docs.append(_doc(namespace(target), None))
@@ -47,6 +49,10 @@ def render(target: Target) -> list[Document]:
                          autoscaler(target, name, spec)):
                 if body is not None:
                     docs.append(_doc(body, name))
+    if overrides and target.settings.overrides:
+        from cloudorch_providers.kubernetes.overrides import apply
+
+        docs = apply(docs, "", target.settings)
     return docs
 
 

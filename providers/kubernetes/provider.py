@@ -16,7 +16,7 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cloudorch.errors import SpecError, SpecIssue
+from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
 from cloudorch_providers.kubernetes import checks, convert, meta
@@ -67,10 +67,13 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
         issues = []
         for path, message in checks.problems(self.app, self.settings, self.name):
             if (path[0] == "services" and len(path) == 2) or path[0] == "labels":
-                line, col = self.spec.located.locate(path, key=True)
-                issues.append(SpecIssue(self.spec.path, line, col, ".".join(map(str, path)), message))
+                issues.append(self.spec.issue(path, message, key=True))
             else:
                 issues.append(self.spec.issue(path, message))
+        if not issues and self.settings.overrides:
+            from cloudorch_providers.kubernetes import overrides
+
+            issues += overrides.issues(self.spec, self.name, self.settings, convert.render(self.target(), False))
         if issues:
             raise SpecError(sorted(issues, key=lambda i: (i.line, i.col)))
 
@@ -80,4 +83,9 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
 
     def validate(self) -> list[FieldReport]:
         self.check()
-        return report(self.app, self.fit_table(self.target()))
+        lines = report(self.app, self.fit_table(self.target()))
+        if self.settings.overrides:
+            from cloudorch_providers.kubernetes import overrides
+
+            lines += overrides.field_reports(self.name, self.settings)
+        return lines

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from cloudorch.spec.models import Model, SecretName
+from cloudorch.spec.models import Model, SecretName, ServiceName
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -64,6 +64,16 @@ class SecretRef(Model):
         return data
 
 
+class KubernetesOverride(Model):
+    """Native fields merged onto a service's rendered manifests (a strategic merge patch; see
+    ``cloudorch_providers.kubernetes.overrides``)."""
+
+    deployment: dict[str, Any] | None = Field(
+        None, description="merged onto the service's apps/v1 Deployment (strategic merge: containers by name)")
+    service: dict[str, Any] | None = Field(
+        None, description="merged onto the service's v1 Service (ports by port)")
+
+
 class WorkloadSettings(Model):
     """What every Kubernetes-based provider shares."""
 
@@ -72,6 +82,8 @@ class WorkloadSettings(Model):
         {}, description='spec secret -> {secret, key}; default {secret: "<app>-secrets", key: <name>}'
     )
     service_type_public: Literal["LoadBalancer", "NodePort"] = "LoadBalancer"
+    overrides: dict[ServiceName, KubernetesOverride] = Field(
+        {}, description="service -> native fields merged onto its manifests, checked against the Kubernetes schema")
 
     @model_validator(mode="after")
     def _namespace_allowed(self) -> WorkloadSettings:

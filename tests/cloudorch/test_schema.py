@@ -30,6 +30,18 @@ def test_schema_rejects_unknown_provider_blocks():
     assert errors
 
 
+def test_schema_describes_environments_and_override_blocks():
+    schema = app_schema()
+    assert "environments" in schema["properties"]
+    defs = schema["$defs"]
+    aws = defs["AwsSettings"]["properties"]["overrides"]
+    assert aws["additionalProperties"] == {"$ref": "#/$defs/AwsAWSOverride"} and "propertyNames" in aws
+    assert set(defs["AwsAWSOverride"]["properties"]) == {"task_definition", "service"}
+    assert set(defs["KubernetesKubernetesOverride"]["properties"]) == {"deployment", "service"}
+    assert set(defs["GcpKubernetesOverride"]["properties"]) == {"deployment", "service"}
+    assert set(defs["AzureAzureOverride"]["properties"]) == {"container_group"}
+
+
 # -- the schema and `validate` agree on everything a schema can express ------------------------
 
 MALFORMED = ROOT / "tests" / "cloudorch" / "spec" / "malformed"

@@ -28,6 +28,11 @@ MANAGED_CONTAINER_KEYS = ("entryPoint", "command", "environment", "secrets", "po
                           "repositoryCredentials", "restartPolicy")
 TASK_KEYS = ("cpu", "memory", "networkMode", "requiresCompatibilities", "executionRoleArn", "taskRoleArn",
              "volumes")
+#: service keys compared field by field below; any other key of the rendered service (one an override
+#: block adds) is compared as a whole and sent to UpdateService when it differs
+SERVICE_KEYS = ("cluster", "serviceName", "taskDefinition", "desiredCount", "launchType", "networkConfiguration",
+                "deploymentConfiguration", "serviceConnectConfiguration", "propagateTags", "enableECSManagedTags",
+                "tags", "clientToken", "loadBalancers", "healthCheckGracePeriodSeconds")
 
 
 def client_token(*parts: Any) -> str:
@@ -42,6 +47,7 @@ def not_ours(kind: str, name: str, where: str, tags: dict[str, str], app: str) -
 
 def task_definition_fields(desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
     want = {k: desired.get(k) for k in TASK_KEYS}
+    want.update({k: v for k, v in desired.items() if k not in ("family", "tags", "containerDefinitions")})
     found = differences(want, live)
     containers = desired["containerDefinitions"]
     live_containers = {c["name"]: c for c in live.get("containerDefinitions", [])}
@@ -97,6 +103,9 @@ def service_fields(desired: dict[str, Any], live: dict[str, Any], autoscaled: bo
     if desired.get("healthCheckGracePeriodSeconds", 0) != (live.get("healthCheckGracePeriodSeconds") or 0) \
             and desired.get("loadBalancers"):
         fields.append("healthCheckGracePeriodSeconds")
+    for key, value in desired.items():  # fields set by an override block
+        if key not in SERVICE_KEYS and differences(value, live.get(key)):
+            fields.append(key)
     want_tags = {t["key"]: t["value"] for t in desired["tags"]}
     if differences(want_tags, ecs_tags(live)):
         fields.append("tags")

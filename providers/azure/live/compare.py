@@ -139,10 +139,33 @@ def _dns(config: dict | None) -> dict | None:
             "searchDomains": " ".join((config.get("searchDomains") or "").split()) or None}
 
 
+#: properties the projection above compares; any other one in a desired body (set by an override
+#: block) is compared as written, desired-as-subset
+PROJECTED = {"containers", "initContainers", "osType", "restartPolicy", "sku", "ipAddress", "volumes",
+             "imageRegistryCredentials"}
+PROJECTED_CONTAINER = {"image", "command", "ports", "environmentVariables", "resources", "volumeMounts",
+                       "livenessProbe", "readinessProbe"}
+
+
+def _unprojected(desired: dict, live: dict) -> list[str]:
+    props, have = desired.get("properties") or {}, live.get("properties") or {}
+    found = []
+    for key, value in props.items():
+        if key not in PROJECTED:
+            found += differences(value, have.get(key), f"properties.{key}")
+    live_containers = {c.get("name"): c.get("properties") or {} for c in have.get("containers") or []}
+    for container in props.get("containers") or []:
+        theirs = live_containers.get(container["name"], {})
+        for key, value in (container.get("properties") or {}).items():
+            if key not in PROJECTED_CONTAINER:
+                found += differences(value, theirs.get(key), f"containers.{container['name']}.{key}")
+    return found
+
+
 def body_differences(desired: dict, live: dict) -> list[str]:
     """Dotted paths where the live group differs from the desired one (tags left out)."""
     want, have = project(desired), project(live)
-    found = []
+    found = _unprojected(desired, live)
     if sorted(want["containers"]) != sorted(have["containers"]):
         found.append("containers")
         want = dict(want, containers=None)

@@ -92,7 +92,7 @@ class KubernetesLiveOperations:
 
         refs = {name: secret_ref(self.app, self.settings, self.namespace, name) for name in self.secret_users()}
         return SecretIndex({(r.secret, r.key): name for name, r in refs.items() if not r.pull},
-                           f"cloudorch secrets set -f {self.spec.path} -p {self.name}")
+                           f"cloudorch secrets set {self.spec.file_options} -p {self.name}")
 
     def scale(self, service: str, replicas: int, *, deadline: Deadline) -> None:
         from cloudorch_providers.kubernetes.live.apply import scale_deployment

@@ -25,6 +25,28 @@ providers:
   aws: {{region: us-east-1}}
 """
 
+OVERRIDE_SPEC = """\
+version: 1
+name: ovr
+services:
+  web:
+    image: nginx:1.27
+    secrets: {{DB_PASSWORD: db}}
+    ports: [{{port: 80, public: true}}]
+providers:
+  aws:
+    region: us-east-1
+    overrides:
+      web:
+        task_definition:
+          containerDefinitions:
+            - name: web
+              stopTimeout: {stop}
+              ulimits: [{{name: nofile, softLimit: 4096, hardLimit: 8192}}]
+        service:
+          healthCheckGracePeriodSeconds: 30
+"""
+
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory):
@@ -77,6 +99,40 @@ def test_no_credentials_is_one_line_with_the_fix(monkeypatch, tmp_path):
     with pytest.raises(ProviderUnavailable) as caught:
         p.status(deadline=Deadline(60))
     assert "no AWS credentials found" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def override_provider(text: str, box):
+    p = open_provider(parse_spec(text, "ovr.yaml", env={}), "aws", live=True)
+    p.sandbox = box.config("aws")
+    return p
+
+
+def test_override_blocks_deploy_plan_and_redeploy(box):
+    p = override_provider(OVERRIDE_SPEC.format(stop=60), box)
+    p.store_secret("db", "s3cret-db-password", deadline=Deadline(30))  # tasks start only once it exists
+    deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
+    ecs = p._aws(Deadline(30))("ecs")
+    definition = ecs.describe_task_definition(taskDefinition="ovr-web")["taskDefinition"]
+    assert definition["containerDefinitions"][0]["stopTimeout"] == 60
+    service = ecs.describe_services(cluster="ovr", services=["ovr-web"])["services"][0]
+    assert service["healthCheckGracePeriodSeconds"] == 30
+
+    box.clear_requests("aws")
+    again = override_provider(OVERRIDE_SPEC.format(stop=60), box)
+    assert again.plan(deadline=Deadline(60)).empty
+    deploy(again, again.plan(deadline=Deadline(60)), poll=0.2)
+    assert not [r for r in box.requests("aws") if r["mutating"]], "a redeploy made a mutating call"
+
+    final = OVERRIDE_SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45")
+    changed = override_provider(final, box)
+    pending = {c.kind: c.fields for c in changed.plan(deadline=Deadline(60)).pending}
+    assert pending == {"TaskDefinition": ["containers"], "Service": ["taskDefinition", "healthCheckGracePeriodSeconds"]}
+    deploy(changed, changed.plan(deadline=Deadline(60)), poll=0.2)
+    final = OVERRIDE_SPEC.format(stop=90).replace("GracePeriodSeconds: 30", "GracePeriodSeconds: 45")
+    assert override_provider(final, box).plan(deadline=Deadline(60)).empty
+    # leave nothing behind: moto's state is process-global and other modules' sandboxes share it
+    gone = override_provider(final, box)
+    gone.destroy(gone.destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
 
 
 def test_a_hanging_reply_ends_the_deploy_by_its_deadline(box):

@@ -1,0 +1,73 @@
+"""Specs imported from real compose files deploy on the Kubernetes and Azure sandboxes, become
+healthy, and redeploy with nothing to change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cloudorch.deadline import Deadline
+from cloudorch.engine import deploy
+from cloudorch.session import open_provider
+from cloudorch.spec import load_spec
+from cloudorch.testing import InProcessSandbox
+
+pytestmark = pytest.mark.sandbox
+FIXTURES = Path(__file__).parent / "fixtures"
+# AWS is left out here: its emulator is moto, whose state is process-global, and a second AWS
+# sandbox in a test process disturbs the AWS modules' own (the imported specs render for AWS in
+# test_real_files; AWS deploys are covered by the provider's tests)
+OPTIONS = {"kubernetes": {"ready_delay": 0.3, "period": 0.1},
+           "azure": {"delay": 0.1}}
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    sandbox = InProcessSandbox(tmp_path_factory.mktemp("compose-sandbox"), list(OPTIONS), **OPTIONS)
+    yield sandbox
+    sandbox.close()
+
+
+#: the voting app publishes two services' port 80 (on different host ports in compose); Azure's
+#: private network has one public address (one Application Gateway), so on Azure it deploys with
+#: public container groups, chosen in a second -f file
+SECOND_FILE = {("example-voting-app", "azure"): "providers:\n  azure: {network: public}\n"}
+
+
+def imported(folder: str, files: list[str], monkeypatch, tmp_path, provider_name: str):
+    from cloudorch.compose import run_import
+
+    monkeypatch.chdir(FIXTURES / folder)
+    text, _ = run_import(files, environ={})
+    paths = [tmp_path / f"{folder}.yaml"]
+    paths[0].write_text(text)
+    if (folder, provider_name) in SECOND_FILE:
+        paths.append(tmp_path / f"{provider_name}.yaml")
+        paths[1].write_text(SECOND_FILE[folder, provider_name])
+    return load_spec(paths, env={})
+
+
+@pytest.mark.parametrize("provider_name", list(OPTIONS))
+@pytest.mark.parametrize(("folder", "files"), [
+    ("example-voting-app", ["docker-compose.images.yml"]),
+    ("gitea-postgres", ["compose.yaml"]),
+])
+def test_imported_spec_deploys_and_redeploys_unchanged(box, monkeypatch, tmp_path, provider_name, folder, files):
+    spec = imported(folder, files, monkeypatch, tmp_path, provider_name)
+
+    def provider():
+        p = open_provider(spec, provider_name, live=True)
+        p.sandbox = box.config(provider_name)
+        return p
+
+    first = provider()
+    result = deploy(first, first.plan(deadline=Deadline(60)), deadline=Deadline(90), poll=0.1)
+    assert result.status.healthy, result.status
+    assert {s.name for s in result.status.services} == set(spec.app.services)
+    assert provider().plan(deadline=Deadline(60)).empty
+    box.clear_requests(provider_name)
+    again = provider()
+    deploy(again, again.plan(deadline=Deadline(60)), deadline=Deadline(60), poll=0.1)
+    assert not [r for r in box.requests(provider_name) if r["mutating"]]
+    provider().destroy(provider().destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
