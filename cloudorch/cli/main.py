@@ -94,7 +94,7 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="cloudorch")
 @click.pass_context
 def cli(ctx: click.Context, spec_files, spec_env, provider_name, sandbox, output) -> None:
-    """cloudorch: one app spec, deployed to AWS ECS, Azure Container Instances or Kubernetes/GKE.
+    """cloudorch: one app spec, deployed to AWS ECS, Azure Container Instances, Kubernetes/GKE or Docker Swarm.
 
     -f FILE (default ./cloudorch.yaml; repeat it to merge files), --env NAME (an environment of the
     spec), -p PROVIDER (default $CLOUDORCH_PROVIDER), --sandbox (the local emulators instead of a
