@@ -1,5 +1,4 @@
 import pytest
-
 from swarm_support import engine_client, start_sandbox
 
 

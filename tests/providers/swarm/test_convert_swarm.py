@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import yaml
 from click.testing import CliRunner
+from swarm_support import EXAMPLES, SPEC_ENV
 
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.spec import load_spec
 from cloudorch.spec.fields import FEATURE_KEYS
 from cloudorch.spec.probes import shell_test, tcp_probe
-from swarm_support import EXAMPLES, SPEC_ENV
 from cloudorch_providers.swarm.convert import service_bodies
 from cloudorch_providers.swarm.fit import _HANDLERS
 from cloudorch_providers.swarm.provider import SwarmProvider
