@@ -39,7 +39,11 @@ def check_request(provider: Provider, request: ExecRequest, *, terminal: bool) -
 def run_exec(provider: Provider, request: ExecRequest, *, deadline: Deadline, stdin_fd: int | None = None,
              stdout: BinaryIO | None = None, stderr: BinaryIO | None = None) -> int:
     """Run the request to its end; returns the remote exit code (0 when the cloud reports none)."""
-    stdin_fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
+    if stdin_fd is None:
+        try:
+            stdin_fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # not a file (an embedding program's stream)
+            stdin_fd = -1
     stdout = stdout or sys.stdout.buffer
     stderr = stderr or sys.stderr.buffer
     terminal = _isatty(stdin_fd)
@@ -65,6 +69,8 @@ def run_exec(provider: Provider, request: ExecRequest, *, deadline: Deadline, st
 
 
 def _isatty(fd: int) -> bool:
+    if fd < 0:
+        return False
     try:
         return os.isatty(fd)
     except OSError:
@@ -73,9 +79,10 @@ def _isatty(fd: int) -> bool:
 
 def _pump(fd: int, channel: ExecChannel) -> None:
     """Local stdin -> the command, then end-of-file; stops quietly when the channel is gone."""
+    read = (lambda: os.read(fd, 65536)) if fd >= 0 else (lambda: sys.stdin.buffer.read1(65536))
     try:
         while True:
-            data = os.read(fd, 65536)
+            data = read()
             if not data:
                 break
             channel.send_stdin(data)
