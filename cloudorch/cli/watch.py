@@ -22,7 +22,8 @@ def watch_status(provider: Provider, services: Sequence[str] | None, output: str
 
         from cloudorch.cli.render_table import console
 
-        with Live(status_table(read(), wide=output == "wide"), console=console(wide=output == "wide"), auto_refresh=False) as live:
+        wide = output == "wide"
+        with Live(status_table(read(), wide=wide), console=console(wide=wide), auto_refresh=False) as live:
             while rounds is None or (rounds := rounds - 1) > 0:
                 sleep(interval)
                 live.update(status_table(read(), wide=output == "wide"), refresh=True)

@@ -20,8 +20,8 @@ from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Document
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.convert_access import POLICY_NAME
-from cloudorch_providers.aws.live.edge_state import Edge, kv_tags
 from cloudorch_providers.aws.live.apply import call
+from cloudorch_providers.aws.live.edge_state import Edge, kv_tags
 from cloudorch_providers.aws.live.refs import Refs
 from cloudorch_providers.aws.live.state import MARKERS
 

@@ -16,9 +16,9 @@ from cloudorch.diff import differences, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
 from cloudorch_providers.aws.live.edge_state import Edge
-from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.refs import Refs
 from cloudorch_providers.aws.live.state import MARKERS, OWNER, Live, ecs_tags
 

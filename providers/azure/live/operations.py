@@ -48,9 +48,8 @@ class AzureLiveOperations:
 
     @staticmethod
     def _placeholders(changes: list[Change]) -> frozenset[str]:
-        from cloudorch_providers.azure.live.secret_values import placeholders
-
         from cloudorch_providers.azure.live.apply import put_group
+        from cloudorch_providers.azure.live.secret_values import placeholders
 
         return frozenset(p for change in changes for step in change.payload or [] if step.call is put_group
                          for p in placeholders(step.args[1]))
@@ -188,11 +187,10 @@ class AzureLiveOperations:
         return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.azure.live.network import destroy_changes
         from cloudorch_providers.azure.live.plan import destroy_plan
         from cloudorch_providers.azure.live.resource_group import owners
         from cloudorch_providers.azure.live.state import other_resources
-
-        from cloudorch_providers.azure.live.network import destroy_changes
 
         az = self._az(deadline)
         live = self._read(az, details=False)

@@ -89,7 +89,8 @@ def container_env(api, pod: dict[str, Any], container: dict[str, Any]) -> dict[s
     for source in container.get("envFrom") or []:
         for key, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
             if source.get(key):
-                env.update({source.get("prefix", "") + k: v for k, v in data(kind, source[key].get("name", "")).items()})
+                values = data(kind, source[key].get("name", ""))
+                env.update({source.get("prefix", "") + k: v for k, v in values.items()})
     for var in container.get("env") or []:
         value_from = var.get("valueFrom") or {}
         if "value" in var or not value_from:

@@ -20,10 +20,10 @@ from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.websocket import Hijacked
 from cloudorch_providers.kubernetes.emulation import discovery, openapi, pods, tables
-from cloudorch_providers.kubernetes.emulation.exec import serve_exec
 from cloudorch_providers.kubernetes.emulation import resources as r
 from cloudorch_providers.kubernetes.emulation.controller import Controller
 from cloudorch_providers.kubernetes.emulation.errors import ApiError, bad_request, method_not_allowed, status_object
+from cloudorch_providers.kubernetes.emulation.exec import serve_exec
 from cloudorch_providers.kubernetes.emulation.registry import APPLY, PATCH_TYPES, Registry, scale_view
 from cloudorch_providers.kubernetes.emulation.resources import ResourceType
 from cloudorch_providers.kubernetes.emulation.selectors import parse_fields, parse_labels

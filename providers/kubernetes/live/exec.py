@@ -124,7 +124,8 @@ def open_exec(kube: Kube, app: str, namespace: str, request: ExecRequest) -> Kub
     name = pod["metadata"]["name"]
     where = f"pod {name}, container {container}"
     try:
-        client = stream(kube.api("core").connect_get_namespaced_pod_exec, name, namespace, command=list(request.command),
+        client = stream(kube.api("core").connect_get_namespaced_pod_exec, name, namespace,
+                        command=list(request.command),
                         container=container, stdin=request.stdin, stdout=True, stderr=not request.tty,
                         tty=request.tty, _preload_content=False, binary=True,
                         _request_timeout=kube.deadline.remaining(30.0))

@@ -3,6 +3,7 @@
 WebSocket protocol, runs the command in its built-in shell and refuses what the apiserver and kubelet
 refuse."""
 
+# ruff: noqa: F811  (the kubectl fixtures are imported)
 from __future__ import annotations
 
 import json
