@@ -65,6 +65,9 @@ def run_exec(provider: Provider, request: ExecRequest, *, deadline: Deadline, st
         code = opened.exit_code
     finally:
         opened.close()
+    if code is None and not opened.reports_exit_code:
+        stderr.write(f"note: {provider.name} does not report the command's exit code; exiting 0\n".encode())
+        stderr.flush()
     return 0 if code is None else code
 
 
