@@ -182,7 +182,16 @@ def default_security_group(account_id: str, region: str, subnet_id: str) -> str 
 
 
 def remember(action: str, body: dict[str, Any], response: bytes) -> None:
-    """Store what moto dropped from a successful CreateService on the service it created."""
+    """Store what moto dropped from a successful CreateService on the service it created (and an
+    UpdateService's ``enableExecuteCommand``, which only tasks started afterwards take)."""
+    if action == "UpdateService" and "enableExecuteCommand" in body:
+        try:
+            service = _service_from_arn(json.loads(response)["service"]["serviceArn"])
+        except (ValueError, KeyError, TypeError):
+            return
+        if service is not None:
+            service.enable_execute_command = bool(body["enableExecuteCommand"])
+        return
     if action != "CreateService":
         return
     try:

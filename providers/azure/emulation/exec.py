@@ -67,9 +67,9 @@ def execute_command(state: State, request: Request, sub: str, rg: str, name: str
     status = container_status(spec["properties"]["image"], group.properties["restartPolicy"], group.run,
                               state.timing, state.now())
     if status.phase != "running":
+        state_now = status.instance_view["currentState"]["state"]
         raise ArmError(409, "ContainerNotRunning", f"The container '{container}' in container group '{name}' is "
-                                                   f"not running (state: {status.instance_view['currentState']['state']})"
-                                                   "; exec needs a running container.")
+                                                   f"not running (state: {state_now}); exec needs a running container.")
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME": name}
     for var in spec["properties"].get("environmentVariables") or []:
         env[var["name"]] = str(var.get("secureValue", var.get("value", "")))
