@@ -98,3 +98,118 @@ def test_events_in_time_order(app):
     assert table.returncode == 0 and b"Started" in table.stdout
     assert json.loads(cloudorch(box.env, "events", *common, "--since", "2099-01-01T00:00:00Z", "-o",
                                 "json").stdout) == {"events": []}
+
+
+def test_interactive_terminal_session(app):
+    """-it in a real pseudo-terminal: the remote shell prompts, echoes and runs what is typed; `exit 4`
+    ends it with cloudorch's exit code 4, and the local terminal is back in its normal mode."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    box, common = app
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    process = subprocess.Popen([sys.executable, "-c", "from cloudorch.cli.main import main; main()", "exec", *common,
+                                "-it", "web", "--", "sh"], stdin=slave, stdout=slave, stderr=slave,
+                               env={**os.environ, **box.env}, start_new_session=True)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 30.0) -> bytes:
+        nonlocal seen
+        end = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < end:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 65536)
+        assert marker in seen, seen
+        return seen
+
+    try:
+        read_until(b"$ ")
+        os.write(master, b"echo typed-$HOSTNAME\r")
+        read_until(b"typed-web-")
+        os.write(master, b"exit 4\r")
+        assert process.wait(timeout=30) == 4
+    finally:
+        if process.poll() is None:
+            process.kill()
+        after = termios.tcgetattr(slave)
+        os.close(master)
+        os.close(slave)
+    assert b"\r\n" in seen  # the remote terminal's line ends
+    assert after == before  # raw mode undone
+
+
+def test_status_watch_refreshes_in_place_and_ends_with_130(app):
+    """status --watch in a pseudo-terminal draws the table and redraws it in place (cursor moves, no
+    scrolling copies); SIGINT (Ctrl-C) ends it with exit 130 and one line, no traceback."""
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    box, common = app
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-c", "from cloudorch.cli.main import main; main()", "status",
+                                *common, "--watch", "--interval", "0.5"], stdin=slave, stdout=slave, stderr=slave,
+                               env={**os.environ, **box.env, "COLUMNS": "150", "LINES": "40"})
+    seen = b""
+    try:
+        end = time.monotonic() + 30
+        while seen.count(b"execdemo on kubernetes") < 3 and time.monotonic() < end:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 65536)
+        assert seen.count(b"execdemo on kubernetes") >= 3, seen  # redrawn
+        assert b"\x1b[" in seen  # in place: the terminal's cursor controls, not new lines
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        time.sleep(0.2)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+        os.close(slave)
+    assert b"Traceback" not in seen and b"interrupted" in seen
+
+
+def test_status_watch_without_a_terminal_prints_only_changes(app):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    box, common = app
+    process = subprocess.Popen([sys.executable, "-c", "from cloudorch.cli.main import main; main()", "status",
+                                *common, "--watch", "--interval", "0.5", "-o", "json"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, **box.env})
+    import threading
+
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: process.stdout.read1(65536), b"")))
+    reader.start()
+    end = time.monotonic() + 60
+    while b'"app": "execdemo"' not in b"".join(chunks) and time.monotonic() < end:
+        time.sleep(0.1)
+    time.sleep(3)  # several refreshes of an unchanged app
+    process.send_signal(signal.SIGINT)
+    err = process.stderr.read()
+    process.wait(timeout=30)
+    reader.join(timeout=10)
+    out = b"".join(chunks)
+    assert process.returncode == 130
+    assert out.count(b'"app": "execdemo"') == 1  # printed once: nothing changed since
+    assert err.decode().strip().splitlines()[-1].startswith("interrupted") and b"Traceback" not in err
