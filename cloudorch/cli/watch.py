@@ -15,7 +15,7 @@ from cloudorch.provider import AppStatus, Provider
 def watch_status(provider: Provider, services: Sequence[str] | None, output: str, interval: float,
                  sleep: Callable[[float], None] = time.sleep, rounds: int | None = None) -> None:
     """Refresh until interrupted (KeyboardInterrupt goes up: the CLI exits 130 without a traceback).
-    ``rounds`` bounds the loop (tests)."""
+    ``rounds`` bounds the number of reads (tests)."""
     read = _reader(provider, services)
     if output in ("table", "wide") and sys.stdout.isatty():
         from rich.live import Live
