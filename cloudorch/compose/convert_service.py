@@ -85,6 +85,7 @@ class ServiceConverter:
         self.env: dict[str, str] = {}
         self.secret_env: dict[str, str] = {}
         self.ports: list[dict[str, Any]] = []
+        self.published: dict[int, int] = {}  # public container port -> the host port compose published it on
         self.bind_targets: list[str] = []  # container paths of dropped bind mounts
 
     def add(self, key: str, outcome: Outcome, note: str) -> None:
@@ -274,6 +275,9 @@ class ServiceConverter:
             if spec.host_ip and not loopback and spec.host_ip not in ("0.0.0.0", "::"):
                 notes.append(f"host address {spec.host_ip} is not kept")
             added = [t for t in targets if self._add_port(key, t, protocol, not loopback)]
+            if spec.published and not loopback:
+                self.published.update((t, h) for t, h in zip(targets, port_range(spec.published), strict=False)
+                                      if t in added)
             if added:
                 changed = len(notes) > 1 or loopback
                 self.add(key, X if changed else C, f"port {', '.join(map(str, added))}/{protocol}: "
