@@ -56,9 +56,7 @@ def convert(project: Project, name: str | None = None, profiles: tuple[str, ...]
     if ctx.labels:
         spec["labels"] = ctx.labels
     spec["services"] = out_services
-    swarm_ports = _shared_public_ports(converters, report, project)
-    if swarm_ports:
-        spec["providers"] = {"swarm": {"ports": swarm_ports}}
+    _shared_public_ports(converters, report, project)
     _top_level(data, report, project)
     _secrets(ctx, report)
     return _escape(spec), report
@@ -81,38 +79,25 @@ def _service_names(services: dict, report: Report, project: Project) -> dict[str
     return names
 
 
-def _shared_public_ports(converters: dict[str, ServiceConverter], report: Report,
-                         project: Project) -> dict[str, dict[int, int]]:
-    """Compose publishes each service's container port on a host port of its own (``5000:80``,
-    ``5001:80``); cloudorch publishes the container's own number. Where two services make the same
-    number public, Swarm keeps compose's host ports (``providers.swarm.ports``, written here), and the
-    report says which clouds serve a public port number for one service only."""
+def _shared_public_ports(converters: dict[str, ServiceConverter], report: Report, project: Project) -> None:
+    """Two services making the same port number public (compose gave them random host ports): on
+    Swarm, AWS's Network Load Balancer and Azure's private network a number serves one service."""
     public: dict[tuple[int, str], list[ServiceConverter]] = {}
     for c in converters.values():
         for entry in c.ports:
             if entry.get("public"):
-                public.setdefault((entry["port"], entry.get("protocol", "tcp")), []).append(c)
-    swarm: dict[str, dict[int, int]] = {}
-    for (port, protocol), users in public.items():
+                number = entry.get("published", entry["port"])
+                public.setdefault((number, entry.get("protocol", "tcp")), []).append(c)
+    for (number, protocol), users in public.items():
         if len(users) < 2:
             continue
-        kept = [c for c in users if port in c.published]
-        for c in kept:
-            swarm.setdefault(c.name, {})[port] = c.published[port]
         others = ", ".join(c.name for c in users)
-        on_swarm = ("Swarm publishes each on its compose host port (providers.swarm.ports: "
-                    + ", ".join(f"{c.name} {port}->{c.published[port]}" for c in kept) + ")"
-                    if len(kept) == len(users) else
-                    "Swarm needs a host port per service: set them under providers.swarm.ports")
-        elsewhere = ("on AWS a Network Load Balancer port serves one service: make them protocol: http (the "
-                     "Application Load Balancer routes by path) or keep one public; on Azure the private "
-                     "network's one Application Gateway serves a port for one service: keep one public"
-                     if protocol != "udp" else "on AWS and Azure keep one public")
         for c in users:
             report.add(c.compose_name, "ports", Outcome.CHANGED,
-                       f"public port {port}/{protocol} is public on {others}: {on_swarm}; Kubernetes gives each "
-                       f"service its own address; {elsewhere}", project.at("services", c.compose_name, "ports"))
-    return swarm
+                       f"public port {number}/{protocol} is public on {others}: Swarm, AWS's Network Load "
+                       f"Balancer and Azure's private network serve a port number for one service (Kubernetes "
+                       f"gives each service its own address): give each its own number with published:",
+                       project.at("services", c.compose_name, "ports"))
 
 
 def _top_level(data: dict, report: Report, project: Project) -> None:

@@ -83,7 +83,6 @@ class ServiceConverter(RuntimeKeys, StorageKeys):
         self.env: dict[str, str] = {}
         self.secret_env: dict[str, str] = {}
         self.ports: list[dict[str, Any]] = []
-        self.published: dict[int, int] = {}  # public container port -> the host port compose published it on
         self.bind_targets: list[str] = []  # container paths of dropped bind mounts
 
     def add(self, key: str, outcome: Outcome, note: str) -> None:
@@ -230,7 +229,7 @@ class ServiceConverter(RuntimeKeys, StorageKeys):
                                     f"reads the file, edit env instead")
 
     # -- ports -------------------------------------------------------------------------------
-    def _add_port(self, key: str, port: int, protocol: str, public: bool) -> bool:
+    def _add_port(self, key: str, port: int, protocol: str, public: bool, published: int | None = None) -> bool:
         if any(p["port"] == port for p in self.ports):
             self.add(key, D, f"port {port} is already listed (cloudorch lists a port once, with one protocol)")
             return False
@@ -239,6 +238,8 @@ class ServiceConverter(RuntimeKeys, StorageKeys):
             entry["protocol"] = protocol
         if public:
             entry["public"] = True
+        if published is not None and published != port:
+            entry["published"] = published
         self.ports.append(entry)
         return True
 
@@ -265,19 +266,22 @@ class ServiceConverter(RuntimeKeys, StorageKeys):
                              f"the app's services, not from outside)")
             else:
                 notes.append("published: public")
-            if spec.published and not loopback and port_range(spec.published) != targets:
-                notes.append(f"reachable on port {spec.target}, not {spec.published}: clouds publish the "
-                             f"container's own port")
+            hosts = port_range(spec.published) if spec.published else []
+            moved = not loopback and len(hosts) == len(targets) and hosts != targets
+            if moved:
+                notes.append(f"reached from outside on {spec.published} (published: {spec.published}); the "
+                             f"app's services reach it on {spec.target}")
+            elif spec.published and not loopback and hosts != targets:
+                notes.append(f"reachable on port {spec.target}, not {spec.published}: a range of host ports for "
+                             f"one container port has no cloud equivalent")
             elif not spec.published and not loopback:
                 notes.append("compose picks a random host port; here the container's own port is public")
             if spec.host_ip and not loopback and spec.host_ip not in ("0.0.0.0", "::"):
                 notes.append(f"host address {spec.host_ip} is not kept")
-            added = [t for t in targets if self._add_port(key, t, protocol, not loopback)]
-            if spec.published and not loopback:
-                self.published.update((t, h) for t, h in zip(targets, port_range(spec.published), strict=False)
-                                      if t in added)
+            published = dict(zip(targets, hosts, strict=True)) if moved else {}
+            added = [t for t in targets if self._add_port(key, t, protocol, not loopback, published.get(t))]
             if added:
-                changed = len(notes) > 1 or loopback
+                changed = len(notes) > 1 + moved or loopback
                 self.add(key, X if changed else C, f"port {', '.join(map(str, added))}/{protocol}: "
                                                    + "; ".join(notes))
 

@@ -30,23 +30,14 @@ def box(tmp_path_factory):
     sandbox.close()
 
 
-#: the voting app publishes two services' port 80 (on different host ports in compose); Azure's
-#: private network has one public address (one Application Gateway), so on Azure it deploys with
-#: public container groups, chosen in a second -f file
-SECOND_FILE = {("example-voting-app", "azure"): "providers:\n  azure: {network: public}\n"}
-
-
 def imported(folder: str, files: list[str], monkeypatch, tmp_path, provider_name: str):
     from cloudorch.compose import run_import
 
     monkeypatch.chdir(FIXTURES / folder)
     text, _ = run_import(files, environ={})
-    paths = [tmp_path / f"{folder}.yaml"]
-    paths[0].write_text(text)
-    if (folder, provider_name) in SECOND_FILE:
-        paths.append(tmp_path / f"{provider_name}.yaml")
-        paths[1].write_text(SECOND_FILE[folder, provider_name])
-    return load_spec(paths, env={})
+    path = tmp_path / f"{folder}.yaml"
+    path.write_text(text)
+    return load_spec([path], env={})
 
 
 @pytest.mark.parametrize("provider_name", list(OPTIONS))

@@ -27,14 +27,9 @@ CASES = {
 }
 #: what a GKE deploy needs beyond the imported spec, given as a second -f file
 GCP = "providers:\n  gcp: {project: acme-apps, location: us-central1, cluster: apps}\n"
-#: where one public address serves every service (Azure's private network behind one Application
-#: Gateway, AWS's Network Load Balancer), a public port number serves one service: compose files that
-#: publish two services' container port 80 on different host ports are refused there, by name (Swarm
-#: keeps compose's host ports: the import writes them to providers.swarm.ports)
+#: what a provider refuses in an imported spec, by name (compose's host ports become `published`, so
+#: two services' container port 80 on host ports 5000 and 5001 deploy everywhere)
 SINGLE_ADDRESS = {
-    ("example-voting-app", "azure"): "public port 80 is already published by service vote",
-    ("example-voting-app", "aws"): "public tcp port 80 is already published by service vote",
-    ("example-voting-app-stack", "aws"): "public tcp port 80 is already published by service vote",
     ("pihole-cloudflared-DoH", "azure"): "a public udp port cannot be served in the app's private network",
 }
 
