@@ -17,7 +17,8 @@ Keys and defaults:
   routing mesh, which needs ``endpoint_mode: vip``.
 - ``ports``: service -> {container port: published port}; a public port not listed here is
   published on the spec's ``published`` number, else on its own number; ``0`` lets the engine pick
-  a free port for each task (host mode: then several replicas of a service fit on one node; ``status`` shows the ports it picked).
+  a free port for each task (host mode: then several replicas of a service fit on one node;
+  ``status`` shows the ports it picked).
 - ``reserve``: ``true`` (default) reserves the spec's cpu and memory on a node, so a task is placed
   only where they are free; ``false`` sets the limits only (overcommit, e.g. on one small node).
 - ``network``: the app's overlay network, default ``{app}_default`` (the name ``docker stack deploy``
