@@ -9,6 +9,7 @@ they arrive, and the remote exit code returned.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import signal
@@ -50,7 +51,7 @@ def run_exec(provider: Provider, request: ExecRequest, *, deadline: Deadline, st
     check_request(provider, request, terminal=terminal)
     if request.tty:
         size = shutil.get_terminal_size((request.width, request.height))
-        request = ExecRequest(**{**request.__dict__, "width": size.columns, "height": size.lines})
+        request = dataclasses.replace(request, width=size.columns, height=size.lines)
     opened = provider.exec(request, deadline=deadline)
     if isinstance(opened, Handoff):
         return _hand_off(opened)

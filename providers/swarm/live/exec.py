@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError, UsageError
 from cloudorch.remote import STDERR, STDOUT, Event, ExecChannel, ExecRequest
 from cloudorch.spec.models import App
@@ -100,9 +101,10 @@ class SwarmExecChannel(ExecChannel):
         self._code = self._exit_code()
 
     def _exit_code(self) -> int | None:
+        engine = self.engine.bound(Deadline(30.0))  # the command may have outlived the command's deadline
         for _ in range(50):  # the engine marks the exec ended a moment after the stream closes
-            with docker_errors(f"reading how the command in {self.where} ended", self.engine):
-                inspected = self.engine.api.exec_inspect(self.exec_id)
+            with docker_errors(f"reading how the command in {self.where} ended", engine):
+                inspected = engine.api.exec_inspect(self.exec_id)
             if not inspected.get("Running"):
                 return inspected.get("ExitCode")
             time.sleep(0.1)
@@ -118,8 +120,9 @@ class SwarmExecChannel(ExecChannel):
             pass
 
     def resize(self, width: int, height: int) -> None:
-        with docker_errors(f"resizing the terminal of {self.where}", self.engine):
-            self.engine.api.exec_resize(self.exec_id, height=height, width=width)
+        engine = self.engine.bound(Deadline(10.0))
+        with docker_errors(f"resizing the terminal of {self.where}", engine):
+            engine.api.exec_resize(self.exec_id, height=height, width=width)
 
     @property
     def exit_code(self) -> int | None:
