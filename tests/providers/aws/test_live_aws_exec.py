@@ -104,8 +104,11 @@ def test_container_and_replica_choice(app):
 def test_emulator_refuses_exec_on_tasks_started_without_it(app):
     box, env, common, _ = app
     off = {**env, "EXEC": "false"}
-    planned = cloudorch(off, "plan", *common)
-    assert planned.returncode == 3 and b"enableExecuteCommand" in planned.stdout + planned.stderr
+    planned = cloudorch(off, "plan", *common, "-o", "json")
+    assert planned.returncode == 3, planned.stderr
+    changes = {(c["kind"], c["name"]): c for c in json.loads(planned.stdout)["changes"]}
+    assert "enableExecuteCommand" in changes[("Service", "execdemo-web")]["fields"]
+    assert changes[("Role", "execdemo-task-us-east-1")]["action"] == "delete"
     ecs = aws_client(box, "ecs")
     old = ecs.list_tasks(cluster="execdemo", serviceName="execdemo-web")["taskArns"]
     assert cloudorch(off, "deploy", *common, "--timeout", "90").returncode == 0
