@@ -5,10 +5,10 @@ Replicas: ACI has none, so a service with N replicas is N container groups ``{ap
 The spec stays the source of truth: ``plan`` shows a scaled service as drift and the next deploy
 restores the spec's count. Autoscale is refused by the engine (no native autoscaler).
 
-Secrets are read from their sources once per command: before the first app-wide change every value
-the plan needs (so a missing one fails before anything changes when the resource group or network is
-created), and before a service's first change every value of that service; the error names the
-secret and the services that use it. ``plan`` reads the values it can to see changed ones
+Secrets are read from their sources once per command: ``plan`` reads every value its pending changes
+need and lists the missing ones in ``Plan.missing_secrets``, so ``deploy`` stops before any change
+(exit 4, naming each secret, its services and the fix); a value that vanishes after the plan fails
+the change that needs it the same way, before that change is sent. ``plan`` reads the values it can to see changed ones
 (:mod:`.secret_hash`).
 """
 
@@ -106,6 +106,7 @@ class AzureLiveOperations:
         plan.changes = (plan.changes[:1] + keep + plan.changes[1:] + records
                         + [c for c in infra if c.action is Action.DELETE])
         self._remember_secrets(plan.pending)
+        plan.missing_secrets = self._secrets.missing(self._needed_secrets[None])
         return plan
 
     def apply(self, change: Change, *, deadline: Deadline) -> None:
