@@ -96,8 +96,14 @@ class AzureLiveOperations:
         docs = self.render(az.subscription)
         groups = [d for d in docs if d.kind == KIND]
         live = self._read(az, wanted=[d.name for d in groups])
+        records = None
+        if self._private:
+            def records(service: str):
+                ports = self.app.services[service].ports
+                count = self.app.services[service].desired_replicas
+                return (self._names.zone, service, count, self.markers()) if ports else None
         plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live,
-                       self._secrets).plan(groups)
+                       self._secrets, records).plan(groups)
         network = self._network(az, live)
         infra = network_changes(self.app, self.resource_group, [d for d in docs if d.kind != KIND], network)
         counts = service_records(self.app.services) if self._private else {}
@@ -121,10 +127,14 @@ class AzureLiveOperations:
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
         from cloudorch_providers.azure.live.status import app_status
 
+        from cloudorch_providers.azure.convert import KIND
+        from cloudorch_providers.azure.live.compare import revision
+
         names = list(services) if services else list(self.app.services)
         az = self._az(deadline)
         live = self._read(az, services=names)
-        return app_status(self.app, live, names, self._network_view(az, live, names))
+        wanted = {d.service: revision(d.body) for d in self.render(az.subscription) if d.kind == KIND}
+        return app_status(self.app, live, names, self._network_view(az, live, names), wanted)
 
     def _network_view(self, az, live, names: list[str]):
         """What status needs of the private network: the gateway's endpoints and the A records."""
