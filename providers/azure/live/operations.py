@@ -48,12 +48,13 @@ class AzureLiveOperations:
 
     @staticmethod
     def _placeholders(changes: list[Change]) -> frozenset[str]:
+        from cloudorch_providers.azure.live.apply import put_group
+        from cloudorch_providers.azure.live.rolling import roll_group
         from cloudorch_providers.azure.live.secret_values import placeholders
 
-        from cloudorch_providers.azure.live.apply import put_group
-
-        return frozenset(p for change in changes for step in change.payload or [] if step.call is put_group
-                         for p in placeholders(step.args[1]))
+        bodies = {put_group: (1,), roll_group: (2, 3)}  # where each step's PUT bodies are in its args
+        return frozenset(p for change in changes for step in change.payload or [] if step.call in bodies
+                         for index in bodies[step.call] for p in placeholders(step.args[index]))
 
     def _remember_secrets(self, changes: list[Change]) -> None:
         """Called by plan/scale (one thread): what the next applies need, per service (None: all)."""
@@ -125,10 +126,9 @@ class AzureLiveOperations:
         apply_change(Context(self._az(deadline), self.resource_group, self.app.name, self._secrets, deadline), change)
 
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
-        from cloudorch_providers.azure.live.status import app_status
-
         from cloudorch_providers.azure.convert import KIND
         from cloudorch_providers.azure.live.compare import revision
+        from cloudorch_providers.azure.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
         az = self._az(deadline)
@@ -199,11 +199,10 @@ class AzureLiveOperations:
         return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.azure.live.network import destroy_changes
         from cloudorch_providers.azure.live.plan import destroy_plan
         from cloudorch_providers.azure.live.resource_group import owners
         from cloudorch_providers.azure.live.state import other_resources
-
-        from cloudorch_providers.azure.live.network import destroy_changes
 
         az = self._az(deadline)
         live = self._read(az, details=False)

@@ -30,10 +30,10 @@ from cloudorch.live.plan import Step
 from cloudorch.live.rollout import stable_seconds
 from cloudorch.provider import Action, Change, Document, Plan, Provider
 from cloudorch.spec.models import App
-from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.apply import delete_group, put_group, start_group, stop_group, tag_group
-from cloudorch_providers.azure.live.rolling import is_serving, previous_body, roll_group
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
+from cloudorch_providers.azure.live.rolling import is_serving, previous_body, roll_group
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders

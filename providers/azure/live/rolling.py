@@ -131,7 +131,7 @@ def roll_group(ctx: Context, name: str, service: str, body: dict[str, Any], prev
                       read=lambda: group_facts(get_group(ctx.az, ctx.resource_group, name)),
                       serving=lambda: _serving(ctx, service))
     roll_replica(replica, ctx.deadline, stable=stable, interval=min(1.0, stable / 3),
-                 revision=f"new revision {new} of service {service}")
+                 revision=f"new revision {new}")
 
 
 def _last_failure(ctx: Context, name: str) -> str:

@@ -5,7 +5,7 @@ and status keeps reporting the given-up revision. Through the real SDK against t
 from __future__ import annotations
 
 import pytest
-from live_support import RG, Harness, spec_text
+from live_support import RG, Harness
 from test_live_azure_network import shop
 
 from cloudorch.deadline import Deadline
@@ -111,3 +111,13 @@ def test_in_the_private_network_the_name_follows_the_groups_through_a_failed_upd
     ips = {live.aci.container_groups.get(RG, f"shop-api-{i}").ip_address.ip for i in range(2)}
     assert {a.ipv4_address for a in record.a_records} == ips
     assert set(images(live, "shop-api-").values()) == {"ghcr.io/acme/api:1"}
+
+
+def test_a_rolled_update_whose_secret_is_missing_stops_before_any_change(live, admin, monkeypatch):
+    live.deploy(live.provider())
+    monkeypatch.delenv("DEMO_SESSION_KEY")
+    admin.clear_requests()
+    with pytest.raises(DeployFailed) as caught:
+        live.deploy(live.provider(image="nginx:1.27.3"))
+    assert caught.value.exit_code == 4 and "service web cannot start: secret session-key" in str(caught.value)
+    assert group_writes(admin) == []
