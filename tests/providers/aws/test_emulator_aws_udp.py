@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-
 from emulator_fixtures import (  # noqa: F401 - fixtures
     aws_fixture,
     aws_server_fixture,
