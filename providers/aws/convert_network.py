@@ -9,7 +9,8 @@ they are and never modified), in the tasks' VPC:
   the outside world reaches tasks only through the load balancers. Egress stays AWS's default
   (all), which image pulls, secrets and logs need.
 - ``{app}-lb`` for the load balancers, when a port is public: 80 (and 443 with
-  ``certificate_arn``) for the ALB, each public tcp port for the NLB, from anywhere (IPv4).
+  ``certificate_arn``) for the ALB, each public tcp / udp port's published number for the NLB,
+  from anywhere (IPv4).
 
 Load balancers (only for public ports):
 
@@ -21,16 +22,18 @@ Load balancers (only for public ports):
   ``/{service}/*`` (priority by spec order). With ``certificate_arn``: the listener on 443 (HTTPS,
   TLS 1.3/1.2 policy) carries the forwarding and 80 redirects to it.
 - tcp and udp ports: one internet-facing Network Load Balancer ``{app}-net`` with a listener per
-  public port: TCP forwarding to the target group ``{app}-{service}-{port}``, UDP to
-  ``{app}-{service}-{port}-udp`` (a spec lists a port number once, so no port needs TCP_UDP). ELB health checks cannot use UDP
-  (ELBv2 API reference, TargetGroup.HealthCheckProtocol: "The GENEVE, TLS, UDP, and TCP_UDP protocols
-  are not supported for health checks"), so a UDP target group is checked over the spec's http or
-  tcp health check when it has one, else over TCP on the service's first tcp/http port, else over
-  TCP on the UDP port itself (``validate`` calls that lossy: the container must accept TCP there
-  too). The tasks' group admits the health check port from ``{app}-lb`` as well. UDP target groups
-  always preserve the client's IP; referencing the load balancer's group in the tasks' group admits
-  that traffic all the same (Elastic Load Balancing, "Security groups for your Network Load
-  Balancer").
+  public port on its ``published`` number (default the port itself): TCP forwarding to the target
+  group ``{app}-{service}-{port}``, UDP to ``{app}-{service}-{port}-udp``, both on the container
+  port (a spec lists a port number once per service, and ``checks`` refuses two public ports of one
+  published number, so no listener needs TCP_UDP). ELB health checks cannot use UDP (ELBv2 API
+  reference, TargetGroup.HealthCheckProtocol: "The GENEVE, TLS, UDP, and TCP_UDP protocols are not
+  supported for health checks"), so a UDP target group is checked over the spec's http or tcp health
+  check when it has one, else over TCP on the service's first tcp/http port, else over TCP on the UDP
+  port itself (``validate`` calls that lossy: the container must accept TCP there too). The tasks'
+  group admits the health check port from ``{app}-lb`` as well. UDP target groups always preserve
+  the client's IP; referencing the load balancer's group in the tasks' group admits that traffic all
+  the same (Elastic Load Balancing, "Security groups for your Network Load Balancer"; Fargate tasks
+  are UDP targets since "AWS Fargate now supports UDP load balancing with Network Load Balancer").
 
 Names longer than ELB's 32 characters are shortened with a hash. IDs only known once created
 (VPC, group ids, ARNs) are rendered as references ``${Kind:name}`` (e.g.
@@ -85,6 +88,12 @@ def udp_health_port(service: Service, port: int) -> tuple[str, int | None]:
     return ("TCP", other.port) if other else ("TCP", None)
 
 
+def outside(ctx: Context, service: str, port: int) -> int:
+    """The Network Load Balancer's listener port for a public tcp / udp port: its ``published`` number
+    (default the container port, which stays the target group's port)."""
+    return next(p.outside for p in ctx.app.services[service].ports if p.port == port)
+
+
 def load_balancers(ctx: Context, name: str) -> list[dict[str, Any]]:
     """The ECS service's ``loadBalancers`` entries."""
     entries = [(s, p, ctx.target_group(s, p)) for s, p in public_http(ctx) if s == name]
@@ -134,8 +143,8 @@ def lb_permissions(ctx: Context) -> list[dict[str, Any]]:
     world = {"IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "the internet"}]}
     ports = ([80] + ([443] if ctx.settings.certificate_arn else [])) if public_http(ctx) else []
     wanted = [("tcp", p) for p in ports]
-    wanted += [(protocol.lower(), port) for _, port, protocol in public_net(ctx)
-               if (protocol.lower(), port) not in wanted]
+    wanted += [(protocol.lower(), outside(ctx, s, port)) for s, port, protocol in public_net(ctx)
+               if (protocol.lower(), outside(ctx, s, port)) not in wanted]
     return [_permission(proto, p, world) for proto, p in wanted]
 
 
@@ -244,8 +253,8 @@ def net_documents(ctx: Context) -> list[Document]:
         return []
     docs = [_load_balancer(ctx, ctx.nlb, "network")]
     docs += [_target_group(ctx, s, p, proto) for s, p, proto in entries]
-    docs += [Document("Listener", listener_name(ctx.nlb, p), {
-        "LoadBalancerArn": ref("LoadBalancer", ctx.nlb), "Protocol": proto, "Port": p,
+    docs += [Document("Listener", listener_name(ctx.nlb, outside(ctx, s, p)), {
+        "LoadBalancerArn": ref("LoadBalancer", ctx.nlb), "Protocol": proto, "Port": outside(ctx, s, p),
         "DefaultActions": [{"Type": "forward",
                             "TargetGroupArn": ref("TargetGroup", net_target_group(ctx, s, p, proto))}],
         "Tags": ctx.key_value_tags()}) for s, p, proto in entries]
@@ -267,6 +276,6 @@ def endpoints(ctx: Context, service: str, dns: dict[str, str]) -> list[str]:
             if name == service:
                 found.append(f"{scheme}://{dns[ctx.alb]}" + ("" if i == 0 else f"/{name}"))
     if ctx.nlb in dns:
-        found += [f"{dns[ctx.nlb]}:{port}" + ("/udp" if protocol == "UDP" else "")
+        found += [f"{dns[ctx.nlb]}:{outside(ctx, name, port)}" + ("/udp" if protocol == "UDP" else "")
                   for name, port, protocol in public_net(ctx) if name == service]
     return found
