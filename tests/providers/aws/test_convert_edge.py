@@ -171,3 +171,18 @@ def test_long_names_are_shortened_within_elb_limits():
     names = [d["name"] for d in found if d["kind"] in ("LoadBalancer", "TargetGroup")]
     assert names and all(len(n) <= 32 for n in names)
     assert len(set(names)) == len(names)
+
+
+def test_a_published_udp_port_is_the_listener_port_and_the_container_keeps_its_own():
+    found = docs('''  dns:
+    image: coredns/coredns:1.11.3
+    ports: [{port: 1053, protocol: udp, public: true, published: 53}, {port: 8080, protocol: http}]
+    health: {http: {path: /health, port: 8080}}
+''')
+    listener = next(d["body"] for d in found if d["kind"] == "Listener")
+    assert (listener["Protocol"], listener["Port"]) == ("UDP", 53)
+    group = next(d["body"] for d in found if d["kind"] == "TargetGroup")
+    assert (group["Name"], group["Port"]) == ("shop-dns-1053-udp", 1053)
+    world = {(p["IpProtocol"], p["FromPort"]) for d in found if d["name"] == "shop-lb"
+             and d["kind"] == "SecurityGroupIngress" for p in d["body"]["IpPermissions"]}
+    assert world == {("udp", 53)}

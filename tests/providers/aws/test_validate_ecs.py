@@ -295,3 +295,11 @@ def test_offline_work_imports_no_aws_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout) == []
+
+
+def test_a_public_tcp_and_a_public_udp_port_of_one_number_are_refused():
+    text = ("version: 1\nname: v\nservices:\n  dns:\n    image: coredns/coredns:1.11.1\n"
+            "    ports: [{port: 53, protocol: udp, public: true}]\n  web:\n    image: nginx:1.27.2\n"
+            "    ports: [{port: 53, public: true}]\n")
+    [line] = errors(text)
+    assert "public tcp port 53 is already published by service dns" in line
