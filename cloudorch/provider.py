@@ -26,6 +26,7 @@ from cloudorch.results import (  # noqa: F401  (re-exported: providers import th
     AppStatus,
     Change,
     Document,
+    FieldDiff,
     FieldReport,
     Fit,
     LogLine,

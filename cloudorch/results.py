@@ -56,6 +56,20 @@ class Action(StrEnum):
     NOOP = "no-op"
 
 
+@dataclass(frozen=True)
+class FieldDiff:
+    """One changed field of a resource: its path (``spec.replicas``, ``containers[web].image``) and the
+    live and desired values, secrets already masked (:mod:`cloudorch.secretmask`). ``None`` on one
+    side: the field is absent there."""
+
+    path: str
+    live: Any
+    desired: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "live": self.live, "desired": self.desired}
+
+
 @dataclass
 class Change:
     """One resource's difference between the spec and the live app."""
@@ -68,10 +82,13 @@ class Change:
     reason: str = ""
     #: provider-private payload carried from plan to apply (never printed)
     payload: Any = field(default=None, repr=False, compare=False)
+    #: each changed field with its live and desired value (updates and replacements; secrets masked)
+    diff: list[FieldDiff] = field(default_factory=list, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": str(self.action), "kind": self.kind, "name": self.name,
-                "service": self.service, "fields": list(self.fields)}
+                "service": self.service, "fields": list(self.fields), "reason": self.reason,
+                "diff": [d.to_dict() for d in self.diff]}
 
 
 @dataclass
