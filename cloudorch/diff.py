@@ -99,5 +99,16 @@ def field_diffs(desired: Any, live: Any, mask: Any, kind: str = "") -> list[Any]
     with every value passed through ``mask`` (a :class:`~cloudorch.secretmask.Mask`)."""
     from cloudorch.results import FieldDiff
 
-    return [FieldDiff(path, mask.at(path, have, kind), mask.at(path, want, kind))
+    return [FieldDiff(path, plain(mask.at(path, have, kind)), plain(mask.at(path, want, kind)))
             for path, have, want in value_diff(desired, live)]
+
+
+def plain(value: Any) -> Any:
+    """Tuples as lists, other non-JSON leaves as text: what JSON and YAML print."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -92,6 +92,30 @@ class Change:
 
 
 @dataclass
+class Revision:
+    """One revision of a service as the cloud keeps it (``cloudorch history``, ``rollback --to``).
+
+    ``revision`` is the cloud's own number or id (an ECS task definition revision, a Kubernetes
+    ReplicaSet's revision, Swarm's ``current`` / ``previous`` spec, the revision ACI groups record in
+    their tags); ``document`` is what cloudorch compares between revisions (placeholders, never secret
+    values); ``changes`` (filled by the core) is what changed from the revision before it."""
+
+    revision: str
+    time: dt.datetime | None = None
+    image: str = ""
+    current: bool = False
+    document: dict[str, Any] = field(default_factory=dict, repr=False)
+    changes: list[FieldDiff] = field(default_factory=list)
+    #: provider-private data a rollback to this revision needs (never printed)
+    payload: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"revision": self.revision, "time": self.time.isoformat() if self.time else None,
+                "image": self.image, "current": self.current,
+                "changes": [{"path": d.path, "before": d.live, "after": d.desired} for d in self.changes]}
+
+
+@dataclass
 class Plan:
     app: str
     provider: str

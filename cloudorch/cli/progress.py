@@ -10,6 +10,7 @@ status) does. Without a terminal (CI logs, pipes): one plain line per event inst
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -74,6 +75,17 @@ class LiveView:
             # a finished command replaces the view by its summary; a failed one leaves it on screen
             self.live.transient = kind is None
             self.live.__exit__(kind, value, tb)
+
+    @contextlib.contextmanager
+    def paused(self):
+        """The live view off the screen while the command prints or asks something."""
+        if self.live:
+            self.live.stop()
+        try:
+            yield
+        finally:
+            if self.live:
+                self.live.start()
 
     def note(self, text: str) -> None:
         """A line printed above the live view (warnings)."""

@@ -20,14 +20,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from cloudorch.diff import top_fields
+from cloudorch.diff import field_diffs, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.live.plan import Step
-from cloudorch.provider import Action, Change, Document, Plan, Provider
+from cloudorch.provider import Action, Change, Document, FieldDiff, Plan, Provider
+from cloudorch.secretmask import MASK, Mask
 from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.apply import delete_group, put_group, start_group, stop_group, tag_group
-from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, shown, tag_differences
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders
@@ -83,9 +84,22 @@ def failure_reason(group: dict[str, Any]) -> str:
 
 
 def group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
-                 live: dict[str, Any] | None, secrets_changed: str = "") -> Change:
+                 live: dict[str, Any] | None, secrets_changed: str = "", mask: Mask | None = None) -> Change:
     """The change that makes group ``name`` match ``body`` (``secrets_changed``: why the values of its
     secrets differ from the live ones, which ARM never shows: see :mod:`.secret_hash`)."""
+    change = _group_change(app, resource_group, name, service, body, live, secrets_changed)
+    if live is not None and change.action in (Action.UPDATE, Action.REPLACE):
+        want, have = shown(body), shown(live, tags_of(live))
+        for tags in (want["tags"], have["tags"]):  # a hash of the secret values: said as "secrets" below
+            tags.pop(SECRET_TAG, None)
+        change.diff = field_diffs(want, have, mask or Mask())
+        if secrets_changed:
+            change.diff.append(FieldDiff("secrets", MASK, MASK))
+    return change
+
+
+def _group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
+                  live: dict[str, Any] | None, secrets_changed: str = "") -> Change:
     if live is None:
         return Change(Action.CREATE, GROUP, name, service, payload=[put(name, body)])
     if not owned(tags_of(live), app):
@@ -123,6 +137,7 @@ class Planner:
                  secrets: SecretValues | None = None):
         self.app, self.resource_group, self.location = app, resource_group, location
         self.markers, self.live, self.secrets = markers, live, secrets
+        self.mask = Mask.of(app)
         self.changes: list[Change] = []
 
     def secret_state(self, body: dict[str, Any], live: dict[str, Any] | None) -> str:
@@ -146,7 +161,7 @@ class Planner:
             live = self.live.groups.get(doc.name)
             changed = self.secret_state(body, live)
             self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
-                                             live, changed))
+                                             live, changed, self.mask))
         self.orphans({d.name for d in docs})
         return Plan(self.app.name, "azure", self.changes)
 
