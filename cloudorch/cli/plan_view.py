@@ -77,6 +77,6 @@ def print_changes(plan, wide: bool = False, stderr: bool = False) -> None:
 
 
 def plan_document(plan) -> dict[str, Any]:
-    """``-o json``: ``{"app", "provider", "changes": [{action, kind, name, service, fields, reason,
-    diff: [{path, live, desired}]}]}``."""
-    return {"app": plan.app, "provider": plan.provider, "changes": [c.to_dict() for c in plan.pending]}
+    """``-o json``: ``{"changes": [{action, kind, name, service, fields, reason, diff: [{path, live,
+    desired}]}]}``, every key always present (``diff`` is empty for creates and deletes)."""
+    return {"changes": [c.to_dict() for c in plan.pending]}
