@@ -118,6 +118,7 @@ class Planner:
     def __init__(self, ctx: Context, live: Live, edge: Edge | None = None, refs: Refs | None = None):
         self.ctx, self.live, self.app = ctx, live, ctx.app.name
         self.mask = Mask.of(ctx.app)
+        self.desired_definitions: dict[str, dict[str, Any]] = {}  # family -> the rendered task definition
         self.refs = refs or Refs()
         self.edge = EdgePlanner(self, ctx, edge or Edge(), self.refs)
         self.changes: list[Change] = []
@@ -178,6 +179,7 @@ class Planner:
         live = self.live.task_definitions.get(doc.name)
         if live is not None and ecs_tags(live).get(OWNER) not in (None, self.app):
             raise not_ours("task definition family", doc.name, "", ecs_tags(live), self.app)
+        self.desired_definitions[doc.name] = doc.body
         fields = ["family"] if live is None else task_definition_fields(doc.body, live)
         if fields:
             registering.add(doc.name)
@@ -214,7 +216,14 @@ class Planner:
             steps.append(call("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
         self.add(Action.UPDATE, doc, "Service", doc.name, doc.service, steps, fields,
                  documents=service_documents(doc.body, live, fields, latest_revision_arn(self.live, family),
-                                             family in registering))
+                                             family in registering, self._definitions(family, live)))
+
+    def _definitions(self, family: str, live: dict[str, Any]) -> tuple[dict | None, dict | None]:
+        """The task definition the service should run, and the one it runs."""
+        arn = live.get("taskDefinition")
+        latest = self.live.task_definitions.get(family)
+        running = latest if latest and latest.get("taskDefinitionArn") == arn else self.live.running.get(arn)
+        return self.desired_definitions.get(family), running
 
     def _scalabletarget(self, doc: Document, _) -> None:
         live = self.live.targets.get(doc.name)

@@ -24,15 +24,22 @@ def task_definition_documents(desired: dict[str, Any], live: dict[str, Any]) -> 
     return want, dict(live, tags=dict(tag_pairs(live.get("tags", []))))
 
 
+def images(definition: dict[str, Any] | None) -> dict[str, str] | None:
+    return {c["name"]: c.get("image") for c in definition["containerDefinitions"]} if definition else None
+
+
 def service_documents(desired: dict[str, Any], live: dict[str, Any], fields: list[str], latest: str | None,
-                      registering: bool) -> tuple[dict, dict]:
-    """The (desired, live) pair of a service's changed fields; task definitions as ``family:revision``."""
+                      registering: bool, definitions: tuple[dict | None, dict | None] = (None, None)
+                      ) -> tuple[dict, dict]:
+    """The (desired, live) pair of a service's changed fields; task definitions as ``family:revision``,
+    with their containers' images (``definitions``: the desired one and the one the service runs)."""
     want = {f: desired.get(f) for f in fields if f not in ("taskDefinition", "tags")}
     have = {f: live.get(f) for f in want}
     if "taskDefinition" in fields:
         have["taskDefinition"] = (live.get("taskDefinition") or "").rsplit("/", 1)[-1] or None
         want["taskDefinition"] = (f"{desired['taskDefinition']}:(the revision this deploy registers)" if registering
                                   else (latest or desired["taskDefinition"]).rsplit("/", 1)[-1])
+        want["images"], have["images"] = images(definitions[0]), images(definitions[1])
     if "tags" in fields:
         want["tags"] = {t["key"]: t["value"] for t in desired["tags"]}
         have["tags"] = ecs_tags(live)
