@@ -82,7 +82,7 @@ def value_diff(desired: Any, live: Any, path: str = "") -> list[tuple[str, Any, 
             found += value_diff(value, live.get(key), _join(path, key))
         return found
     want, have = _keyed(desired), _keyed(live)
-    if want is not None and have is not None and list(want) == [n for n in have if n in want]:
+    if want is not None and have is not None and [n for n in want if n in have] == [n for n in have if n in want]:
         found = []
         for name, item in want.items():
             found += value_diff(item, have.get(name), f"{path}[{name}]")
