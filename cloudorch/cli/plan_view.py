@@ -38,8 +38,8 @@ def value_lines(path: str, live: Any, desired: Any) -> list[str]:
     lines = [f"{path}:"]
     for line in difflib.unified_diff(_yaml(live), _yaml(desired), "live", "desired", lineterm="", n=2):
         lines.append(f"  {line}")
-    if len(lines) == 1:
-        lines.append(f"  {scalar(live)} -> {scalar(desired)}")
+    if len(lines) == 1:  # the same once masked: only a secret value in it changed
+        lines[0] = f"{path}: a secret value changed"
     return lines
 
 
