@@ -59,11 +59,34 @@ def revisions(kube: Kube, app: str, namespace: str, service: str, deployment: di
     return sorted(out, key=lambda r: int(r.revision))
 
 
+def _named(items: Any) -> dict[str, Any] | None:
+    if isinstance(items, list) and all(isinstance(i, dict) and "name" in i for i in items):
+        return {i["name"]: i for i in items}
+    return None
+
+
+def without_defaults(old: Any, live: Any, rendered: Any) -> Any:
+    """``old`` without what the API server filled in: each field the spec's manifest does not set and the
+    live template holds with the same value (``terminationMessagePath``, ``dnsPolicy``...). Applied, such
+    fields would become cloudorch's, and the next deploy would list them as removed; left out, defaulting
+    gives them the same values. What the older revision set that today's does not stays."""
+    if isinstance(old, dict) and isinstance(live, dict):
+        want = rendered if isinstance(rendered, dict) else {}
+        return {k: without_defaults(v, live.get(k), want.get(k)) for k, v in old.items()
+                if k in want or live.get(k) != v}
+    named, live_named = _named(old), _named(live)
+    if named is not None and live_named is not None:
+        want = _named(rendered) or {}
+        return [without_defaults(item, live_named.get(name), want.get(name)) for name, item in named.items()]
+    return old
+
+
 def rollback_body(rendered: dict[str, Any], deployment: dict[str, Any], template: dict[str, Any]) -> dict[str, Any]:
     """The apply body that puts ``template`` back: the spec's own Deployment manifest with the older pod
     template (and the live replica count, which a rollback leaves alone)."""
     body = copy.deepcopy(rendered)
-    body["spec"]["template"] = copy.deepcopy(template)
+    live_template = (deployment.get("spec") or {}).get("template") or {}
+    body["spec"]["template"] = without_defaults(copy.deepcopy(template), live_template, rendered["spec"]["template"])
     live_replicas = (deployment.get("spec") or {}).get("replicas")
     if body["spec"].get("replicas") is not None and live_replicas is not None:
         body["spec"]["replicas"] = live_replicas

@@ -85,6 +85,8 @@ def test_rollback_reuses_the_replicaset_then_plan_shows_drift_and_deploy_restore
     drift = p.plan(deadline=Deadline(30))
     shown = {(d.path, d.live, d.desired) for c in drift.pending for d in c.diff}
     assert ("spec.template.spec.containers[web].image", "nginx:1.27.1", "nginx:1.27.2") in shown
+    # the API server's defaults in the older template were not applied as cloudorch's own fields
+    assert [c.fields for c in drift.pending] == [["spec.template.spec.containers"]]
     converge(p)  # no field-manager conflict: the rollback applied as cloudorch
     assert p.plan(deadline=Deadline(30)).empty
     assert [r.image for r in service_history(p, "web", deadline=Deadline(30)) if r.current] == ["nginx:1.27.2"]
