@@ -78,14 +78,13 @@ class LiveView:
 
     @contextlib.contextmanager
     def paused(self):
-        """The live view off the screen while the command prints or asks something."""
+        """The live view off the screen while the command prints or asks something (back on after it,
+        unless that ended the command: a "no" leaves the answer as the last line)."""
         if self.live:
             self.live.stop()
-        try:
-            yield
-        finally:
-            if self.live:
-                self.live.start()
+        yield
+        if self.live:
+            self.live.start()
 
     def note(self, text: str) -> None:
         """A line printed above the live view (warnings)."""
