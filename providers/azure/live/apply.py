@@ -46,11 +46,10 @@ def put_group(ctx: Context, name: str, body: dict) -> None:
     from azure.mgmt.containerinstance.models import ContainerGroup
 
     from cloudorch_providers.azure.live.history import recorded_tags
-    from cloudorch_providers.azure.live.state import get_group, tags_of
 
     doing = ctx.doing("putting", name)
-    live = get_group(ctx.az, ctx.resource_group, name)  # its recorded revisions (ACI keeps none)
-    body = {**body, "tags": recorded_tags(tags_of(live), body, time.time())}
+    # the body carries the live group's recorded revisions (the plan copies them): add this one
+    body = {**body, "tags": recorded_tags(body.get("tags"), body, time.time())}
     values = ctx.secrets.resolve(placeholders(body))
     if values:  # a keyed hash of the values, so the next plan sees a changed one (never the values)
         tags = body.get("tags", {})
@@ -76,14 +75,9 @@ def delete_group(ctx: Context, name: str) -> None:
 
 
 def tag_group(ctx: Context, name: str, tags: dict[str, str]) -> None:
-    """A PATCH of the tags alone, which restarts nothing (the recorded revisions are kept)."""
+    """A PATCH of the tags alone, which restarts nothing (``tags`` carry the recorded revisions)."""
     from azure.mgmt.containerinstance.models import Resource
 
-    from cloudorch_providers.azure.live.history import history_tag
-    from cloudorch_providers.azure.live.state import get_group, tags_of
-
-    kept = {k: v for k, v in tags_of(get_group(ctx.az, ctx.resource_group, name)).items() if history_tag(k)}
-    tags = {**tags, **kept}
     with azure_errors(ctx.doing("tagging", name)):
         ctx.az.aci.container_groups.update(ctx.resource_group, name, Resource(tags=tags))
 

@@ -39,6 +39,11 @@ def history_tag(key: str) -> bool:
     return key == REV_TAG or bool(RECORD.match(key))
 
 
+def recorded(tags: dict[str, str] | None) -> dict[str, str]:
+    """The history tags among a group's tags (what a PUT or a tag update of it must carry on)."""
+    return {k: v for k, v in (tags or {}).items() if history_tag(k)}
+
+
 def _encode(record: dict[str, Any]) -> list[str]:
     text = base64.b64encode(zlib.compress(json.dumps(record, sort_keys=True, separators=(",", ":")).encode(),
                                           9)).decode()
@@ -64,7 +69,7 @@ def records(tags: dict[str, str] | None) -> dict[int, dict[str, Any]]:
 
 def recorded_tags(live_tags: dict[str, str] | None, body: dict[str, Any], now: float) -> dict[str, str]:
     """``body``'s tags plus the history tags that record it as the group's next revision, keeping as
-    many of the live group's earlier records as fit."""
+    many of the earlier records in ``live_tags`` as fit."""
     from cloudorch_providers.azure.live.compare import revision
 
     tags = {k: v for k, v in (body.get("tags") or {}).items() if not history_tag(k)}

@@ -208,7 +208,7 @@ class AzureLiveOperations:
         at a time, with today's tags and secret values."""
         from cloudorch.errors import ProviderError
         from cloudorch_providers.azure.live.apply import Context, put_group
-        from cloudorch_providers.azure.live.history import history_tag, records
+        from cloudorch_providers.azure.live.history import records
         from cloudorch_providers.azure.live.state import tags_of
 
         if not revision.payload.get("b"):
@@ -223,7 +223,7 @@ class AzureLiveOperations:
             if body is None:
                 raise ProviderError(f"container group {name} has no record of revision {revision.revision} "
                                     "(it was created after it); deploy the spec of that revision instead")
-            put_group(context, name, {**body, "tags": {k: v for k, v in tags.items() if not history_tag(k)}})
+            put_group(context, name, {**body, "tags": tags})  # its recorded revisions carried on
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.live.plan import destroy_plan

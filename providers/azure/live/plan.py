@@ -29,6 +29,7 @@ from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.apply import delete_group, put_group, start_group, stop_group, tag_group
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, shown, tag_differences
+from cloudorch_providers.azure.live.history import recorded
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders
@@ -160,6 +161,7 @@ class Planner:
             body = with_replicas(doc.body, self.app.services[doc.service].desired_replicas)
             live = self.live.groups.get(doc.name)
             changed = self.secret_state(body, live)
+            body["tags"].update(recorded(tags_of(live)))  # the revisions it records (:mod:`.history`)
             self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
                                              live, changed, self.mask))
         self.orphans({d.name for d in docs})
