@@ -90,11 +90,12 @@ def interactive() -> bool:
 def confirm_changes(plan, *, ask: bool, stderr: bool) -> None:
     """Print the plan with its values; when ``ask``, ask before applying (refused without a terminal;
     a "no" ends the command with exit 2 and nothing changed)."""
+    from cloudorch.cli.confirm import confirm_or_abort
     from cloudorch.cli.plan_view import print_changes
 
     print_changes(plan, stderr=stderr)
     if ask:
-        click.confirm(f"Apply these {len(plan.pending)} changes?", abort=True, err=True)
+        confirm_or_abort(f"Apply these {len(plan.pending)} changes?")
 
 
 def _unwaited(provider):

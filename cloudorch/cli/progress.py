@@ -10,9 +10,9 @@ status) does. Without a terminal (CI logs, pipes): one plain line per event inst
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import click
@@ -68,6 +68,8 @@ class LiveView:
         return self
 
     def __exit__(self, kind, value, tb) -> None:
+        if self.live and not self.live.is_started:  # ended while paused
+            return
         if kind is not None:
             with self.lock:
                 self.phase = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
@@ -76,15 +78,16 @@ class LiveView:
             self.live.transient = kind is None
             self.live.__exit__(kind, value, tb)
 
-    @contextlib.contextmanager
+    @contextmanager
     def paused(self):
-        """The live view off the screen while the command prints or asks something (back on after it,
-        unless that ended the command: a "no" leaves the answer as the last line)."""
-        if self.live:
-            self.live.stop()
-        yield
-        if self.live:
-            self.live.start()
+        """Lift the view off the screen while the command prints and asks something (destroy's
+        list and question); it comes back afterwards with the same clock and rows."""
+        if not self.live:
+            yield
+            return
+        self.live.stop()
+        yield  # an error or Ctrl-C while paused ends the command: the view stays off the screen
+        self.live.start(refresh=True)
 
     def note(self, text: str) -> None:
         """A line printed above the live view (warnings)."""

@@ -21,7 +21,8 @@ Load balancers (only for public ports):
   ``/{service}/*`` (priority by spec order). With ``certificate_arn``: the listener on 443 (HTTPS,
   TLS 1.3/1.2 policy) carries the forwarding and 80 redirects to it.
 - tcp ports: one internet-facing Network Load Balancer ``{app}-net`` with a TCP listener per public
-  tcp port forwarding to the target group ``{app}-{service}-{port}`` (TCP health check).
+  tcp port (on its ``published`` number, default the port itself) forwarding to the target group
+  ``{app}-{service}-{port}`` on the container port (TCP health check).
 
 Names longer than ELB's 32 characters are shortened with a hash. IDs only known once created
 (VPC, group ids, ARNs) are rendered as references ``${Kind:name}`` (e.g.
@@ -55,8 +56,15 @@ def public_http(ctx: Context) -> list[tuple[str, int]]:
 
 
 def public_tcp(ctx: Context) -> list[tuple[str, int]]:
+    """(service, container port) of each public tcp port, in spec order."""
     return [(name, p.port) for name, service in ctx.app.services.items()
             for p in service.ports if p.public and p.protocol == "tcp"]
+
+
+def outside(ctx: Context, service: str, port: int) -> int:
+    """The Network Load Balancer's listener port for a public tcp port: its ``published`` number
+    (default the container port, which stays the target group's port)."""
+    return next(p.outside for p in ctx.app.services[service].ports if p.port == port)
 
 
 def load_balancers(ctx: Context, name: str) -> list[dict[str, Any]]:
@@ -104,7 +112,7 @@ def task_permissions(ctx: Context) -> list[dict[str, Any]]:
 def lb_permissions(ctx: Context) -> list[dict[str, Any]]:
     world = {"IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "the internet"}]}
     ports = ([80] + ([443] if ctx.settings.certificate_arn else [])) if public_http(ctx) else []
-    ports += [p for _, p in public_tcp(ctx) if p not in ports]
+    ports += [outside(ctx, s, p) for s, p in public_tcp(ctx) if outside(ctx, s, p) not in ports]
     return [_permission("tcp", p, world) for p in ports]
 
 
@@ -209,8 +217,8 @@ def tcp_documents(ctx: Context) -> list[Document]:
         return []
     docs = [_load_balancer(ctx, ctx.nlb, "network")]
     docs += [_target_group(ctx, s, p, "TCP") for s, p in entries]
-    docs += [Document("Listener", listener_name(ctx.nlb, p), {
-        "LoadBalancerArn": ref("LoadBalancer", ctx.nlb), "Protocol": "TCP", "Port": p,
+    docs += [Document("Listener", listener_name(ctx.nlb, outside(ctx, s, p)), {
+        "LoadBalancerArn": ref("LoadBalancer", ctx.nlb), "Protocol": "TCP", "Port": outside(ctx, s, p),
         "DefaultActions": _forward(ctx, s, p), "Tags": ctx.key_value_tags()}) for s, p in entries]
     return docs
 
@@ -230,5 +238,5 @@ def endpoints(ctx: Context, service: str, dns: dict[str, str]) -> list[str]:
             if name == service:
                 found.append(f"{scheme}://{dns[ctx.alb]}" + ("" if i == 0 else f"/{name}"))
     if ctx.nlb in dns:
-        found += [f"{dns[ctx.nlb]}:{p}" for name, p in public_tcp(ctx) if name == service]
+        found += [f"{dns[ctx.nlb]}:{outside(ctx, name, p)}" for name, p in public_tcp(ctx) if name == service]
     return found

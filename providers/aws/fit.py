@@ -109,9 +109,14 @@ def _ports_public(ctx: Context, name: str, service: Service) -> Result:
         if len(http) > 1:
             return Fit.LOSSY, (f"only the first public http port ({http[0].port}) is behind the Application "
                                f"Load Balancer {ctx.alb}; ports {', '.join(str(p.port) for p in http[1:])} are not")
+        moved = [p for p in http if p.published is not None and p.published not in (80, 443)]
+        if moved:
+            return Fit.LOSSY, (f"the Application Load Balancer {ctx.alb} listens on 80 (443 with a certificate) and "
+                               f"routes by path: published {moved[0].published} is not used")
     tcp = [p for p in public if p.protocol == "tcp"]
     if tcp:
-        parts.append(f"Network Load Balancer {ctx.nlb} listening on {', '.join(str(p.port) for p in tcp)}")
+        parts.append(f"Network Load Balancer {ctx.nlb} listening on "
+                     + ", ".join(f"{p.outside}" + (f" (to {p.port})" if p.outside != p.port else "") for p in tcp))
     return Fit.EXACT, "; ".join(parts) + f"; tasks are reached through {groups}"
 
 

@@ -160,7 +160,7 @@ def _service_endpoints(app: App, name: str, running: list[dict[str, Any]], view:
     spec = app.services.get(name)
     if view is None or spec is None:
         return [e for g in running for e in _endpoints(g)]
-    public = [p.port for p in spec.ports if p.public]
+    public = [p.outside for p in spec.ports if p.public]  # the gateway listens on the published numbers
     address = props(view.gateway or {})
     if not public or not address.get("ipAddress"):
         return []

@@ -4,9 +4,9 @@ against the reference provider's cloud served by an in-process sandbox."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -128,33 +128,33 @@ def test_confirm_without_a_terminal_is_refused_unless_yes(box, spec):
     assert code(run(box, spec, "plan", env=NEXT)) == 0
 
 
-def test_confirm_on_a_terminal_asks_and_no_changes_nothing(box, spec, monkeypatch):
-    from cloudorch.cli import deploy
-
-    monkeypatch.setattr(deploy, "interactive", lambda: True)  # CliRunner's stdin is not a terminal
-    assert code(run(box, spec, "deploy", "--timeout", "30")) == 0
-    no = run(box, spec, "deploy", "--confirm", env=NEXT, stdin="n\n")
-    assert "Apply these 1 changes?" in no.output
-    assert isinstance(no.exception, click.exceptions.Abort)  # main() makes it exit 2 (below)
-    assert code(run(box, spec, "plan", env=NEXT)) == 3, "answering no changes nothing"
-    yes = run(box, spec, "deploy", "--confirm", "--timeout", "30", env=NEXT, stdin="y\n")
-    assert code(yes) == 0, yes.output
-    assert code(run(box, spec, "plan", env=NEXT)) == 0
-
-
-def test_answering_no_exits_2_through_main(box, spec, monkeypatch, capsys):
+def answering(text: str, box, spec, monkeypatch, capsys) -> tuple[int, str]:
+    """``deploy --confirm`` through main(), as on a terminal, the answer ``text`` on its stdin (a pipe)."""
     from cloudorch.cli import deploy
     from cloudorch.cli.main import main
 
-    assert code(run(box, spec, "deploy", "--timeout", "30")) == 0
-    monkeypatch.setattr(deploy, "interactive", lambda: True)
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("n\n"))
+    monkeypatch.setattr(deploy, "interactive", lambda: True)  # the pipe stands in for the terminal
+    read, write = os.pipe()
+    os.write(write, text.encode())
+    os.close(write)
+    monkeypatch.setattr("sys.stdin", os.fdopen(read))
     for key, value in {**box.env, **NEXT}.items():
         monkeypatch.setenv(key, value)
+    capsys.readouterr()
     with pytest.raises(SystemExit) as done:
-        main(["deploy", "-f", spec, "-p", "reference", "--sandbox", "--confirm"])
-    assert done.value.code == 2
-    assert "not confirmed; nothing was changed" in capsys.readouterr().err
+        main(["deploy", "-f", spec, "-p", "reference", "--sandbox", "--confirm", "--timeout", "30"])
+    return done.value.code, capsys.readouterr().err
+
+
+def test_confirm_on_a_terminal_asks_and_no_changes_nothing(box, spec, monkeypatch, capsys):
+    assert code(run(box, spec, "deploy", "--timeout", "30")) == 0
+    exit_code, err = answering("n\n", box, spec, monkeypatch, capsys)
+    assert exit_code == 2
+    assert "Apply these 1 changes? [y/N]" in err and "not confirmed; nothing was changed" in err
+    assert code(run(box, spec, "plan", env=NEXT)) == 3, "answering no changes nothing"
+    exit_code, err = answering("y\n", box, spec, monkeypatch, capsys)
+    assert exit_code == 0, err
+    assert code(run(box, spec, "plan", env=NEXT)) == 0
 
 
 def test_history_and_rollback_with_json(box, spec):
