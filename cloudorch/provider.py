@@ -26,10 +26,13 @@ from cloudorch.results import (  # noqa: F401  (re-exported: providers import th
     AppStatus,
     Change,
     Document,
+    FieldDiff,
     FieldReport,
     Fit,
     LogLine,
+    MissingSecret,
     Plan,
+    Revision,
     SecretLocation,
     ServiceStatus,
     State,
@@ -176,6 +179,24 @@ class Provider(ABC):
         from cloudorch.errors import Unsupported
 
         raise Unsupported(f"provider {self.name!r} cannot restart a service; redeploy it instead")
+
+    # -- history ----------------------------------------------------------------------------
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        """The revisions of ``service`` the cloud keeps, oldest first, the one running marked
+        ``current``, each with the ``document`` the core compares between consecutive revisions."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} keeps no revision history; redeploy an earlier spec "
+                          "(from version control) to go back")
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        """Start returning ``service`` to ``revision`` (one of ``history()``'s, chosen by the core).
+        Returns at once; the engine waits for health. The spec is left as it is: ``plan`` then shows
+        the drift and ``deploy`` restores the spec."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot roll back; redeploy an earlier spec "
+                          "(from version control) to go back")
 
     def exec(self, request: ExecRequest, *, deadline: Deadline) -> ExecChannel | Handoff:
         """Start ``request.command`` in a running replica of ``request.service`` and return the channel to

@@ -12,7 +12,7 @@
 - an ``image_pull_secret`` not mapped in ``providers.aws.secrets``, or mapped to an SSM parameter
   (ECS reads registry credentials from Secrets Manager only);
 - a secret mapped to an ARN of something other than Secrets Manager or SSM;
-- two services publishing the same tcp port number (``published``, default the port): the app's
+- two public tcp / udp ports of the same number (``published``, default the port): the app's
   Network Load Balancer has one listener per port (ELB refuses a second with ``DuplicateListener``);
   public http ports share the Application Load Balancer's listener and are told apart by path, so
   they may repeat.
@@ -102,11 +102,11 @@ def _app_issues(spec: Spec, ctx: Context) -> Iterator[SpecIssue]:
     taken: dict[int, str] = {}
     for name, service in ctx.app.services.items():
         for i, port in enumerate(service.ports):
-            if not (port.public and port.protocol == "tcp"):
+            if not (port.public and port.protocol in ("tcp", "udp")):
                 continue
             if port.outside in taken:
                 yield spec.issue(("services", name, "ports", i),
-                                 f"public tcp port {port.outside} is already published by service "
+                                 f"public {port.protocol} port {port.outside} is already published by service "
                                  f"{taken[port.outside]}; the app's Network Load Balancer {ctx.nlb} has one listener "
                                  f"per port: give one of them another number with published: (the container "
                                  f"keeps its port), or make them protocol: http (the Application Load Balancer "

@@ -117,7 +117,7 @@ class Context:
     def nlb(self) -> str:
         return limited(f"{self.app.name}-net", 32)
 
-    def target_group(self, service: str, port: int) -> str:
+    def target_group(self, service: str, port: int | str) -> str:
         return limited(f"{self.app.name}-{service}-{port}", 32)
 
     def arn(self, service: str, resource: str) -> str:

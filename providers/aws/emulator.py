@@ -16,6 +16,8 @@ What the emulator adds to moto 5.2:
   the right task definition, PENDING tasks that run ``start_delay`` seconds later, stopped tasks for
   crashing images, rolling updates, events and a circuit breaker;
 - container logs in CloudWatch Logs (``cloudorch_providers.aws.emulation.logs``);
+- Elastic Load Balancing refusals moto lacks: health checks over UDP/TLS, listeners forwarding to a
+  target group of another protocol (``cloudorch_providers.aws.emulation.elb_requests``);
 - ECS request and reply fixes where moto crashes, drops parameters, accepts what ECS refuses or
   ignores ListTasks filters (``cloudorch_providers.aws.emulation.ecs_requests``); errors moto raises come back
   as AWS ``InternalFailure`` errors, not HTML pages;
@@ -204,9 +206,9 @@ class AWSEmulator(Emulator):
 
         with _LOCK:
             try:
+                access_key = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
                 if ecs:
                     self._catch_up()
-                    access_key = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
                     if action == "ExecuteCommand":  # not served by moto
                         from cloudorch_providers.aws.emulation.ecs_exec import execute_command
 
@@ -215,6 +217,11 @@ class AWSEmulator(Emulator):
                         raise _Answered(json.dumps(reply).encode())
                     if ecs_requests.prepare(action, body, ecs_requests.account_of(access_key), region):
                         wire.replace_body(environ, json.dumps(body).encode())
+                if service == "elasticloadbalancing" and wire.is_mutating(action):
+                    from cloudorch_providers.aws.emulation import elb_requests
+
+                    elb_requests.check(action, elb_requests.params(wire.request_body(environ)),
+                                       ecs_requests.account_of(access_key), region)
                 result = moto_app(environ, capture)
                 try:
                     chunks.extend(result)
