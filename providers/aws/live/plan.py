@@ -20,7 +20,6 @@ from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
 from cloudorch_providers.aws.live.edge_state import Edge
-from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.plan_values import (
     MANAGED_CONTAINER_KEYS,
     TASK_KEYS,
