@@ -40,6 +40,7 @@ from cloudorch.results import (  # noqa: F401  (re-exported: providers import th
 
 if TYPE_CHECKING:
     from cloudorch.deadline import Deadline
+    from cloudorch.remote import Event, ExecChannel, ExecRequest, Handoff
     from cloudorch.sandbox.emulator import Emulator
     from cloudorch.spec import Spec
     from cloudorch.spec.models import Autoscale
@@ -196,6 +197,20 @@ class Provider(ABC):
 
         raise Unsupported(f"provider {self.name!r} cannot roll back; redeploy an earlier spec "
                           "(from version control) to go back")
+
+    def exec(self, request: ExecRequest, *, deadline: Deadline) -> ExecChannel | Handoff:
+        """Start ``request.command`` in a running replica of ``request.service`` and return the channel to
+        it (or the hand-off to the cloud's own session program). The engine does the terminal work."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot run commands in replicas; use the cloud's own "
+                          "console or CLI to open a shell there")
+
+    def events(self, since: dt.datetime | None = None, *, deadline: Deadline) -> list[Event]:
+        """The cloud's recent events about the app's resources (any order; the engine merges them)."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot list the cloud's events; see the cloud's console")
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         """The DELETE changes that remove every resource this app owns (by exact id)."""

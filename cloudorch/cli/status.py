@@ -19,8 +19,12 @@ Example:
 @options.provider
 @options.sandbox
 @options.output("table", "wide", "json", "yaml")
+@click.option("--watch", "-w", is_flag=True, help="Refresh the table in place until Ctrl-C (without a "
+              "terminal: print it again only when something changed).")
+@click.option("--interval", type=click.FloatRange(min=0.5), default=2.0, show_default=True,
+              help="Seconds between refreshes with --watch.")
 @click.argument("services", nargs=-1)
-def command(spec_path, provider_name, sandbox, output, services) -> int:
+def command(spec_path, provider_name, sandbox, output, watch, interval, services) -> int:
     from cloudorch.cli.live import SandboxNotRunning, command_deadline, open_live, print_status
     from cloudorch.errors import UsageError
 
@@ -35,6 +39,10 @@ def command(spec_path, provider_name, sandbox, output, services) -> int:
     unknown = [s for s in services if s not in provider.app.services]
     if unknown:
         raise UsageError(f"no service {unknown[0]!r} in {spec_path} (services: {', '.join(provider.app.services)})")
+    if watch:
+        from cloudorch.cli.watch import watch_status
+
+        watch_status(provider, list(services) or None, output, interval)  # ends with Ctrl-C (exit 130)
     status = provider.status(list(services) or None, deadline=command_deadline())
     print_status(status, output)
     return 0 if status.healthy else NOT_HEALTHY

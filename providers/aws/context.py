@@ -161,8 +161,19 @@ class Context:
         return self.role(self.settings.execution_role_arn or self.execution_role_name)
 
     @property
+    def task_role_name(self) -> str:
+        """The name of the task role cloudorch makes for ECS Exec (when the settings name none)."""
+        return limited(f"{self.app.name}-task" + (f"-{self.region}" if self.region else ""), 64)
+
+    @property
+    def makes_task_role(self) -> bool:
+        return self.settings.exec and self.settings.task_role_arn is None
+
+    @property
     def task_role(self) -> str | None:
-        return self.role(self.settings.task_role_arn) if self.settings.task_role_arn else None
+        if self.settings.task_role_arn:
+            return self.role(self.settings.task_role_arn)
+        return self.role(self.task_role_name) if self.makes_task_role else None
 
     # -- secrets -----------------------------------------------------------------------------
     def value_from(self, secret: str) -> str:

@@ -41,7 +41,6 @@ from cloudorch_providers.aws.convert_service import ecs_service, scalable_target
 from cloudorch_providers.aws.convert_task import task_definition
 from cloudorch_providers.aws.fargate import task_size
 
-
 #: document kind -> (boto3 client, operation) whose input the document's body is
 OPERATIONS = {
     "Role": ("iam", "create_role"), "RolePolicy": ("iam", "put_role_policy"),

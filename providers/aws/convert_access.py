@@ -1,4 +1,5 @@
-"""The app's task execution role: IAM ``CreateRole`` and ``PutRolePolicy`` kwargs (pure).
+"""The app's task execution role, and with ``providers.aws.exec`` its task role: IAM ``CreateRole`` and
+``PutRolePolicy`` kwargs (pure).
 
 Made only when ``providers.aws.execution_role_arn`` is absent; a role given there is used as it
 is and never modified (and so is ``task_role_arn``, for which nothing is ever made).
@@ -24,6 +25,11 @@ The role made here:
 
 The role is named ``{app}-execution-{region}`` and carries the ownership tags; its inline policy
 is ``cloudorch-execution``.
+
+With ``providers.aws.exec`` (ECS Exec) and no ``task_role_arn``, the tasks get a role of their own,
+``{app}-task-{region}`` (trusted by ``ecs-tasks.amazonaws.com``, ownership tags), whose inline policy
+``cloudorch-exec`` allows only the four ``ssmmessages`` channel actions the ECS Exec agent needs
+(ECS Exec checks them when a command starts: without them ExecuteCommand fails).
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ from cloudorch.provider import Document
 from cloudorch_providers.aws.context import Context
 
 POLICY_NAME = "cloudorch-execution"
+TASK_POLICY_NAME = "cloudorch-exec"
+EXEC_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+EXEC_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "ExecSessions", "Effect": "Allow", "Action": EXEC_ACTIONS, "Resource": "*"}]}
 TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 ECR_PULL = ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
@@ -85,6 +96,28 @@ def execution_policy(ctx: Context) -> dict[str, Any]:
 
 
 def documents(ctx: Context) -> list[Document]:
+    return execution_documents(ctx) + task_documents(ctx)
+
+
+def task_documents(ctx: Context) -> list[Document]:
+    """With ``providers.aws.exec`` and no ``task_role_arn``: the tasks' own role, allowed only the SSM
+    session channels ECS Exec opens (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html)."""
+    if not ctx.makes_task_role:
+        return []
+    role = ctx.task_role_name
+    return [
+        Document("Role", role, {
+            "RoleName": role, "AssumeRolePolicyDocument": json.dumps(TRUST),
+            "Description": f"ECS task role of the cloudorch app {ctx.app.name} (ECS Exec sessions)",
+            "Tags": ctx.key_value_tags(),
+        }),
+        Document("RolePolicy", f"{role}/{TASK_POLICY_NAME}", {
+            "RoleName": role, "PolicyName": TASK_POLICY_NAME, "PolicyDocument": json.dumps(EXEC_POLICY),
+        }),
+    ]
+
+
+def execution_documents(ctx: Context) -> list[Document]:
     if not ctx.makes_execution_role:
         return []
     role = ctx.execution_role_name

@@ -104,6 +104,8 @@ def ecs_service(ctx: Context, name: str, service: Service) -> dict[str, Any]:
         "enableECSManagedTags": True,
         "tags": ctx.ecs_tags(),
     }
+    if ctx.settings.exec:
+        doc["enableExecuteCommand"] = True
     balancers = load_balancers(ctx, name)
     if balancers:
         doc["loadBalancers"] = balancers

@@ -58,6 +58,14 @@ _STARTED: list[AWSEmulator] = []
 ACCESS_KEY = SECRET_KEY = "sandbox"
 
 
+class _Answered(Exception):
+    """A request the emulator answered itself (moto does not serve it)."""
+
+    def __init__(self, payload: bytes):
+        super().__init__("answered")
+        self.payload = payload
+
+
 class AWSEmulator(Emulator):
     """AWS APIs through moto's server app, with a simulated ECS scheduler.
 
@@ -201,6 +209,12 @@ class AWSEmulator(Emulator):
                 access_key = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
                 if ecs:
                     self._catch_up()
+                    if action == "ExecuteCommand":  # not served by moto
+                        from cloudorch_providers.aws.emulation.ecs_exec import execute_command
+
+                        reply = execute_command(body, ecs_requests.account_of(access_key), region,
+                                                environ.get("HTTP_HOST", "127.0.0.1"))
+                        raise _Answered(json.dumps(reply).encode())
                     if ecs_requests.prepare(action, body, ecs_requests.account_of(access_key), region):
                         wire.replace_body(environ, json.dumps(body).encode())
                 if service == "elasticloadbalancing" and wire.is_mutating(action):
@@ -216,6 +230,11 @@ class AWSEmulator(Emulator):
                 payload = b"".join(chunks)
                 if ecs and captured["status"].startswith("200"):
                     payload = self._after_ecs(action, body, payload, captured)
+            except _Answered as answered:
+                payload = answered.payload
+                captured["status"] = "200 OK"
+                captured["headers"] = [("Content-Type", "application/x-amz-json-1.1"),
+                                       ("Content-Length", str(len(payload)))]
             except ecs_requests.Refused as refused:
                 payload = answer("400 Bad Request", refused.code, refused.message)
             except Exception as exc:  # noqa: BLE001 - answer like AWS, not with an HTML page

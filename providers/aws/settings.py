@@ -27,6 +27,10 @@ Every key is optional; unknown keys and mistyped values are errors (``extra="for
 - ``secrets``: spec secret name -> ``valueFrom`` (a Secrets Manager secret ARN, an SSM parameter ARN,
   or an SSM parameter name). A secret not listed here is read from the SSM parameter
   ``/{app}/{secret}`` (a documented convention, not a loss).
+- ``exec``: ECS Exec for ``cloudorch exec`` (default false): the services get ``enableExecuteCommand``,
+  and the tasks a role allowed to open SSM sessions (``ssmmessages:CreateControlChannel``,
+  ``CreateDataChannel``, ``OpenControlChannel``, ``OpenDataChannel``): the role cloudorch makes,
+  ``{app}-task-{region}``, unless ``task_role_arn`` names one (which must allow them itself).
 - ``log_retention_days``: CloudWatch Logs retention of the services' log groups (default 30); one of
   the values CloudWatch Logs accepts.
 """
@@ -88,6 +92,8 @@ class AWSSettings(BaseModel):
     secrets: dict[SecretName, ValueFrom] = Field(
         {}, description="secret name -> Secrets Manager ARN or SSM parameter ARN/name; "
                         "default: the SSM parameter /{app}/{secret}")
+    exec: bool = Field(False, description="ECS Exec (`cloudorch exec`): enableExecuteCommand on the services, and "
+                       "a task role allowed to open SSM sessions")
     log_retention_days: int = Field(30, description=f"one of {', '.join(map(str, RETENTION_DAYS))}")
     overrides: dict[ServiceKey, AWSOverride] = Field(
         {}, description="service -> native ECS fields merged onto its task definition / service, checked "

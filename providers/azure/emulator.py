@@ -25,6 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.emulator import Emulator, WSGIApp
+from cloudorch_providers.azure.emulation import exec as exec_bridge
 from cloudorch_providers.azure.emulation import handlers, network, resource_groups, routes
 from cloudorch_providers.azure.emulation.arm import JSON, ArmError, error_body, error_response, new_id
 from cloudorch_providers.azure.emulation.lifecycle import Timing
@@ -33,7 +34,7 @@ from cloudorch_providers.azure.emulation.state import State
 #: the container instance api-versions whose shapes this emulator speaks
 ACI_API_VERSIONS = frozenset({handlers.ACI_API_VERSION})
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha)?$")
-_ACI_ENDPOINTS = frozenset({"container_groups", "container_group", "container_group_action", "logs"})
+_ACI_ENDPOINTS = frozenset({"container_groups", "container_group", "container_group_action", "logs", "exec"})
 
 _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("resource_groups", "GET"): resource_groups.list_resource_groups,
@@ -51,6 +52,7 @@ _HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {
     ("container_group", "DELETE"): handlers.delete_container_group,
     ("container_group_action", "POST"): handlers.container_group_action,
     ("logs", "GET"): handlers.get_logs,
+    ("exec", "POST"): exec_bridge.execute_command,
     ("operation", "GET"): handlers.get_operation,
     ("network_resources", "GET"): network.list_resources,
     ("network_resource", "PUT"): network.put_resource,
@@ -118,6 +120,9 @@ class AzureEmulator(Emulator):
 
     # -- serving ------------------------------------------------------------------------------------
     def _app(self, environ, start_response):
+        bridge = exec_bridge.serve_bridge(environ, start_response)  # exec WebSockets: the password is the key
+        if bridge is not None:
+            return bridge(environ, start_response)
         request = Request(environ)
         try:
             response = self._dispatch(request)

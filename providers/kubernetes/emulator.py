@@ -1,7 +1,8 @@
 """A kube-apiserver emulator for the sandbox and the tests: the real REST API over HTTPS with bearer
 tokens, so the official ``kubernetes`` Python client and ``kubectl`` work against it unchanged.
 
-Served: namespaces, pods (read, delete, ``/log``), services, secrets, configmaps, events, nodes (read),
+Served: namespaces, pods (read, delete, ``/log``, ``/exec`` over WebSocket: see
+:mod:`cloudorch_providers.kubernetes.emulation.exec`), services, secrets, configmaps, events, nodes (read),
 deployments (``/scale``, ``/status``), replicasets and autoscaling/v2 horizontalpodautoscalers; with
 get, list (label and field selectors), watch, create, update (PUT, resourceVersion preconditions),
 patch (JSON, merge, strategic merge) and server-side apply (``application/apply-patch+yaml``,

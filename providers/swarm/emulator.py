@@ -9,8 +9,8 @@ CLI can look at the same engine directly: ``sandbox status`` prints its ``DOCKER
 
 Actions in the request log are ``"<METHOD> <path>"`` without the API version prefix, e.g.
 ``"POST /services/create"``, ``"GET /tasks"``; every method but GET and HEAD counts as mutating.
-Upgraded (hijacked) connections such as ``attach`` and ``exec`` are not proxied (501): use the
-engine's socket for them.
+Upgraded (hijacked) connections such as ``exec`` start and ``attach`` are spliced through to the engine
+(:mod:`cloudorch_providers.swarm.hijack`), so ``cloudorch exec`` reaches real containers.
 """
 
 from __future__ import annotations
@@ -122,13 +122,19 @@ class SwarmEmulator(Emulator):
     def wsgi_app(self) -> WSGIApp:
         def app(environ, start_response):
             if environ.get("HTTP_UPGRADE"):
-                body = json.dumps({"message": "upgraded connections are not proxied; use the engine's socket "
-                                              "(DOCKER_HOST in `cloudorch sandbox status`)"}).encode()
-                start_response("501 Not Implemented", [("Content-Type", "application/json")])
-                return [body]
+                return self._hijack(environ, start_response)
             return self._forward(environ, start_response)
 
         return app
+
+    def _hijack(self, environ, start_response):
+        from cloudorch_providers.swarm.hijack import splice
+
+        path = environ.get("PATH_INFO", "") + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
+        length = environ.get("CONTENT_LENGTH")
+        body = environ["wsgi.input"].read(int(length)) if length else b""
+        headers = {"Content-Type": environ["CONTENT_TYPE"]} if environ.get("CONTENT_TYPE") else {}
+        splice(environ, start_response, str(self._engine().socket), path, body, headers)
 
     def _forward(self, environ, start_response):
         engine = self._engine()

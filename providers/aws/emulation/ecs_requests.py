@@ -215,7 +215,16 @@ def _registered_at(action: str, response: bytes) -> bytes | None:
 
 
 def remember(action: str, body: dict[str, Any], response: bytes) -> None:
-    """Store what moto dropped from a successful CreateService on the service it created."""
+    """Store what moto dropped from a successful CreateService on the service it created (and an
+    UpdateService's ``enableExecuteCommand``, which only tasks started afterwards take)."""
+    if action == "UpdateService" and "enableExecuteCommand" in body:
+        try:
+            service = _service_from_arn(json.loads(response)["service"]["serviceArn"])
+        except (ValueError, KeyError, TypeError):
+            return
+        if service is not None:
+            service.enable_execute_command = bool(body["enableExecuteCommand"])
+        return
     if action != "CreateService":
         return
     try:

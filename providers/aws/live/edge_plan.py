@@ -19,9 +19,9 @@ from cloudorch.diff import differences
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Document
 from cloudorch_providers.aws.context import Context
-from cloudorch_providers.aws.convert_access import POLICY_NAME
-from cloudorch_providers.aws.live.edge_state import Edge, kv_tags
+from cloudorch_providers.aws.convert_access import POLICY_NAME, TASK_POLICY_NAME
 from cloudorch_providers.aws.live.apply import call
+from cloudorch_providers.aws.live.edge_state import Edge, kv_tags
 from cloudorch_providers.aws.live.refs import Refs
 from cloudorch_providers.aws.live.state import MARKERS
 
@@ -88,7 +88,7 @@ class EdgePlanner:
 
     # -- IAM -----------------------------------------------------------------------------------
     def _role(self, doc: Document, body: dict[str, Any]) -> None:
-        role = self.edge.role
+        role = self.edge.task_role if doc.name == self.ctx.task_role_name else self.edge.role
         if role is None:
             self.add(Action.CREATE, "Role", doc.name, [call("iam", "create_role", body)])
             return
@@ -101,7 +101,8 @@ class EdgePlanner:
             self.add(Action.NOOP, "Role", doc.name)
 
     def _rolepolicy(self, doc: Document, body: dict[str, Any]) -> None:
-        live = self.edge.role_policy
+        task = doc.name.split("/")[0] == self.ctx.task_role_name
+        live = self.edge.task_role_policy if task else self.edge.role_policy
         if live is not None and not differences(json.loads(body["PolicyDocument"]), _policy(live)):
             self.add(Action.NOOP, "RolePolicy", doc.name)
             return
@@ -242,10 +243,12 @@ class EdgePlanner:
             if group is not None and owned(kv_tags(group), app) and ("SecurityGroup", name) not in self.wanted:
                 self.add(Action.DELETE, "SecurityGroup", name,
                          [call("ec2", "delete_security_group", {"GroupId": group["GroupId"]})], reason=reason)
-        role = edge.role
-        if role is not None and owned(kv_tags(role), app) and ("Role", role["RoleName"]) not in self.wanted:
-            steps = [call("iam", "delete_role_policy", {"RoleName": role["RoleName"], "PolicyName": POLICY_NAME})] \
-                if edge.role_policy is not None else []
+        for role, policy, policy_name in ((edge.role, edge.role_policy, POLICY_NAME),
+                                          (edge.task_role, edge.task_role_policy, TASK_POLICY_NAME)):
+            if role is None or not owned(kv_tags(role), app) or ("Role", role["RoleName"]) in self.wanted:
+                continue
+            steps = [call("iam", "delete_role_policy", {"RoleName": role["RoleName"], "PolicyName": policy_name})] \
+                if policy is not None else []
             self.add(Action.DELETE, "Role", role["RoleName"],
                      steps + [call("iam", "delete_role", {"RoleName": role["RoleName"]})], reason=reason)
 

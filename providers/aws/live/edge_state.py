@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch_providers.aws.context import Context
-from cloudorch_providers.aws.convert_access import POLICY_NAME
+from cloudorch_providers.aws.convert_access import POLICY_NAME, TASK_POLICY_NAME
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
 from cloudorch_providers.aws.live.refs import Refs
 from cloudorch_providers.aws.live.state import chunks
@@ -26,6 +26,8 @@ class Edge:
     vpc: str | None = None
     role: dict[str, Any] | None = None
     role_policy: dict[str, Any] | None = None  # the inline policy document
+    task_role: dict[str, Any] | None = None  # the task role cloudorch makes for ECS Exec
+    task_role_policy: dict[str, Any] | None = None
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # group name -> group
     balancers: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> LB (with Tags)
     target_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> TG (with Tags)
@@ -38,24 +40,30 @@ def _code(exc) -> str:
 
 
 def read_role(aws: Clients, ctx: Context, edge: Edge) -> None:
+    """The execution role and the task role cloudorch makes (each with its inline policy), by name."""
+    edge.role, edge.role_policy = _read_role(aws, ctx.execution_role_name, POLICY_NAME)
+    edge.task_role, edge.task_role_policy = _read_role(aws, ctx.task_role_name, TASK_POLICY_NAME)
+
+
+def _read_role(aws: Clients, name: str, policy: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     import botocore.exceptions
 
     iam = aws("iam")
-    name = ctx.execution_role_name
     with aws_errors(f"reading IAM role {name}"):
         try:
-            edge.role = iam.get_role(RoleName=name)["Role"]
+            role = iam.get_role(RoleName=name)["Role"]
         except botocore.exceptions.ClientError as exc:
             if _code(exc) != "NoSuchEntity":
                 raise
-            return
-        if "Tags" not in edge.role:
-            edge.role["Tags"] = iam.list_role_tags(RoleName=name).get("Tags", [])
+            return None, None
+        if "Tags" not in role:
+            role["Tags"] = iam.list_role_tags(RoleName=name).get("Tags", [])
         try:
-            edge.role_policy = iam.get_role_policy(RoleName=name, PolicyName=POLICY_NAME)["PolicyDocument"]
+            return role, iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
         except botocore.exceptions.ClientError as exc:
             if _code(exc) != "NoSuchEntity":
                 raise
+            return role, None
 
 
 def read_groups(aws: Clients, ctx: Context, edge: Edge, refs: Refs) -> None:

@@ -145,6 +145,19 @@ class AWSLiveOperations:
         aws = self._aws(deadline)
         return read_logs(aws, self.context(region=aws.region), services, since, tail)
 
+    def exec(self, request, *, deadline: Deadline):
+        from cloudorch_providers.aws.live.exec import open_exec
+
+        aws = self._aws(deadline)
+        profile = "" if self.sandbox else (self._session.session.profile_name or "")
+        return open_exec(aws, self.context(region=aws.region), request, profile)
+
+    def events(self, since: dt.datetime | None = None, *, deadline: Deadline):
+        from cloudorch_providers.aws.live.exec import read_events
+
+        aws = self._aws(deadline)
+        return read_events(aws, self.context(region=aws.region))
+
     def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
         from cloudorch_providers.aws.live.secrets import store
 

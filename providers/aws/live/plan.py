@@ -17,9 +17,9 @@ from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
 from cloudorch.secretmask import Mask
 from cloudorch_providers.aws.context import Context
+from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
 from cloudorch_providers.aws.live.edge_state import Edge
-from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.plan_values import (
     MANAGED_CONTAINER_KEYS,
     TASK_KEYS,
@@ -34,7 +34,7 @@ from cloudorch_providers.aws.live.state import MARKERS, OWNER, Live, ecs_tags
 #: block adds) is compared as a whole and sent to UpdateService when it differs
 SERVICE_KEYS = ("cluster", "serviceName", "taskDefinition", "desiredCount", "launchType", "networkConfiguration",
                 "deploymentConfiguration", "serviceConnectConfiguration", "propagateTags", "enableECSManagedTags",
-                "tags", "clientToken", "loadBalancers", "healthCheckGracePeriodSeconds")
+                "tags", "clientToken", "loadBalancers", "healthCheckGracePeriodSeconds", "enableExecuteCommand")
 
 
 def client_token(*parts: Any) -> str:
@@ -101,6 +101,8 @@ def service_fields(desired: dict[str, Any], live: dict[str, Any], autoscaled: bo
     if desired.get("healthCheckGracePeriodSeconds", 0) != (live.get("healthCheckGracePeriodSeconds") or 0) \
             and desired.get("loadBalancers"):
         fields.append("healthCheckGracePeriodSeconds")
+    if bool(desired.get("enableExecuteCommand")) != bool(live.get("enableExecuteCommand")):
+        fields.append("enableExecuteCommand")
     for key, value in desired.items():  # fields set by an override block
         if key not in SERVICE_KEYS and differences(value, live.get(key)):
             fields.append(key)
@@ -210,7 +212,9 @@ class Planner:
         for field in fields:
             if field == "tags":
                 continue
-            update[field] = doc.body.get(field, [])  # loadBalancers: [] removes them
+            update[field] = doc.body.get(field, False if field == "enableExecuteCommand" else [])  # []: removed
+        if "enableExecuteCommand" in fields:  # running tasks keep the setting they started with
+            update["forceNewDeployment"] = True
         steps = [call("ecs", "update_service", update)] if len(update) > 2 else []
         if "tags" in fields:
             steps.append(call("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))

@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudorch.live.ownership import Markers
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
-
-from cloudorch.live.ownership import Markers
 
 #: the ownership markers (the core kit's rule; AWSProvider.ownership is the same default)
 MARKERS = Markers()

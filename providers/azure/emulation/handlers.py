@@ -28,6 +28,7 @@ from cloudorch_providers.azure.emulation.arm import (
     not_found,
 )
 from cloudorch_providers.azure.emulation.lifecycle import Run, log_lines, pull_failure, render_logs
+from cloudorch_providers.azure.emulation.network_checks import join_network
 from cloudorch_providers.azure.emulation.render import (
     failure_message,
     render_container_group,
@@ -40,7 +41,6 @@ from cloudorch_providers.azure.emulation.state import (
     ResourceGroup,
     State,
 )
-from cloudorch_providers.azure.emulation.network_checks import join_network
 from cloudorch_providers.azure.emulation.updates import check_update
 from cloudorch_providers.azure.emulation.validation import (
     check_container_group,

@@ -46,6 +46,7 @@ URL_MAP = Map(
             methods=["POST"],
         ),
         Rule(f"{_CG}/<name>/containers/<container>/logs", endpoint="logs", methods=["GET"]),
+        Rule(f"{_CG}/<name>/containers/<container>/exec", endpoint="exec", methods=["POST"]),
         Rule(f"{_NET}/<any({_TOP}):kind>", endpoint="network_resources", methods=["GET"]),
         Rule(f"{_NET}/<any({_TOP}):kind>/<name>", endpoint="network_resource", methods=["GET", "PUT", "DELETE"]),
         Rule(f"{_ZONE}/<any(virtualnetworklinks, a, all):child>", endpoint="dns_children", methods=["GET"]),
@@ -97,6 +98,8 @@ def action_of(method: str, path: str) -> tuple[str, bool]:
         action = f"POST containerGroups/{values['verb']}"
     elif endpoint == "logs":
         action = "GET logs"
+    elif endpoint == "exec":
+        action = "POST containers/exec"
     elif endpoint in ("network_resources", "dns_children"):
         action = f"LIST {_TYPE_NAMES[values.get('kind') or values['child']]}"
     elif endpoint in ("network_resource", "dns_child"):

@@ -198,6 +198,18 @@ class AzureLiveOperations:
         live = self._read(az, services=list(services), details=False)
         return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
 
+    def exec(self, request, *, deadline: Deadline):
+        from cloudorch_providers.azure.live.exec import open_exec
+
+        az = self._az(deadline)
+        live = self._read(az, services=[request.service])
+        return open_exec(az, self.resource_group, live, self.app.name, request)
+
+    def events(self, since: dt.datetime | None = None, *, deadline: Deadline):
+        from cloudorch_providers.azure.live.exec import read_events
+
+        return read_events(self._read(self._az(deadline)), self.app.name)
+
     # -- history (:mod:`cloudorch_providers.azure.live.history`) ------------------------------------
     def _service_groups(self, az, service: str) -> list[tuple[str, dict[str, Any]]]:
         """The service's groups carrying the app's markers, replica 0 first."""

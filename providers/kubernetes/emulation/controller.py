@@ -28,10 +28,9 @@ import time
 import uuid
 from typing import Any
 
-from cloudorch_providers.kubernetes.emulation import podconfig
+from cloudorch_providers.kubernetes.emulation import podconfig, rollout
 from cloudorch_providers.kubernetes.emulation import pods as kubelet
 from cloudorch_providers.kubernetes.emulation import resources as r
-from cloudorch_providers.kubernetes.emulation import rollout
 from cloudorch_providers.kubernetes.emulation.errors import ApiError
 from cloudorch_providers.kubernetes.emulation.registry import Registry, random_suffix
 from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339

@@ -68,6 +68,8 @@ def resource_list(group_name: str, version_name: str) -> dict[str, Any] | None:
                 sub_entry.update(group="autoscaling", version="v1", kind="Scale")
             elif sub == "log":
                 sub_entry.update(kind="Pod", verbs=["get"])
+            elif sub == "exec":
+                sub_entry.update(kind="PodExecOptions", verbs=["create", "get"])
             entries.append(sub_entry)
     group_version = f"{group_name}/{version_name}" if group_name else version_name
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": entries}

@@ -52,7 +52,7 @@ NAMESPACES = ResourceType("", "v1", "namespaces", "namespace", "Namespace", name
                                                       "watch"), subresources=("status",), has_status=True)
 PODS = ResourceType("", "v1", "pods", "pod", "Pod", short_names=("po",),
                     verbs=("delete", "deletecollection", "get", "list", "watch"),
-                    subresources=("status", "log"), categories=("all",), has_status=True)
+                    subresources=("status", "log", "exec"), categories=("all",), has_status=True)
 SERVICES = ResourceType("", "v1", "services", "service", "Service", short_names=("svc",),
                         verbs=("create", "delete", "deletecollection", "get", "list", "patch", "update",
                                "watch"), subresources=("status",), categories=("all",), has_status=True)

@@ -1,7 +1,7 @@
 """HTTP: kube-apiserver paths to registry verbs, bearer-token checks, lists, watches, Tables and pod logs.
 
 Paths: ``/api/v1/...`` and ``/apis/{group}/{version}/...``, with ``namespaces/{ns}/`` for namespaced
-resources, ``{name}`` for one object and ``/{subresource}`` (status, scale, log) after it."""
+resources, ``{name}`` for one object and ``/{subresource}`` (status, scale, log, exec) after it."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ from typing import Any
 import yaml
 from werkzeug.wrappers import Request, Response
 
+from cloudorch.sandbox.websocket import Hijacked
 from cloudorch_providers.kubernetes.emulation import discovery, openapi, pods, tables
 from cloudorch_providers.kubernetes.emulation import resources as r
 from cloudorch_providers.kubernetes.emulation.controller import Controller
 from cloudorch_providers.kubernetes.emulation.errors import ApiError, bad_request, method_not_allowed, status_object
+from cloudorch_providers.kubernetes.emulation.exec import serve_exec
 from cloudorch_providers.kubernetes.emulation.registry import APPLY, PATCH_TYPES, Registry, scale_view
 from cloudorch_providers.kubernetes.emulation.resources import ResourceType
 from cloudorch_providers.kubernetes.emulation.selectors import parse_fields, parse_labels
@@ -30,6 +32,7 @@ from cloudorch_providers.kubernetes.emulation.timefmt import parse as parse_time
 from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339_nano
 
 log = logging.getLogger(__name__)
+START_RESPONSE = "cloudorch.start_response"
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
 
 
@@ -126,8 +129,11 @@ class KubeApi:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
+        environ[START_RESPONSE] = start_response  # pods/exec takes the connection over
         try:
             response = self.dispatch(request)
+        except Hijacked:
+            raise
         except ApiError as exc:
             response = _json(exc.status(), exc.code)
         except Exception as exc:  # an emulator bug: report it as the apiserver would report a panic
@@ -152,6 +158,11 @@ class KubeApi:
             raise method_not_allowed()
         if target.subresource == "log":
             return self.logs(request, target, query)
+        if target.subresource == "exec":
+            if request.method not in ("GET", "POST"):
+                raise method_not_allowed()
+            return serve_exec(self, request.environ, request.environ[START_RESPONSE], target.namespace or "",
+                              target.name or "")
         if request.method == "GET":
             return self.read(request, target, query, verb)
         dry_run = query.get("dryRun") == "All"

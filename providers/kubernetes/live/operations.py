@@ -128,6 +128,17 @@ class KubernetesLiveOperations:
 
         return read_logs(self._kube(deadline), self.app.name, self.namespace, services, since, tail)
 
+    # -- exec and events (:mod:`cloudorch_providers.kubernetes.live.exec`) ----------------------------
+    def exec(self, request, *, deadline: Deadline):
+        from cloudorch_providers.kubernetes.live.exec import open_exec
+
+        return open_exec(self._kube(deadline), self.app.name, self.namespace, request)
+
+    def events(self, since: dt.datetime | None = None, *, deadline: Deadline):
+        from cloudorch_providers.kubernetes.live.exec import read_events
+
+        return read_events(self._kube(deadline), self.app.name, self.namespace, list(self.app.services))
+
     # -- secrets (:mod:`cloudorch_providers.kubernetes.live.secrets`) ------------------------------
     def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
         from cloudorch_providers.kubernetes.live import secrets

@@ -121,6 +121,18 @@ class SwarmLiveOperations:
         raise Unsupported("Docker Swarm has no native autoscaler; set a fixed count with "
                           f"`cloudorch scale {service}=N`")
 
+    def exec(self, request, *, deadline: Deadline):
+        from cloudorch_providers.swarm.live.exec import open_exec
+
+        engine = self._engine(deadline)
+        return open_exec(engine, self.app, self._read(engine, secrets=False), request)
+
+    def events(self, since: dt.datetime | None = None, *, deadline: Deadline):
+        from cloudorch_providers.swarm.live.exec import read_events
+
+        engine = self._engine(deadline)
+        return read_events(engine, self.app, self._read(engine, secrets=False), since)
+
     def logs(self, services: Sequence[str], since: dt.datetime | None = None, tail: int | None = None, *,
              deadline: Deadline) -> list[LogLine]:
         from cloudorch_providers.swarm.live.logs import read_logs

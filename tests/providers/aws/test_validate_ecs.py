@@ -250,7 +250,7 @@ def test_settings_defaults():
         "region": None, "cluster": None, "launch_type": "FARGATE", "subnets": [], "security_groups": [],
         "assign_public_ip": None, "execution_role_arn": None, "task_role_arn": None, "kms_key_arn": None,
         "certificate_arn": None, "account_id": None,
-        "secrets": {}, "log_retention_days": 30, "overrides": {}}
+        "exec": False, "secrets": {}, "log_retention_days": 30, "overrides": {}}
 
 
 def test_overrides_win_over_the_file():
