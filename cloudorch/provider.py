@@ -151,6 +151,9 @@ class Provider(ABC):
         for service_name, service in self.app.services.items():
             for secret in service.all_secret_names():
                 users.setdefault(secret, []).append(service_name)
+        for job_name, job in self.app.jobs.items():
+            for secret in job.secrets.values():
+                users.setdefault(secret, []).append(job_name)
         return {name: sorted(users[name]) for name in sorted(users)}
 
     def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
