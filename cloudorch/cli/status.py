@@ -35,6 +35,9 @@ def command(spec_path, provider_name, sandbox, output, services) -> int:
     unknown = [s for s in services if s not in provider.app.services]
     if unknown:
         raise UsageError(f"no service {unknown[0]!r} in {spec_path} (services: {', '.join(provider.app.services)})")
-    status = provider.status(list(services) or None, deadline=command_deadline())
+    deadline = command_deadline()
+    status = provider.status(list(services) or None, deadline=deadline)
+    if provider.app.jobs and not services:
+        status.jobs = provider.job_statuses(deadline=deadline)
     print_status(status, output)
     return 0 if status.healthy else NOT_HEALTHY
