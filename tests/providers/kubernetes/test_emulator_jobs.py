@@ -70,7 +70,8 @@ def test_the_apiserver_refuses_what_upstream_refuses(batch, ns):
     with pytest.raises(ApiException) as refused:
         batch.create_namespaced_job(ns, bad)
     assert refused.value.status == 422 and "restartPolicy" in refused.value.body
-    cron = {"metadata": {"name": "c"}, "spec": {"schedule": "61 * * * *", "jobTemplate": {"spec": job("x", "true")["spec"]}}}
+    cron = {"metadata": {"name": "c"},
+            "spec": {"schedule": "61 * * * *", "jobTemplate": {"spec": job("x", "true")["spec"]}}}
     with pytest.raises(ApiException) as refused:
         batch.create_namespaced_cron_job(ns, cron)
     assert refused.value.status == 422 and "spec.schedule" in refused.value.body
