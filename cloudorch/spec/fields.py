@@ -87,14 +87,14 @@ def report(app: App, fit: FitFunction, job_fit: JobFitFunction | None = None) ->
     """One FieldReport per feature per service (``services.<name>.<key>``), per job field
     (``jobs.<name>.<key>``, by ``job_fit``: unsupported without one), plus app labels."""
     lines: list[FieldReport] = []
-    for name, job in app.jobs.items():
-        for key in job_features(job):
-            how, note = (job_fit or no_jobs("this"))(name, job, key)
-            lines.append(FieldReport(f"jobs.{name}.{key}", how, note))
     for name, service in app.services.items():
         for key in features(service):
             how, note = fit(name, service, key)
             lines.append(FieldReport(f"services.{name}.{key}", how, note))
+    for name, job in app.jobs.items():
+        for key in job_features(job):
+            how, note = (job_fit or no_jobs("this"))(name, job, key)
+            lines.append(FieldReport(f"jobs.{name}.{key}", how, note))
     if app.labels:
         first = next(iter(app.services))
         how, note = fit(first, app.services[first], "labels")
