@@ -79,7 +79,7 @@ JobFitFunction = Callable[[str, object, str], tuple[Fit, str]]
 
 def no_jobs(provider: str) -> JobFitFunction:
     """The job fit of a provider that runs no jobs: every field unsupported."""
-    return lambda name, job, key: (Fit.UNSUPPORTED, f"provider {provider!r} does not run jobs; deploy the job "
+    return lambda name, job, key: (Fit.UNSUPPORTED, f"{provider} does not run jobs; deploy the job "
                                                     "to a provider that does (`cloudorch providers`)")
 
 
@@ -93,7 +93,7 @@ def report(app: App, fit: FitFunction, job_fit: JobFitFunction | None = None) ->
             lines.append(FieldReport(f"services.{name}.{key}", how, note))
     for name, job in app.jobs.items():
         for key in job_features(job):
-            how, note = (job_fit or no_jobs("this"))(name, job, key)
+            how, note = (job_fit or no_jobs("this provider"))(name, job, key)
             lines.append(FieldReport(f"jobs.{name}.{key}", how, note))
     if app.labels:
         first = next(iter(app.services))

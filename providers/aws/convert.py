@@ -98,6 +98,10 @@ def render(ctx: Context, overrides: bool = True) -> list[Document]:
     for wave in ctx.app.order():
         for name in wave:
             docs.extend(service_documents(ctx, name))
+    if ctx.app.jobs:
+        from cloudorch_providers.aws.convert_jobs import documents as job_documents
+
+        docs.extend(job_documents(ctx))
     if overrides and ctx.settings.overrides:
         from cloudorch_providers.aws.overrides import apply
 

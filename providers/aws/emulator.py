@@ -161,11 +161,21 @@ class AWSEmulator(Emulator):
         if wire.is_mutating(action):
             ecs_requests.remember(action, body, payload)
             self._catch_up()
-        rewritten = ecs_requests.rewrite_reply(action, body, payload)
+        rewritten = self._adopt_run(body, payload) if action == "RunTask" else \
+            ecs_requests.rewrite_reply(action, body, payload)
         if rewritten is not None:
             payload = rewritten
             captured["headers"] = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
             captured["headers"].append(("Content-Length", str(len(payload))))
+        return payload
+
+    def _adopt_run(self, body: dict, payload: bytes) -> bytes:
+        """RunTask's tasks become jobs that run to completion (:mod:`.emulation.job_tasks`)."""
+        from cloudorch_providers.aws.emulation.job_tasks import adopt_run
+
+        lifecycle = self._active()
+        for _account, _region, backend in lifecycle.backends():
+            payload = adopt_run(backend, body, payload, lifecycle.clock(), lifecycle.start_delay)
         return payload
 
     def _catch_up(self) -> None:

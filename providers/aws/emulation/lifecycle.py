@@ -59,6 +59,7 @@ from cloudorch_providers.aws.emulation.deployments import (
 from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
 from cloudorch_providers.aws.emulation.secrets import secret_problem
 from cloudorch_providers.aws.emulation.targets import ELB_FAILURE, sync_targets, unregister_all
+from cloudorch_providers.aws.emulation.job_tasks import step_all
 from cloudorch_providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
 
 
@@ -92,6 +93,7 @@ class EcsLifecycle:
                     continue
                 seen.add(service.arn)
                 self._service(backend, cluster, service, now)
+            step_all(backend, now, self.start_delay)  # RunTask tasks (jobs)
             count_clusters(backend)
         for arn in set(self._records) - seen:
             del self._records[arn]

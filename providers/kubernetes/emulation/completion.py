@@ -19,42 +19,20 @@ container is not restarted in place; the Job controller starts a new pod).
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass
 from typing import Any
 
+from cloudorch.sandbox.standins import Behaviour
+from cloudorch.sandbox.standins import behaviour as standin
 from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
-
-_EXIT = re.compile(r"\bexit\s+(\d+)")
-_SLEEP = re.compile(r"\bsleep\s+(\d+(?:\.\d+)?)")
-_ECHO = re.compile(r"""\becho\s+(?:"([^"]*)"|'([^']*)'|([^;&|]*))""")
-
 
 def runs_to_completion(pod: dict[str, Any]) -> bool:
     return (pod.get("spec") or {}).get("restartPolicy") in ("Never", "OnFailure")
 
 
-def script(container: dict[str, Any]) -> str:
-    return " ".join(str(a) for a in (container.get("command") or []) + (container.get("args") or []))
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    exit_code: int
-    seconds: float
-    echoes: tuple[str, ...]
-    pulls: bool = True
-
-
 def behaviour(container: dict[str, Any], ready_delay: float) -> Behaviour:
-    """The stand-in behaviour of a container (see the module docstring)."""
-    image, text = str(container.get("image", "")), script(container)
-    codes = _EXIT.findall(text)
-    code = 1 if "crashloop" in image else int(codes[-1]) % 256 if codes else 0
-    sleeps = _SLEEP.findall(text)
-    seconds = float(sleeps[-1]) if sleeps else ready_delay
-    echoes = tuple((m.group(1) or m.group(2) or m.group(3) or "").strip() for m in _ECHO.finditer(text))
-    return Behaviour(code, seconds, echoes, "notfound" not in image)
+    """The stand-in behaviour of a container (:mod:`cloudorch.sandbox.standins`)."""
+    argv = (container.get("command") or []) + (container.get("args") or [])
+    return standin(str(container.get("image", "")), argv, ready_delay)
 
 
 def _digest(text: str) -> str:
