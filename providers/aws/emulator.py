@@ -16,6 +16,8 @@ What the emulator adds to moto 5.2:
   the right task definition, PENDING tasks that run ``start_delay`` seconds later, stopped tasks for
   crashing images, rolling updates, events and a circuit breaker;
 - container logs in CloudWatch Logs (``cloudorch_providers.aws.emulation.logs``);
+- RunTask tasks that run to completion with exit codes (``cloudorch_providers.aws.emulation.job_tasks``) and
+  EventBridge Scheduler schedules that fire their ECS targets (``cloudorch_providers.aws.emulation.schedules``);
 - ECS request and reply fixes where moto crashes, drops parameters, accepts what ECS refuses or
   ignores ListTasks filters (``cloudorch_providers.aws.emulation.ecs_requests``); errors moto raises come back
   as AWS ``InternalFailure`` errors, not HTML pages;
@@ -137,6 +139,13 @@ class AWSEmulator(Emulator):
         with _LOCK:
             if self in _STARTED:
                 _STARTED.remove(self)
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the EventBridge Scheduler clock ahead (the admin endpoint ``POST /_cloudorch/clock``)."""
+        with _LOCK:
+            lifecycle = self._active()
+            lifecycle.clock_offset += max(seconds, 0.0)
+            return lifecycle.clock_offset
 
     def client_config(self, url: str, ca_cert: str | None) -> dict[str, Any]:
         return {"url": url, "access_key": ACCESS_KEY, "secret_key": SECRET_KEY}

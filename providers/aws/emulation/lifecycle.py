@@ -72,9 +72,15 @@ class EcsLifecycle:
         self.keep_stopped = keep_stopped
         self.clock = clock
         self._records: dict[str, ServiceRecord] = {}
+        from cloudorch_providers.aws.emulation.schedules import ScheduleRunner
+
+        self.schedules = ScheduleRunner()
+        #: seconds the schedule clock runs ahead of ``clock`` (``POST /_cloudorch/clock``)
+        self.clock_offset = 0.0
 
     def forget(self) -> None:
         self._records.clear()
+        self.schedules.forget()
 
     # -- walking moto ----------------------------------------------------------------------------
     @staticmethod
@@ -99,6 +105,8 @@ class EcsLifecycle:
             del self._records[arn]
 
     def tick(self) -> None:
+        now = self.clock()
+        self.schedules.tick(now + self.clock_offset, self.start_delay, now)
         self.reconcile()
         emit_logs(self.backends(), self.clock(), self.log_interval)
 

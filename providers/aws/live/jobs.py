@@ -59,9 +59,6 @@ def run_of(task: dict[str, Any], job: str) -> JobRun:
 class AWSJobOperations:
     """Needs what :class:`~cloudorch_providers.aws.live.operations.AWSLiveOperations` has."""
 
-    def _family_of(self, name: str) -> str:
-        return self.context().family(name)
-
     def start_run(self, name: str, command: Sequence[str] | None = None, *, deadline: Deadline) -> str:
         from cloudorch_providers.aws.convert_jobs import RUN_STARTED_BY, network
         from cloudorch_providers.aws.live.clients import aws_errors
@@ -160,7 +157,7 @@ class AWSJobOperations:
                             break  # no cluster
                 tasks = ecs.describe_tasks(cluster=ctx.cluster, tasks=arns[:100])["tasks"] if arns else []
             last = max(tasks, key=lambda t: str(t.get("createdAt")), default=None)
-            found.append(JobStatus(name, job.schedule, definition is not None,
-                                   run_of(last, name) if last else None,
-                                   "" if definition is not None else "not deployed"))
+            deployed = definition is not None and definition.get("status") == "ACTIVE"
+            found.append(JobStatus(name, job.schedule, deployed, run_of(last, name) if last else None,
+                                   "" if deployed else "not deployed"))
         return found

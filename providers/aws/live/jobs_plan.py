@@ -98,6 +98,27 @@ def _document(value: Any) -> Any:
     return value
 
 
+def stop_runs(aws, refs, deadline, *, cluster: str, families: list[str]) -> None:
+    """Stop every running task of ``families`` and wait until ECS reports them STOPPED (a cluster with
+    active tasks cannot be deleted). Listed at apply time, so a run a schedule started since the plan
+    is stopped too."""
+    import time
+
+    ecs = aws("ecs")
+    arns = []
+    for family in families:
+        for page in ecs.get_paginator("list_tasks").paginate(cluster=cluster, family=family, desiredStatus="RUNNING"):
+            arns += page.get("taskArns", [])
+    for arn in arns:
+        ecs.stop_task(cluster=cluster, task=arn, reason="the app is being destroyed (cloudorch destroy)")
+    while arns:
+        deadline.check(f"waiting for {len(arns)} job tasks to stop in cluster {cluster}")
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns[:100])["tasks"]
+        arns = [t["taskArn"] for t in tasks if t.get("lastStatus") != "STOPPED"]
+        if arns:
+            time.sleep(1)
+
+
 class JobPlanning:
     """Mixed into :class:`cloudorch_providers.aws.live.plan.Planner` (``self.ctx``, ``self.app``,
     ``self.add``, ``self.refs``, ``self.live`` with ``live.jobs``)."""
@@ -170,6 +191,13 @@ class JobPlanning:
             self.add(Action.DELETE, None, "SchedulerRole", role, None,
                      steps + [call("iam", "delete_role", {"RoleName": role})])
         leaving = list(ctx.app.jobs) + jobs.gone if destroying else jobs.gone
+        if destroying and self.live.cluster is not None and leaving:
+            from cloudorch.live.plan import Step
+
+            families = [ctx.family(n) for n in leaving]
+            self.add(Action.DELETE, None, "JobRuns", ctx.cluster, None,
+                     [Step(stop_runs, (), {"cluster": ctx.cluster, "families": families}, on=f"cluster {ctx.cluster}")],
+                     reason="running job tasks are stopped")
         for name in leaving:
             revisions = self.live.revisions.get(ctx.family(name), [])
             if revisions:
