@@ -88,7 +88,8 @@ def test_runs_exit_codes_logs_admin_command_timeout_status_and_destroy(live):
     plan = provider.destroy_plan(deadline=Deadline(30))
     assert admin_run.run.id in {c.name for c in plan.pending}
     provider.destroy(plan, deadline=Deadline(60))
-    assert provider.resource_group not in [g.name for g in live.rm.resource_groups.list()]  # runs deleted, then the group
+    # the runs were deleted, then the resource group
+    assert provider.resource_group not in [g.name for g in live.rm.resource_groups.list()]
 
 
 def test_run_before_deploy_says_what_to_do(live):
