@@ -63,3 +63,18 @@ class Unsupported(CloudorchError):
     """The provider cannot do what was asked (a capability it lacks)."""
 
     exit_code = 2
+
+
+class SecretsMissing(CloudorchError):
+    """Secrets the services need are not where the provider reads them: those services cannot
+    start (exit 4, like any service that cannot become healthy). Each line names the secret, the
+    services that use it and the fix."""
+
+    exit_code = 4
+
+    def __init__(self, missing):
+        self.missing = list(missing)
+        super().__init__("; ".join(map(str, self.missing)))
+
+    def lines(self) -> list[str]:
+        return [str(m) for m in self.missing]

@@ -29,6 +29,7 @@ from cloudorch.results import (  # noqa: F401  (re-exported: providers import th
     FieldReport,
     Fit,
     LogLine,
+    MissingSecret,
     Plan,
     SecretLocation,
     ServiceStatus,

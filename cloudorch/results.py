@@ -74,11 +74,30 @@ class Change:
                 "service": self.service, "fields": list(self.fields)}
 
 
+@dataclass(frozen=True)
+class MissingSecret:
+    """A secret that pending changes need and that is not where the provider reads it: the services
+    using it cannot start, so deploy stops before its first change (exit 4)."""
+
+    secret: str
+    services: tuple[str, ...]
+    #: what is missing, where ("environment variable SHOP_KEY is not set")
+    problem: str
+    #: the command or step that fixes it ("store it with `cloudorch secrets set -f app.yaml -p swarm key`")
+    fix: str
+
+    def __str__(self) -> str:
+        who = ", ".join(f"service {name}" for name in self.services) or "the app"
+        return f"{who} cannot start: secret {self.secret}: {self.problem}; {self.fix}"
+
+
 @dataclass
 class Plan:
     app: str
     provider: str
     changes: list[Change] = field(default_factory=list)
+    #: secrets the pending changes need that are missing (deploy refuses to start, exit 4)
+    missing_secrets: list[MissingSecret] = field(default_factory=list)
 
     @property
     def pending(self) -> list[Change]:

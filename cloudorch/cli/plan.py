@@ -32,6 +32,8 @@ def command(spec_path: str, provider_name: str | None, sandbox: bool, output: st
         click.echo(f"{plan.app} on {plan.provider}: no changes ({len(plan.changes)} resources up to date)")
     else:
         print_plan(plan, wide=output == "wide")
+    for missing in plan.missing_secrets:
+        click.echo(f"warning: deploy will stop before any change: {missing}", err=True)
     return 0 if plan.empty else CHANGES_PENDING
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import click
@@ -67,6 +68,8 @@ class LiveView:
         return self
 
     def __exit__(self, kind, value, tb) -> None:
+        if self.live and not self.live.is_started:  # ended while paused
+            return
         if kind is not None:
             with self.lock:
                 self.phase = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
@@ -74,6 +77,17 @@ class LiveView:
             # a finished command replaces the view by its summary; a failed one leaves it on screen
             self.live.transient = kind is None
             self.live.__exit__(kind, value, tb)
+
+    @contextmanager
+    def paused(self):
+        """Lift the view off the screen while the command prints and asks something (destroy's
+        list and question); it comes back afterwards with the same clock and rows."""
+        if not self.live:
+            yield
+            return
+        self.live.stop()
+        yield  # an error or Ctrl-C while paused ends the command: the view stays off the screen
+        self.live.start(refresh=True)
 
     def note(self, text: str) -> None:
         """A line printed above the live view (warnings)."""

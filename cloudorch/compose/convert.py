@@ -50,11 +50,13 @@ def convert(project: Project, name: str | None = None, profiles: tuple[str, ...]
     names = _service_names(chosen, report, project)
     ctx = Context(project, report, app, names, volumes=set(data.get("volumes") or {}),
                   secrets=dict(data.get("secrets") or {}))
-    out_services = {names[svc]: ServiceConverter(ctx, svc, body).convert() for svc, body in chosen.items()}
+    converters = {svc: ServiceConverter(ctx, svc, body) for svc, body in chosen.items()}
+    out_services = {names[svc]: c.convert() for svc, c in converters.items()}
     spec: dict[str, Any] = {"version": 1, "name": app}
     if ctx.labels:
         spec["labels"] = ctx.labels
     spec["services"] = out_services
+    _shared_public_ports(converters, report, project)
     _top_level(data, report, project)
     _secrets(ctx, report)
     return _escape(spec), report
@@ -75,6 +77,27 @@ def _service_names(services: dict, report: Report, project: Project) -> dict[str
                                          f"-, at most 30); other services now reach it as {name!r}",
                        project.at("services", svc))
     return names
+
+
+def _shared_public_ports(converters: dict[str, ServiceConverter], report: Report, project: Project) -> None:
+    """Two services making the same port number public (compose gave them random host ports): on
+    Swarm, AWS's Network Load Balancer and Azure's private network a number serves one service."""
+    public: dict[tuple[int, str], list[ServiceConverter]] = {}
+    for c in converters.values():
+        for entry in c.ports:
+            if entry.get("public"):
+                number = entry.get("published", entry["port"])
+                public.setdefault((number, entry.get("protocol", "tcp")), []).append(c)
+    for (number, protocol), users in public.items():
+        if len(users) < 2:
+            continue
+        others = ", ".join(c.name for c in users)
+        for c in users:
+            report.add(c.compose_name, "ports", Outcome.CHANGED,
+                       f"public port {number}/{protocol} is public on {others}: Swarm, AWS's Network Load "
+                       f"Balancer and Azure's private network serve a port number for one service (Kubernetes "
+                       f"gives each service its own address): give each its own number with published:",
+                       project.at("services", c.compose_name, "ports"))
 
 
 def _top_level(data: dict, report: Report, project: Project) -> None:

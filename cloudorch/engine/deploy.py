@@ -1,5 +1,8 @@
 """deploy: apply a plan in depends_on order with bounded concurrency, then wait for health.
 
+A plan that names missing secrets (``plan.missing_secrets``: the services using them cannot start)
+is refused before its first change: exit 4 naming each secret, its services and the fix.
+
 Order: app-wide creates/updates first (cluster, namespace...), then the services wave by wave
 (a wave is every service whose dependencies are in earlier waves), each wave's services in
 parallel (``parallel`` threads) and each service's own changes in plan order; when waiting,
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field
 
 from cloudorch.deadline import Deadline
 from cloudorch.engine.wait import StatusCallback, read_status, wait_healthy
-from cloudorch.errors import CloudorchError, Unsupported
+from cloudorch.errors import CloudorchError, SecretsMissing, Unsupported
 from cloudorch.live.errors import timed_out
 from cloudorch.provider import Action, AppStatus, Change, Plan, Provider
 
@@ -66,6 +69,9 @@ def deploy(provider: Provider, plan: Plan, *, parallel: int = 4, wait: bool = Tr
     if refused:
         raise Unsupported(refused[0])
     run = _Run(provider, plan, deadline or Deadline(None), on_change)
+    if plan.missing_secrets:
+        missing = SecretsMissing(plan.missing_secrets)
+        raise run.fail(str(missing), missing.exit_code)
     pending = plan.pending
     by_service: dict[str, list[Change]] = {}
     for change in pending:

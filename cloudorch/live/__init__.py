@@ -15,6 +15,9 @@ Everything else comes from here (nothing in this package names a cloud or import
 - :mod:`.errors` -- :class:`~.errors.ErrorTable` of :class:`~.errors.Rule` rows per provider,
   translating SDK errors into :class:`~.errors.CloudError` (kind, exit code, hint) with
   ``table.translating(doing)``; :func:`~.errors.poll`, the transient-error rule for waits.
+- :mod:`.rollout` -- :func:`~.rollout.roll_replica`: one replica at a time to a new revision, healthy
+  for a stable time before the next, put back at once when it fails (:class:`~.rollout.RevisionFailed`,
+  exit 4), for platforms without a rollout of their own (ACI).
 - :mod:`.timeouts` -- :func:`~.timeouts.budget` turns the command's deadline into SDK connect/read
   timeouts and a retry budget; :func:`~.timeouts.retry_delay` for hand-written retry loops.
 

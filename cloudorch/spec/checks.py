@@ -25,6 +25,14 @@ def semantic_issues(app: App, ignore: set[str] = frozenset()) -> Iterator[tuple[
             if port.port in seen_ports:
                 yield base + ("ports", i, "port"), f"port {port.port} is listed twice"
             seen_ports.add(port.port)
+        outside: dict[int, int] = {}  # published number -> the port it reaches
+        for i, port in enumerate(service.ports):
+            if port.published is None or port.published == port.port:
+                continue
+            if port.published in seen_ports or port.published in outside:
+                yield (base + ("ports", i, "published"),
+                       f"published {port.published} is already a port of {name}: give it another number")
+            outside[port.published] = port.port
         volumes = [v.name for v in service.volumes]
         for i, vol in enumerate(service.volumes):
             if volumes.index(vol.name) != i:

@@ -95,6 +95,20 @@ class Port(Model):
     port: PortNumber
     protocol: Literal["http", "tcp", "udp"] = "tcp"
     public: bool = Field(False, description="reachable from outside (load balancer / public IP)")
+    published: PortNumber | None = Field(
+        None, description="the port number a public port is reached on from outside (default: port); the app's "
+                          "own services still reach it on port")
+
+    @model_validator(mode="after")
+    def _published_is_public(self) -> Port:
+        if self.published is not None and not self.public:
+            raise ValueError("published needs public: true (a private port is reached on its own number)")
+        return self
+
+    @property
+    def outside(self) -> int:
+        """The number the outside reaches a public port on."""
+        return self.published if self.published is not None else self.port
 
 
 class Resources(Model):

@@ -11,7 +11,11 @@
   public IP);
 - an ``image_pull_secret`` not mapped in ``providers.aws.secrets``, or mapped to an SSM parameter
   (ECS reads registry credentials from Secrets Manager only);
-- a secret mapped to an ARN of something other than Secrets Manager or SSM.
+- a secret mapped to an ARN of something other than Secrets Manager or SSM;
+- two public tcp / udp ports of the same number (``published``, default the port): the app's
+  Network Load Balancer has one listener per port (ELB refuses a second with ``DuplicateListener``);
+  public http ports share the Application Load Balancer's listener and are told apart by path, so
+  they may repeat.
 
 Sidecars declare no ports in the spec, so port clashes inside a task cannot happen (the spec
 already refuses a port listed twice on a service).
@@ -95,6 +99,20 @@ def _app_issues(spec: Spec, ctx: Context) -> Iterator[SpecIssue]:
     if ctx.settings.launch_type == "EC2" and ctx.settings.assign_public_ip:
         yield spec.issue(("providers", "aws", "assign_public_ip"),
                          "the EC2 launch type gives awsvpc tasks no public IP; remove this or use FARGATE")
+    taken: dict[int, str] = {}
+    for name, service in ctx.app.services.items():
+        for i, port in enumerate(service.ports):
+            if not (port.public and port.protocol in ("tcp", "udp")):
+                continue
+            if port.outside in taken:
+                yield spec.issue(("services", name, "ports", i),
+                                 f"public {port.protocol} port {port.outside} is already published by service "
+                                 f"{taken[port.outside]}; the app's Network Load Balancer {ctx.nlb} has one listener "
+                                 f"per port: give one of them another number with published: (the container "
+                                 f"keeps its port), or make them protocol: http (the Application Load Balancer "
+                                 "routes by path)")
+            else:
+                taken[port.outside] = name
     for secret, value in ctx.settings.secrets.items():
         if value.startswith("arn:") and value.split(":")[2:3] not in (["secretsmanager"], ["ssm"]):
             yield spec.issue(("providers", "aws", "secrets", secret),

@@ -26,13 +26,12 @@ Secrets: ``settings.secrets[name]`` when listed, else the SSM parameter name ``/
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from cloudorch.spec.models import App
 from cloudorch_providers.aws.settings import AWSSettings
-
-import hashlib
 
 LOG_PREFIX = "/cloudorch"
 #: region prefix -> ARN partition (everything else is "aws")
@@ -118,7 +117,7 @@ class Context:
     def nlb(self) -> str:
         return limited(f"{self.app.name}-net", 32)
 
-    def target_group(self, service: str, port: int) -> str:
+    def target_group(self, service: str, port: int | str) -> str:
         return limited(f"{self.app.name}-{service}-{port}", 32)
 
     def arn(self, service: str, resource: str) -> str:

@@ -18,6 +18,8 @@ What the emulator adds to moto 5.2:
 - container logs in CloudWatch Logs (``cloudorch_providers.aws.emulation.logs``);
 - RunTask tasks that run to completion with exit codes (``cloudorch_providers.aws.emulation.job_tasks``) and
   EventBridge Scheduler schedules that fire their ECS targets (``cloudorch_providers.aws.emulation.schedules``);
+- Elastic Load Balancing refusals moto lacks: health checks over UDP/TLS, listeners forwarding to a
+  target group of another protocol (``cloudorch_providers.aws.emulation.elb_requests``);
 - ECS request and reply fixes where moto crashes, drops parameters, accepts what ECS refuses or
   ignores ListTasks filters (``cloudorch_providers.aws.emulation.ecs_requests``); errors moto raises come back
   as AWS ``InternalFailure`` errors, not HTML pages;
@@ -215,11 +217,16 @@ class AWSEmulator(Emulator):
 
         with _LOCK:
             try:
+                access_key = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
                 if ecs:
                     self._catch_up()
-                    access_key = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
                     if ecs_requests.prepare(action, body, ecs_requests.account_of(access_key), region):
                         wire.replace_body(environ, json.dumps(body).encode())
+                if service == "elasticloadbalancing" and wire.is_mutating(action):
+                    from cloudorch_providers.aws.emulation import elb_requests
+
+                    elb_requests.check(action, elb_requests.params(wire.request_body(environ)),
+                                       ecs_requests.account_of(access_key), region)
                 result = moto_app(environ, capture)
                 try:
                     chunks.extend(result)

@@ -2,13 +2,15 @@
 
 Exact: image, command/args (entryPoint/command), env, secrets (valueFrom references), ports and
 http ports (portMappings, Service Connect names), public http ports (an Application Load
-Balancer), public tcp ports (a Network Load Balancer), replicas (desiredCount), autoscale (target
+Balancer), public tcp and udp ports (a Network Load Balancer; a udp one checked over the spec's
+http/tcp health check or another tcp port of the service), replicas (desiredCount), autoscale (target
 tracking on CPU), health command checks and start_period (within ECS's ranges), run_as_user /
 run_as_group together (user), read_only_root, drop_capabilities, volumes (task scratch storage),
 resources when the sum fits a task size exactly, image_pull_secret, labels (tags).
 
 Lossy: task sizes rounded up to a Fargate size; udp ports (not reachable by service name);
-public udp ports (no load balancer carries them); http/tcp health checks (need curl/wget or
+public udp ports of a service with no tcp/http port or check (the load balancer's TCP health check
+must reach the udp port's number over TCP); http/tcp health checks (need curl/wget or
 nc/bash in the image); health timings outside ECS's ranges; depends_on (only the deploy order);
 sidecars (restarted only after 60 s of running).
 
@@ -25,7 +27,8 @@ from collections.abc import Callable
 from cloudorch.provider import Fit
 from cloudorch.spec.models import Service
 from cloudorch_providers.aws.context import Context
-from cloudorch_providers.aws.convert_service import assign_public_ip, proxied_ports, uses_service_connect
+from cloudorch_providers.aws.convert_network import udp_health_port
+from cloudorch_providers.aws.convert_service import proxied_ports, uses_service_connect
 from cloudorch_providers.aws.convert_task import registry_host
 from cloudorch_providers.aws.fargate import need_text, task_need, task_size
 from cloudorch_providers.aws.health import timing
@@ -94,9 +97,13 @@ def _ports_udp(ctx: Context, name: str, service: Service) -> Result:
 
 def _ports_public(ctx: Context, name: str, service: Service) -> Result:
     public = [p for p in service.ports if p.public]
-    if any(p.protocol == "udp" for p in public):
-        return Fit.LOSSY, ("public udp ports get no load balancer: they are reachable only at each task's own "
-                           f"IP (assignPublicIp {assign_public_ip(ctx, service)}), if a security group admits them")
+    udp = [p for p in public if p.protocol == "udp"]
+    unchecked = [p.port for p in udp if udp_health_port(service, p.port)[1] is None]
+    if unchecked:
+        return Fit.LOSSY, (f"udp ports {', '.join(map(str, unchecked))} are behind the Network Load Balancer "
+                           f"{ctx.nlb}, but load balancers cannot health-check over UDP: the target group checks "
+                           "TCP on the same port number, so the container must accept TCP there too; give the "
+                           "service an http or tcp health check (or a tcp port) to check instead")
     groups = (f"security groups {', '.join(ctx.settings.security_groups)} (given, not modified)"
               if ctx.settings.security_groups else
               f"the group {ctx.tasks_security_group}, which admits them only from the load balancer")
@@ -109,9 +116,18 @@ def _ports_public(ctx: Context, name: str, service: Service) -> Result:
         if len(http) > 1:
             return Fit.LOSSY, (f"only the first public http port ({http[0].port}) is behind the Application "
                                f"Load Balancer {ctx.alb}; ports {', '.join(str(p.port) for p in http[1:])} are not")
-    tcp = [p for p in public if p.protocol == "tcp"]
-    if tcp:
-        parts.append(f"Network Load Balancer {ctx.nlb} listening on {', '.join(str(p.port) for p in tcp)}")
+        moved = [p for p in http if p.published is not None and p.published not in (80, 443)]
+        if moved:
+            return Fit.LOSSY, (f"the Application Load Balancer {ctx.alb} listens on 80 (443 with a certificate) and "
+                               f"routes by path: published {moved[0].published} is not used")
+    net = [p for p in public if p.protocol in ("tcp", "udp")]
+    if net:
+        parts.append(f"Network Load Balancer {ctx.nlb} listening on "
+                     + ", ".join(f"{p.outside}/{p.protocol}" + (f" (to {p.port})" if p.outside != p.port else "")
+                                 for p in net))
+    for p in udp:
+        how, port = udp_health_port(service, p.port)
+        parts.append(f"udp {p.port} checked over {how} on port {port}")
     return Fit.EXACT, "; ".join(parts) + f"; tasks are reached through {groups}"
 
 

@@ -117,7 +117,8 @@ def _private_ports(app, settings, name, service, key):
         return EXACT, f"UDP ports on the groups' private IPs ({name}.{zone})"
     if key == "ports.public":
         names = Names(app, settings, "-")
-        ports = ", ".join(f"{p.port} ({'HTTP' if p.protocol == 'http' else 'TCP'} listener)" for p in public)
+        ports = ", ".join(f"{p.outside}{f'->{p.port}' if p.outside != p.port else ''} "
+                          f"({'HTTP' if p.protocol == 'http' else 'TCP'} listener)" for p in public)
         return EXACT, (f"through the app's Application Gateway {names.gateway} on public IP {names.public_ip} "
                        f"({names.gateway_fqdn(settings.location)}), port {ports}, balanced over the {replicas} "
                        f"group(s) of {name} found by name ({name}.{zone}): ACI groups in a virtual network "

@@ -51,6 +51,8 @@ def issues(spec: Spec, settings: AzureSettings) -> list[SpecIssue]:
     found += [spec.issue(path, message) for path, message in _secrets(spec, settings)]
     if is_private(spec.app, settings):
         found += [_issue(spec, path, message) for path, message in _private_network(spec, settings)]
+    else:
+        found += [_issue(spec, path, message) for path, message in _own_public_ips(spec)]
     labels = spec.app.labels
     if len(labels) + OUR_TAGS > MAX_TAGS:
         found.append(spec.issue(("labels",), f"{len(labels)} labels; ARM allows {MAX_TAGS} tags per resource "
@@ -113,6 +115,18 @@ def _secrets(spec: Spec, settings: AzureSettings):
                    "but this secret is also an environment variable; give {env: VAR} or {file: PATH}")
 
 
+def _own_public_ips(spec: Spec):
+    """Outside the private network each group has its own public IP, and ACI exposes a container's
+    ports on it as they are: it cannot publish a port on another number."""
+    for name, service in spec.app.services.items():
+        for index, port in enumerate(service.ports):
+            if port.published is not None and port.published != port.port:
+                yield (("services", name, "ports", index, "published"),
+                       f"a container group's public IP exposes port {port.port} as it is (ACI does not remap "
+                       f"ports); published {port.published} needs the app's private network (providers.azure."
+                       "network: private), where the Application Gateway listens on it")
+
+
 def _private_network(spec: Spec, settings: AzureSettings):
     """Public ports in the app's private network go through one Application Gateway (see
     ``cloudorch_providers.azure.network``): no UDP, and each port number serves one service."""
@@ -126,11 +140,13 @@ def _private_network(spec: Spec, settings: AzureSettings):
                 yield where, ("a public udp port cannot be served in the app's private network: container groups "
                               "there get no public IP and Application Gateway has no UDP; make it private or set "
                               "providers.azure.network: public (services then do not reach each other by name)")
-            elif port.port in taken:
-                yield where, (f"public port {port.port} is already published by service {taken[port.port]}; the "
-                              "app's Application Gateway has one public IP, so each public port serves one service")
+            elif port.outside in taken:
+                yield where, (f"public port {port.outside} is already published by service {taken[port.outside]}; "
+                              "the app's Application Gateway has one public IP, so each public port number serves "
+                              f"one service: give one of them another number with published: (services.{name}."
+                              f"ports[{index}].published)")
             else:
-                taken[port.port] = name
+                taken[port.outside] = name
     if public_services(spec.app):
         label = Names(spec.app, settings, "-").gateway_label
         problem = dns_label_problem(label)

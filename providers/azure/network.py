@@ -23,6 +23,7 @@ service names another), cloudorch creates, all tagged with the ownership markers
   record's name (``web.{zone}``), which the gateway resolves to the groups' IPs; the service's
   ``health.http`` check on that port becomes the gateway's probe. ``udp`` cannot be
   public there (Application Gateway has no UDP), and each public port number serves one service.
+  A port's ``published`` number is the gateway's listener port; the backend is the container port.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def named_services(app: App) -> dict[str, set[str]]:
 def is_private(app: App, settings: AzureSettings) -> bool:
     if settings.network != "auto":
         return settings.network == "private"
-    return any(named_services(app).values())
+    moved = any(p.public and p.outside != p.port for s in app.services.values() for p in s.ports)
+    return moved or any(named_services(app).values())
 
 
 def public_services(app: App) -> list[str]:
@@ -162,9 +164,10 @@ def gateway_body(app: App, names: Names, location: str, markers: dict[str, str])
             "backendAddresses": [{"fqdn": names.fqdn(name)}]}})
         for port in (p for p in app.services[name].ports if p.public):
             key = f"{name}-{port.port}"
-            props["frontendPorts"].append({"name": f"port-{port.port}", "properties": {"port": port.port}})
+            front = f"port-{port.outside}"  # the gateway listens on the published number
+            props["frontendPorts"].append({"name": front, "properties": {"port": port.outside}})
             listener = {"frontendIPConfiguration": names.gateway_part("frontendIPConfigurations", "public"),
-                        "frontendPort": names.gateway_part("frontendPorts", f"port-{port.port}")}
+                        "frontendPort": names.gateway_part("frontendPorts", front)}
             pool = names.gateway_part("backendAddressPools", name)
             if port.protocol == "http":
                 settings_body = {"port": port.port, "protocol": "Http", "requestTimeout": 30,

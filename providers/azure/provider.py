@@ -7,10 +7,11 @@ feature maps (``cloudorch_providers.azure.fit``), after refusing what ACI would 
 
 Capabilities: logs, public IPs, scratch volumes, sidecars, health checks and secrets are native.
 Replicas are declared too, though ACI has none: the adapter runs one container group per replica
-and scales by adding or deleting groups. Service discovery: when services name each other the app
-runs in a private network of its own (``cloudorch_providers.azure.network``). Not declared, so the
-engine refuses them before any API call: autoscale (ACI has no autoscaler) and rolling updates (an
-ACI update restarts every container of a group).
+and scales by adding or deleting groups; an update rolls over a service's groups one at a time, a
+failed one put back to its previous revision (``cloudorch_providers.azure.live.rolling``). Service
+discovery: when services name each other the app runs in a private network of its own
+(``cloudorch_providers.azure.network``). Not declared, so the engine refuses it before any API call:
+autoscale (ACI has no autoscaler).
 
 Live half: :mod:`cloudorch_providers.azure.live` (``AzureLiveOperations``), which imports the Azure SDK
 inside its functions only.

@@ -19,7 +19,8 @@ Keys and defaults:
 - ``network``: ``auto`` (default), ``private`` or ``public``: whether the app's container groups run
   in a virtual network of their own where services reach each other by name
   (``cloudorch_providers.azure.network`` says what that creates). ``auto`` chooses ``private`` when a
-  service names another (``depends_on``, or an env value such as ``http://api:8080``), else ``public``.
+  service names another (``depends_on``, or an env value such as ``http://api:8080``) or a public port
+  is ``published`` on another number (only the Application Gateway can serve it there), else ``public``.
 - ``address_space``: the private network's CIDR, default ``10.42.0.0/16`` (a /16 to /22; the
   containers' subnet is its first half, the gateway's a /24 (or smaller) at the start of the second).
 - ``dns_zone``: the private DNS zone services are named in, default ``{app}.internal``.

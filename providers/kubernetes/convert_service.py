@@ -8,7 +8,9 @@
   internal name and address too.
 - Each port: ``name`` ``{protocol}-{port}``, ``port`` = ``targetPort`` = the spec port,
   ``protocol`` TCP or UDP, and ``appProtocol: http`` for ``protocol: http`` (a hint that load
-  balancers and service meshes use; the traffic itself is TCP).
+  balancers and service meshes use; the traffic itself is TCP). A public port with another
+  ``published`` number gets a second Service port ``pub-{published}`` with that number and the same
+  targetPort: the load balancer serves it there, and the app's services keep using the port itself.
 - The selector is the Deployment's: ``cloudorch.io/app`` + ``cloudorch.io/service``.
 """
 
@@ -35,5 +37,7 @@ def service(target: Target, name: str, spec: Service) -> dict[str, Any] | None:
         if p.protocol == "http":
             port["appProtocol"] = "http"
         ports.append(port)
+        if p.public and p.outside != p.port:  # the published number, to the same container port
+            ports.append({**port, "name": f"pub-{p.outside}", "port": p.outside})
     return {"apiVersion": "v1", "kind": "Service", "metadata": target.metadata(name, name),
             "spec": {"type": service_type(target, spec), "selector": target.selector(name), "ports": ports}}

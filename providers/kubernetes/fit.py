@@ -108,7 +108,7 @@ class FitTable:
 
     def fit_ports_public(self, name: str, s: Service) -> Verdict:
         kind = service_type(self.target, s)
-        public = [str(p.port) for p in s.ports if p.public]
+        public = [f"{p.outside}" + (f" (to {p.port})" if p.outside != p.port else "") for p in s.ports if p.public]
         private = [str(p.port) for p in s.ports if not p.public]
         also = (f"; a Service has one type, so port {', '.join(private)} (not public) is exposed too"
                 if private else "")

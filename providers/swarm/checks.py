@@ -36,7 +36,7 @@ def problems(app: App, settings: SwarmSettings, markers: dict[str, str]) -> Iter
         for i, port in enumerate(service.ports):
             if not port.public:
                 continue
-            number = settings.published(name, port.port)
+            number = settings.published(name, port)
             if number == 0:  # the engine picks a free one
                 continue
             key = (number, "udp" if port.protocol == "udp" else "tcp")

@@ -75,7 +75,7 @@ def healthcheck(service: Service) -> dict[str, Any] | None:
 def publishes_host_ports(app: App, settings: SwarmSettings, service: Service, name: str = "") -> bool:
     """Whether the service binds fixed host ports (host mode, a published port other than 0)."""
     return settings.publish_mode == "host" and any(
-        p.public and settings.published(name, p.port) != 0 for p in service.ports)
+        p.public and settings.published(name, p) != 0 for p in service.ports)
 
 
 def _update_config(order: str) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def service_body(app: App, name: str, settings: SwarmSettings, markers: dict[str
     if side is None:
         ports = [{"Protocol": "udp" if p.protocol == "udp" else "tcp", "TargetPort": p.port,
                   "PublishMode": settings.publish_mode,
-                  **({"PublishedPort": settings.published(name, p.port)} if settings.published(name, p.port) else {})}
+                  **({"PublishedPort": settings.published(name, p)} if settings.published(name, p) else {})}
                  for p in service.ports if p.public]
         if ports:
             body["EndpointSpec"]["Ports"] = ports

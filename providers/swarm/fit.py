@@ -82,11 +82,11 @@ def _udp(app, settings, name, s) -> Verdict:
 
 
 def _public(app, settings, name, s) -> Verdict:
-    ports = ", ".join(f"{p.port}->{settings.published(name, p.port) or 'any free port'}" for p in s.ports if p.public)
+    ports = ", ".join(f"{p.port}->{settings.published(name, p) or 'any free port'}" for p in s.ports if p.public)
     if settings.publish_mode == "ingress":
         return EXACT, f"published on every node through the ingress routing mesh ({ports})"
     note = f"published in host mode on the node running each task ({ports})"
-    if all(settings.published(name, p.port) == 0 for p in s.ports if p.public):
+    if all(settings.published(name, p) == 0 for p in s.ports if p.public):
         return EXACT, note + "; the engine picks each task's port, status shows them"
     if s.desired_replicas > 1:
         return LOSSY, (note + f"; one task per node can bind a port, so with {s.desired_replicas} replicas the "

@@ -16,8 +16,9 @@ Keys and defaults:
   runs the task (one task per node can hold it); ingress publishes it on every node through the
   routing mesh, which needs ``endpoint_mode: vip``.
 - ``ports``: service -> {container port: published port}; a public port not listed here is
-  published on its own number; ``0`` lets the engine pick a free port for each task (host mode: then
-  several replicas of a service fit on one node; ``status`` shows the ports it picked).
+  published on the spec's ``published`` number, else on its own number; ``0`` lets the engine pick
+  a free port for each task (host mode: then several replicas of a service fit on one node;
+  ``status`` shows the ports it picked).
 - ``reserve``: ``true`` (default) reserves the spec's cpu and memory on a node, so a task is placed
   only where they are free; ``false`` sets the limits only (overcommit, e.g. on one small node).
 - ``network``: the app's overlay network, default ``{app}_default`` (the name ``docker stack deploy``
@@ -34,7 +35,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 
-from cloudorch.spec.models import SecretName, ServiceName
+from cloudorch.spec.models import Port, SecretName, ServiceName
 
 # Docker object names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (secrets: at most 64 characters)
 DockerName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
@@ -81,5 +82,7 @@ class SwarmSettings(BaseModel):
     def secret_for(self, secret: str) -> str:
         return self.secrets.get(secret, secret)
 
-    def published(self, service: str, port: int) -> int:
-        return self.ports.get(service, {}).get(port, port)
+    def published(self, service: str, port: Port) -> int:
+        """The node port a public port is published on: ``ports`` here, else the spec's
+        ``published``, else its own number."""
+        return self.ports.get(service, {}).get(port.port, port.outside)

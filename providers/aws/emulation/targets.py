@@ -7,7 +7,8 @@ stops (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-
 The target group reports each target's health from its health check
 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html):
 here a target is ``healthy`` when its task runs and one of its containers listens on the checked
-port (``traffic-port`` = the target's port), ``unhealthy`` (``Target.Timeout``) when nothing
+port over TCP (``traffic-port`` = the target's port; ELB health checks are TCP, HTTP or HTTPS, so
+a udp port mapping answers none), ``unhealthy`` (``Target.Timeout``) when nothing
 listens there or the essential container is down. ECS stops a task whose target stays unhealthy
 once the service's ``healthCheckGracePeriodSeconds`` has passed since the task started, with
 "Task failed ELB health checks in (target-group ARN)".
@@ -51,7 +52,7 @@ def task_ip(task) -> str | None:
 
 def _health(group, task, port: int) -> tuple[str, str | None, str | None]:
     checked = port if group.health_check_port in (None, "traffic-port") else int(group.health_check_port)
-    listening = set(task.container_ports)
+    listening = set(getattr(task, "tcp_ports", task.container_ports))  # ELB checks over TCP, HTTP or HTTPS only
     main_up = all(c.last_status == "RUNNING" for c in task.containers if c.essential)
     if task.last_status == "RUNNING" and main_up and checked in listening:
         return "healthy", None, None

@@ -125,6 +125,10 @@ class ServiceTask(Task):
                            for d in task_definition.container_definitions]
         self.container_ports = [m["containerPort"] for d in task_definition.container_definitions
                                 for m in d.get("portMappings") or [] if m.get("containerPort")]
+        #: the ports a TCP connection reaches (every load balancer health check is TCP, HTTP or HTTPS)
+        self.tcp_ports = [m["containerPort"] for d in task_definition.container_definitions
+                          for m in d.get("portMappings") or []
+                          if m.get("containerPort") and (m.get("protocol") or "tcp").lower() == "tcp"]
         self.execution_role: str | None = getattr(task_definition, "execution_role_arn", None)
         #: what Fargate reads with the execution role before the containers start
         self.secret_refs = [s["valueFrom"] for d in task_definition.container_definitions

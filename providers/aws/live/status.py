@@ -19,7 +19,7 @@ from cloudorch.live import health
 from cloudorch.live.health import Facts
 from cloudorch.provider import AppStatus, ServiceStatus
 from cloudorch_providers.aws.context import Context
-from cloudorch_providers.aws.convert_network import endpoints, public_http, public_tcp
+from cloudorch_providers.aws.convert_network import endpoints, public_http, public_net
 from cloudorch_providers.aws.live.clients import Clients, aws_errors
 from cloudorch_providers.aws.live.state import chunks
 
@@ -60,21 +60,6 @@ def _stopped_reasons(aws: Clients, ctx: Context, service: dict[str, Any], deploy
         reason = task.get("stoppedReason") or "task stopped"
         failures.append((str(task.get("stoppedAt", "")), f"{reason} ({container})" if container else reason))
     return [reason for _, reason in sorted(failures, reverse=True)]
-
-
-def _task_ip_endpoints(aws: Clients, ctx: Context, service: dict[str, Any], ports: list[int]) -> list[str]:
-    """Each running task's public IP; an interface that vanished meanwhile (its task stopped
-    between the two reads) is skipped."""
-    enis = [detail["value"] for task in _tasks(aws, ctx, service, "RUNNING")
-            for attachment in task.get("attachments", []) for detail in attachment.get("details", [])
-            if detail.get("name") == "networkInterfaceId"]
-    if not enis:
-        return []
-    # a filter, not NetworkInterfaceIds: an ENI deleted since ListTasks (its task stopping during a
-    # rollout) is simply absent instead of failing the whole call with InvalidNetworkInterfaceID.NotFound
-    reply = aws("ec2").describe_network_interfaces(Filters=[{"Name": "network-interface-id", "Values": enis}])
-    ips = sorted({i.get("Association", {}).get("PublicIp") for i in reply["NetworkInterfaces"]} - {None})
-    return [f"{ip}:{port}" for ip in ips for port in ports]
 
 
 def _revision(arn: str) -> str:
@@ -173,9 +158,6 @@ def service_status(aws: Clients, ctx: Context, name: str, live: dict[str, Any] |
                                    revision=definition_arn.rsplit("/", 1)[-1])
     if spec:
         status.endpoints = endpoints(ctx, name, balancers or {})
-        udp = [p.port for p in spec.ports if p.public and p.protocol == "udp"]
-        if udp and running:
-            status.endpoints += _task_ip_endpoints(aws, ctx, live, udp)
         status.endpoints += [f"{name}:{p.port}" for p in spec.ports if not p.public and p.protocol != "udp"]
     return status
 
@@ -184,7 +166,7 @@ def balancer_dns(aws: Clients, ctx: Context) -> dict[str, str]:
     """The app's load balancers' DNS names by name (only those the spec needs)."""
     import botocore.exceptions
 
-    names = ([ctx.alb] if public_http(ctx) else []) + ([ctx.nlb] if public_tcp(ctx) else [])
+    names = ([ctx.alb] if public_http(ctx) else []) + ([ctx.nlb] if public_net(ctx) else [])
     found = {}
     for name in names:
         try:

@@ -4,6 +4,25 @@ The kit decides how a translated error reads (``{doing}: {code}: {message}; {wha
 exit code and whether it is transient (throttling, 5xx, transport errors: retried while polling
 until the deadline). Rows are tried in order: specific ARM error codes first, then HTTP statuses,
 then the SDK's exception types. Known secret values are redacted from every message.
+
+Where the ACI-specific codes come from. The REST API specification (Azure/azure-rest-api-specs,
+specification/containerinstance/ContainerInstance.Management/resource-manager/Microsoft.ContainerInstance/
+stable/2023-05-01/containerInstance.json and its examples/, and ContainerInstance/examples/2025-09-01/)
+declares every error as ``default: ErrorResponse`` and its examples hold success bodies only
+(ContainerGroups_Get_Container_Groups_Get_Failed.json shows a failed group's events, no error code), so
+the codes below are checked against Microsoft's troubleshooting pages and replies users quote:
+
+- ``InaccessibleImage``: HTTP 400 (AKS "virtual nodes" article: "HTTP response status code 400 error
+  code InaccessibleImage");
+- ``RegistryErrorResponse``: HTTP 409 "An error response is received from the docker registry
+  'index.docker.io'", mostly Docker Hub's pull rate limit on ACI's shared outbound addresses: not bad
+  input (exit 1), and the hint says so;
+- ``ContainerGroupQuotaReached``: also the code of a core quota ("container group quota 'StandardCores'
+  / 'StandardSpotCores' / 'P100Cores' exceeded in region ...", Microsoft Learn "ContainerGroupQuotaReached
+  error when deploying Spot containers"); no source shows a ``StandardCoresQuotaExceeded`` code, so the
+  table no longer lists one;
+- ``ContainerGroupTransitioning``: HTTP 409 (Microsoft Learn "Container group remains in a transitioning
+  state (StatusCode 409, ContainerGroupTransitioning)").
 """
 
 from __future__ import annotations
@@ -89,14 +108,15 @@ def table() -> ErrorTable:
                   "(and Microsoft.Network for the app's private network)"),
         Rule(Kind.INVALID, codes={"InaccessibleImage"},
              hint="check the image name and tag, and the registry credentials (image_pull_secret)"),
-        Rule(Kind.INVALID, codes={"RegistryErrorResponse"}, hint="the registry refused the pull: check the "
-                                                                  "image_pull_secret"),
+        Rule(Kind.OTHER, codes={"RegistryErrorResponse"},
+             hint="the registry answered the pull with an error, most often Docker Hub's rate limit on ACI's "
+                  "shared addresses: retry later, give the service an image_pull_secret, or pull from your own "
+                  "registry (e.g. Azure Container Registry)"),
         Rule(Kind.INVALID, codes={"InvalidContainerGroupUpdate"},
              hint="ACI cannot change this in place: run `cloudorch plan`, which replaces such groups"),
         Rule(Kind.OTHER, codes={"ContainerGroupQuotaReached"},
-             hint="the subscription's ACI quota is used up: delete groups or request more quota"),
-        Rule(Kind.OTHER, codes={"StandardCoresQuotaExceeded"},
-             hint="the region's ACI core quota is used up: request more quota or lower resources"),
+             hint="an ACI quota of the region (container groups, or cores: StandardCores, StandardSpotCores, GPU) "
+                  "is used up, as the message says: delete groups, lower resources or request more quota"),
         Rule(Kind.UNAVAILABLE, codes={"ServiceUnavailable"},
              hint="ACI has no capacity for this request in the region now: retry later or choose another location"),
         Rule(Kind.THROTTLED, codes={"TooManyRequests"},

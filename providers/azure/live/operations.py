@@ -5,10 +5,10 @@ Replicas: ACI has none, so a service with N replicas is N container groups ``{ap
 The spec stays the source of truth: ``plan`` shows a scaled service as drift and the next deploy
 restores the spec's count. Autoscale is refused by the engine (no native autoscaler).
 
-Secrets are read from their sources once per command: before the first app-wide change every value
-the plan needs (so a missing one fails before anything changes when the resource group or network is
-created), and before a service's first change every value of that service; the error names the
-secret and the services that use it. ``plan`` reads the values it can to see changed ones
+Secrets are read from their sources once per command: ``plan`` reads every value its pending changes
+need and lists the missing ones in ``Plan.missing_secrets``, so ``deploy`` stops before any change
+(exit 4, naming each secret, its services and the fix); a value that vanishes after the plan fails
+the change that needs it the same way, before that change is sent. ``plan`` reads the values it can to see changed ones
 (:mod:`.secret_hash`).
 """
 
@@ -48,12 +48,13 @@ class AzureLiveOperations:
 
     @staticmethod
     def _placeholders(changes: list[Change]) -> frozenset[str]:
+        from cloudorch_providers.azure.live.apply import put_group
+        from cloudorch_providers.azure.live.rolling import roll_group
         from cloudorch_providers.azure.live.secret_values import placeholders
 
-        from cloudorch_providers.azure.live.apply import put_group
-
-        return frozenset(p for change in changes for step in change.payload or [] if step.call is put_group
-                         for p in placeholders(step.args[1]))
+        bodies = {put_group: (1,), roll_group: (2, 3)}  # where each step's PUT bodies are in its args
+        return frozenset(p for change in changes for step in change.payload or [] if step.call in bodies
+                         for index in bodies[step.call] for p in placeholders(step.args[index]))
 
     def _remember_secrets(self, changes: list[Change]) -> None:
         """Called by plan/scale (one thread): what the next applies need, per service (None: all)."""
@@ -96,8 +97,14 @@ class AzureLiveOperations:
         docs = self.render(az.subscription)
         groups = [d for d in docs if d.kind == KIND]
         live = self._read(az, wanted=[d.name for d in groups])
+        records = None
+        if self._private:
+            def records(service: str):
+                ports = self.app.services[service].ports
+                count = self.app.services[service].desired_replicas
+                return (self._names.zone, service, count, self.markers()) if ports else None
         plan = Planner(self.app, self.resource_group, self.settings.location, self.markers(), live,
-                       self._secrets).plan(groups)
+                       self._secrets, records).plan(groups)
         network = self._network(az, live)
         infra = network_changes(self.app, self.resource_group, [d for d in docs if d.kind != KIND], network)
         counts = service_records(self.app.services) if self._private else {}
@@ -106,6 +113,7 @@ class AzureLiveOperations:
         plan.changes = (plan.changes[:1] + keep + plan.changes[1:] + records
                         + [c for c in infra if c.action is Action.DELETE])
         self._remember_secrets(plan.pending)
+        plan.missing_secrets = self._secrets.missing(self._needed_secrets[None])
         return plan
 
     def apply(self, change: Change, *, deadline: Deadline) -> None:
@@ -118,12 +126,15 @@ class AzureLiveOperations:
         apply_change(Context(self._az(deadline), self.resource_group, self.app.name, self._secrets, deadline), change)
 
     def status(self, services: Sequence[str] | None = None, *, deadline: Deadline) -> AppStatus:
+        from cloudorch_providers.azure.convert import KIND
+        from cloudorch_providers.azure.live.compare import revision
         from cloudorch_providers.azure.live.status import app_status
 
         names = list(services) if services else list(self.app.services)
         az = self._az(deadline)
         live = self._read(az, services=names)
-        return app_status(self.app, live, names, self._network_view(az, live, names))
+        wanted = {d.service: revision(d.body) for d in self.render(az.subscription) if d.kind == KIND}
+        return app_status(self.app, live, names, self._network_view(az, live, names), wanted)
 
     def _network_view(self, az, live, names: list[str]):
         """What status needs of the private network: the gateway's endpoints and the A records."""
@@ -188,11 +199,10 @@ class AzureLiveOperations:
         return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
+        from cloudorch_providers.azure.live.network import destroy_changes
         from cloudorch_providers.azure.live.plan import destroy_plan
         from cloudorch_providers.azure.live.resource_group import owners
         from cloudorch_providers.azure.live.state import other_resources
-
-        from cloudorch_providers.azure.live.network import destroy_changes
 
         az = self._az(deadline)
         live = self._read(az, details=False)

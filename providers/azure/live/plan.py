@@ -7,6 +7,8 @@ A Change's payload is a list of typed steps (:class:`cloudorch.live.plan.Step`) 
   network's: put / delete a resource, sync / delete an A record set (:mod:`.network`);
 - ``put_group(name, body)``: create or update (a full PUT; ACI restarts every container of the group,
   so it is planned only when the live group differs from the desired one);
+- ``roll_group(...)``: the update or replacement of a group that runs now, one group at a time, waited
+  for and put back to the previous revision when the new one fails (:mod:`.rolling`);
 - ``delete_group(name)``, ``start_group(name)``, ``stop_group(name)``;
 - ``tag_group(name, tags)``: a PATCH of the tags alone, which restarts nothing.
 
@@ -18,16 +20,20 @@ place (OS type, resources, restart policy, location), is replaced: deleted, then
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cloudorch.diff import top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.live.plan import Step
+from cloudorch.live.rollout import stable_seconds
 from cloudorch.provider import Action, Change, Document, Plan, Provider
 from cloudorch.spec.models import App
-from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.apply import delete_group, put_group, start_group, stop_group, tag_group
 from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
+from cloudorch_providers.azure.live.rolling import is_serving, previous_body, roll_group
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
 from cloudorch_providers.azure.live.secret_hash import matches
 from cloudorch_providers.azure.live.secret_values import SecretValues, placeholders
@@ -82,10 +88,30 @@ def failure_reason(group: dict[str, Any]) -> str:
     return "provisioning failed"
 
 
+@dataclass(frozen=True)
+class Rolling:
+    """How a service's running groups move to a new revision (:mod:`.rolling`): seconds each must
+    stay healthy, and its A record set ``(zone, service, count, markers)`` in the private network."""
+
+    stable: float
+    record: tuple | None = None
+
+
+def change_steps(name: str, service: str, body: dict[str, Any], live: dict[str, Any], replace: bool,
+                 rolling: Rolling | None) -> list[Step]:
+    """PUT (or delete + create) a live group; rolled (waited for, put back when it fails) when it
+    serves now."""
+    if rolling is None or not is_serving(live):
+        return [delete(name), put(name, body)] if replace else [put(name, body)]
+    return [Step(roll_group, (name, service, body, previous_body(live, body), replace, rolling.stable,
+                              rolling.record), on=f"container group {name}")]
+
+
 def group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
-                 live: dict[str, Any] | None, secrets_changed: str = "") -> Change:
+                 live: dict[str, Any] | None, secrets_changed: str = "", rolling: Rolling | None = None) -> Change:
     """The change that makes group ``name`` match ``body`` (``secrets_changed``: why the values of its
-    secrets differ from the live ones, which ARM never shows: see :mod:`.secret_hash`)."""
+    secrets differ from the live ones, which ARM never shows: see :mod:`.secret_hash`; ``rolling``:
+    how a running group moves to the new revision, None to PUT it without waiting)."""
     if live is None:
         return Change(Action.CREATE, GROUP, name, service, payload=[put(name, body)])
     if not owned(tags_of(live), app):
@@ -99,11 +125,12 @@ def group_change(app: str, resource_group: str, name: str, service: str, body: d
     if fixed:
         return Change(Action.REPLACE, GROUP, name, service, top_fields(paths),
                       f"ACI cannot change {', '.join(sorted(set(fixed)))} in place",
-                      payload=[delete(name), put(name, body)])
+                      payload=change_steps(name, service, body, live, True, rolling))
     if paths or secrets_changed:
         reason = "; ".join(filter(None, [secrets_changed, "a full PUT: ACI restarts every container of the group"]))
         fields = top_fields(paths) + (["secrets"] if secrets_changed else [])
-        return Change(Action.UPDATE, GROUP, name, service, fields, reason, payload=[put(name, body)])
+        return Change(Action.UPDATE, GROUP, name, service, fields, reason,
+                      payload=change_steps(name, service, body, live, False, rolling))
     steps: list[Step] = []
     fields: list[str] = []
     if is_stopped(live):
@@ -120,10 +147,17 @@ def group_change(app: str, resource_group: str, name: str, service: str, body: d
 
 class Planner:
     def __init__(self, app: App, resource_group: str, location: str, markers: dict[str, str], live: Live,
-                 secrets: SecretValues | None = None):
+                 secrets: SecretValues | None = None, records: Callable[[str], tuple | None] | None = None):
         self.app, self.resource_group, self.location = app, resource_group, location
         self.markers, self.live, self.secrets = markers, live, secrets
+        #: service -> its A record set (zone, service, count, markers) in the private network, or None
+        self.records = records or (lambda service: None)
         self.changes: list[Change] = []
+
+    def rolling(self, service: str) -> Rolling:
+        health = self.app.services[service].health
+        stable = stable_seconds(health.start_period, health.interval, health.retries) if health else stable_seconds()
+        return Rolling(stable, self.records(service))
 
     def secret_state(self, body: dict[str, Any], live: dict[str, Any] | None) -> str:
         """Carry the live group's secret tag (its salt) into ``body``; why the values differ, or ""."""
@@ -146,7 +180,7 @@ class Planner:
             live = self.live.groups.get(doc.name)
             changed = self.secret_state(body, live)
             self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
-                                             live, changed))
+                                             live, changed, self.rolling(doc.service)))
         self.orphans({d.name for d in docs})
         return Plan(self.app.name, "azure", self.changes)
 

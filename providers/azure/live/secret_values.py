@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cloudorch.errors import ProviderError
+from cloudorch.errors import ProviderError, SecretsMissing
+from cloudorch.provider import MissingSecret
 from cloudorch_providers.azure.secret_refs import SecretRef
 
 
@@ -42,11 +43,20 @@ def substitute(body: Any, values: dict[str, str]) -> Any:
     return body
 
 
+class SourceMissing(Exception):
+    """A secret's source is not there now: ``problem`` says what is missing, ``fix`` what to do."""
+
+    def __init__(self, problem: str, fix: str):
+        super().__init__(problem)
+        self.problem, self.fix = problem, fix
+
+
 def _read_env(secret: str, variable: str) -> str:
     value = os.environ.get(variable)
     if value is None:
-        raise ProviderError(f"secret {secret}: environment variable {variable} is not set; export it before "
-                            f"deploying (or map the secret elsewhere in providers.azure.secrets.{secret})")
+        raise SourceMissing(f"environment variable {variable} is not set",
+                            f"export {variable} before deploying (or map the secret elsewhere in "
+                            f"providers.azure.secrets.{secret}); `cloudorch secrets list` shows every source")
     return value
 
 
@@ -54,8 +64,8 @@ def _read_file(secret: str, path: str) -> str:
     try:
         text = Path(path).expanduser().read_text()
     except OSError as exc:
-        raise ProviderError(f"secret {secret}: cannot read file {path} ({exc.strerror or type(exc).__name__}); "
-                            f"fix the path in providers.azure.secrets.{secret}") from None
+        raise SourceMissing(f"cannot read file {path} ({exc.strerror or type(exc).__name__})",
+                            f"write the value there or fix the path in providers.azure.secrets.{secret}") from None
     return text[:-1] if text.endswith("\n") else text
 
 
@@ -87,8 +97,8 @@ class SecretValues:
         self._lock = threading.Lock()
 
     def resolve(self, wanted: Iterable[str]) -> dict[str, str]:
-        """``placeholder -> value`` for ``wanted``; raises ProviderError naming the first missing
-        secret and the services that use it."""
+        """``placeholder -> value`` for ``wanted``; raises SecretsMissing (exit 4) naming the first
+        missing secret, the services that use it and the fix."""
         with self._lock:
             for placeholder in sorted(set(wanted)):
                 if placeholder in self._values:
@@ -99,20 +109,30 @@ class SecretValues:
                                         "render and deploy disagree (please report this)")
                 try:
                     self._values[placeholder] = read(ref)
-                except ProviderError as exc:
-                    users = self.users.get(ref.secret) or []
-                    if not users:
-                        raise
-                    which = f"service{'s' if len(users) > 1 else ''} {', '.join(users)}"
-                    raise ProviderError(str(exc).replace(f"secret {ref.secret}", f"secret {ref.secret} (used by "
-                                                         f"{which})", 1)) from None
+                except SourceMissing as exc:
+                    raise SecretsMissing([self._missing(ref, exc)]) from None
             return {p: self._values[p] for p in wanted}
+
+    def _missing(self, ref: SecretRef, exc: SourceMissing) -> MissingSecret:
+        return MissingSecret(ref.secret, tuple(self.users.get(ref.secret) or ()), exc.problem, exc.fix)
+
+    def missing(self, wanted: Iterable[str]) -> list[MissingSecret]:
+        """The secrets among ``wanted`` placeholders whose source is missing now, one entry per secret
+        (the values that can be read are kept for the deploy)."""
+        found: dict[str, MissingSecret] = {}
+        for placeholder in sorted(set(wanted)):
+            try:
+                self.resolve([placeholder])
+            except SecretsMissing as exc:
+                for item in exc.missing:
+                    found.setdefault(item.secret, item)
+        return list(found.values())
 
     def available(self, wanted: Iterable[str]) -> dict[str, str] | None:
         """Like :meth:`resolve`, but None instead of an error when a value cannot be read now."""
         try:
             return self.resolve(wanted)
-        except ProviderError:
+        except (ProviderError, SecretsMissing):
             return None
 
     def known(self) -> list[str]:

@@ -12,6 +12,8 @@ anything else is *pending*. Per service, the facts for the kit's classifier
   record lists (a replica its name does not reach does not serve; the message says which record to
   bring in step, and ``extra["dns"]`` shows it); failures: why groups failed (``CrashLoopBackOff``,
   provisioning failed ...); rolling: a group being provisioned, or more groups than desired;
+- gave up: a rolling update put a group back to the previous revision because the revision the spec
+  asks for failed there (:mod:`.rolling`): FAILED, saying why and which revision serves;
 - image: the main container's (named after the service); revision: a short hash of the group's
   managed body (:func:`providers.azure.live.compare.revision`), comma-separated when replicas differ;
 - endpoints: ``ip:port`` and ``fqdn:port`` of each running group's public ports; in the app's private
@@ -106,9 +108,25 @@ def _ip(group: dict[str, Any]) -> str:
     return (props(group).get("ipAddress") or {}).get("ip") or ""
 
 
-def facts_of(app: App, name: str, groups: list[dict[str, Any]], view: NetworkView | None) -> Facts:
+def gave_up(groups: list[dict[str, Any]], wanted: str | None) -> str:
+    """Why the revision the spec asks for (``wanted``) was given up: a rolling update put a group back
+    to the previous revision after it failed there (its tags say so, :mod:`.rolling`); "" if not."""
+    from cloudorch_providers.azure.live.rolling import FAILED_REASON_TAG, FAILED_TAG
+
+    failed = [g for g in groups if wanted and tags_of(g).get(FAILED_TAG) == wanted]
+    if not failed:
+        return ""
+    serving = ", ".join(dict.fromkeys(revision(g) for g in groups))
+    why = tags_of(failed[0]).get(FAILED_REASON_TAG) or "no reason recorded"
+    return (f"new revision {wanted} failed on {failed[0]['name']} ({why}) and was rolled back; "
+            f"revision {serving} is serving now")
+
+
+def facts_of(app: App, name: str, groups: list[dict[str, Any]], view: NetworkView | None,
+             wanted: str | None = None) -> Facts:
     """What status read about one service's groups, in the kit's terms (:mod:`cloudorch.live.health`).
-    In the private network a running group counts only when the service's name resolves to it."""
+    In the private network a running group counts only when the service's name resolves to it.
+    ``wanted``: the revision the spec asks for (a rolled-back one is given up)."""
     spec = app.services.get(name)
     counts = [int(t) for t in (tags_of(g).get(REPLICAS_TAG) for g in groups) if t and t.isdigit()]
     desired = max(counts) if counts else (spec.desired_replicas if spec else 0)
@@ -130,18 +148,20 @@ def facts_of(app: App, name: str, groups: list[dict[str, Any]], view: NetworkVie
             running = named
     present = len(groups) - len(stopped)
     return Facts(desired=desired, running=len(running), failed=len(failures), failures=failures,
+                 gave_up=gave_up(groups, wanted),
                  pending=present - len(running) - len(failures),
                  rolling=bool(progressing) or present > desired, present=present, waiting=waiting,
                  progress=f"{len(running)} of {desired} replicas running; {len(progressing)} being provisioned"
                  if progressing else "")
 
 
-def service_status(app: App, name: str, groups: list[dict[str, Any]], view: NetworkView | None = None) -> ServiceStatus:
+def service_status(app: App, name: str, groups: list[dict[str, Any]], view: NetworkView | None = None,
+                   wanted: str | None = None) -> ServiceStatus:
     if not groups:
         spec = app.services.get(name)
         return health_status(name, None, desired=spec.desired_replicas if spec else 0)
     groups = sorted(groups, key=replica_of)
-    facts = facts_of(app, name, groups, view)
+    facts = facts_of(app, name, groups, view, wanted)
     main = next((c for c in props(groups[0]).get("containers") or [] if c.get("name") == name),
                 (props(groups[0]).get("containers") or [{}])[0])
     running = [g for g in groups if group_phase(g)[0] == "running"]
@@ -160,7 +180,7 @@ def _service_endpoints(app: App, name: str, running: list[dict[str, Any]], view:
     spec = app.services.get(name)
     if view is None or spec is None:
         return [e for g in running for e in _endpoints(g)]
-    public = [p.port for p in spec.ports if p.public]
+    public = [p.outside for p in spec.ports if p.public]  # the gateway listens on the published numbers
     address = props(view.gateway or {})
     if not public or not address.get("ipAddress"):
         return []
@@ -168,8 +188,11 @@ def _service_endpoints(app: App, name: str, running: list[dict[str, Any]], view:
     return [e for port in public for e in (f"{address['ipAddress']}:{port}", *([f"{fqdn}:{port}"] if fqdn else []))]
 
 
-def app_status(app: App, live: Live, names: list[str], view: NetworkView | None = None) -> AppStatus:
+def app_status(app: App, live: Live, names: list[str], view: NetworkView | None = None,
+               wanted: dict[str, str] | None = None) -> AppStatus:
+    """``wanted``: service -> the revision of the group body the spec renders."""
+    wanted = wanted or {}
     by_service: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     for group in live.owned_groups(app.name, names).values():
         by_service.setdefault(service_of(group) or "", []).append(group)
-    return AppStatus(app.name, "azure", [service_status(app, n, by_service[n], view) for n in names])
+    return AppStatus(app.name, "azure", [service_status(app, n, by_service[n], view, wanted.get(n)) for n in names])

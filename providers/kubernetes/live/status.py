@@ -89,7 +89,7 @@ def endpoints(name: str, namespace: str, spec: Any, service: dict[str, Any] | No
     if service is None:
         return []
     kind = (service.get("spec") or {}).get("type", "ClusterIP")
-    public_ports = {p.port for p in spec.ports if p.public} if spec is not None else set()
+    public_ports = {p.outside for p in spec.ports if p.public} if spec is not None else set()
     ingress = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
     addresses = [i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")]
     found = []

@@ -59,7 +59,7 @@ class SwarmLiveOperations:
 
         self.check()
         live = self._read(self._engine(deadline))
-        return Planner(self.app, self.settings, self.markers(), live).plan(
+        return Planner(self.app, self.settings, self.markers(), live, self.spec.file_options).plan(
             network_body(self.app, self.settings, self.markers()))
 
     def apply(self, change: Change, *, deadline: Deadline) -> None:

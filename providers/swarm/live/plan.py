@@ -22,6 +22,7 @@ from cloudorch.errors import ProviderError
 from cloudorch.live.ownership import Markers
 from cloudorch.live.plan import Owned, PlanBuilder, Step
 from cloudorch.provider import Change, Plan
+from cloudorch.provider import MissingSecret as MissingSecretFact
 from cloudorch.spec.models import App
 from cloudorch_providers.swarm.convert import service_bodies
 from cloudorch_providers.swarm.live.apply import (
@@ -42,7 +43,7 @@ _UPDATE_KEYS = ("Parallelism", "FailureAction", "Monitor", "MaxFailureRatio", "O
 
 
 class MissingSecret(ProviderError):
-    exit_code = 2
+    """A Docker secret a service names does not exist (Docker refuses such a service)."""
 
 
 MARKERS = Markers()
@@ -97,8 +98,11 @@ def _field_names(paths: list[str]) -> list[str]:
     return sorted({names.get(p, p) for p in paths})
 
 
-def resolve(body: dict[str, Any], live: Live, network_id: str | None) -> dict[str, Any]:
-    """The body with the live ids Docker stores: the network's id and each secret's newest version."""
+def resolve(body: dict[str, Any], live: Live, network_id: str | None,
+            missing: set[str] | None = None) -> dict[str, Any]:
+    """The body with the live ids Docker stores: the network's id and each secret's newest version.
+    A secret that does not exist raises MissingSecret, or, given ``missing``, is added to it (and
+    left without an id: such a body is never sent)."""
     body = copy.deepcopy(body)
     template = body["TaskTemplate"]
     if network_id:
@@ -106,6 +110,9 @@ def resolve(body: dict[str, Any], live: Live, network_id: str | None) -> dict[st
             attachment["Target"] = network_id
     for ref in template["ContainerSpec"].get("Secrets", []):
         version = live.secret_version(ref["SecretName"])
+        if version is None and missing is not None:
+            missing.add(ref["SecretName"])
+            continue
         if version is None:
             raise MissingSecret(
                 f"service {body['Name']}: Docker secret {ref['SecretName']!r} does not exist; store its value with "
@@ -117,9 +124,13 @@ def resolve(body: dict[str, Any], live: Live, network_id: str | None) -> dict[st
 class Planner:
     """The app network and every rendered Swarm service against what is live (kit PlanBuilder)."""
 
-    def __init__(self, app: App, settings: SwarmSettings, markers: dict[str, str], live: Live):
+    def __init__(self, app: App, settings: SwarmSettings, markers: dict[str, str], live: Live,
+                 file_options: str = "-f SPEC"):
         self.app, self.settings, self.markers, self.live = app, settings, markers, live
         self.builder = PlanBuilder(app, "swarm", MARKERS)
+        self.file_options = file_options
+        #: Docker secret name -> the spec services whose pending changes name it, while it does not exist
+        self.missing: dict[str, set[str]] = {}
 
     def plan(self, network_body: dict[str, Any]) -> Plan:
         network = self.live.network
@@ -137,12 +148,30 @@ class Planner:
 
         services = [o for o in owned_services(self.live, self.app.name) if not is_run(o.obj)]  # runs: `run`'s
         self.builder.sweep(services, rendered, delete=_delete_service, reason=_orphan_reason(self.app))
-        return self.builder.build()
+        plan = self.builder.build()
+        plan.missing_secrets = self.missing_secrets()
+        return plan
+
+    def missing_secrets(self) -> list[MissingSecret]:
+        """What deploy must refuse before any change: each missing Docker secret, named by the spec's
+        secret, its services and the command that stores it."""
+        spec_names = {self.settings.secret_for(name): name for name in self.app.secret_names()}
+        found = []
+        for docker_name, services in sorted(self.missing.items()):
+            secret = spec_names.get(docker_name, docker_name)
+            found.append(MissingSecretFact(
+                secret, tuple(sorted(services)), f"Docker secret '{docker_name}' does not exist",
+                f"store its value with `cloudorch secrets set {self.file_options} -p swarm {secret}` "
+                f"(or `docker secret create {docker_name} FILE`)"))
+        return found
 
     def service_change(self, service: str, body: dict[str, Any], network_id: str | None) -> Change:
         name = body["Name"]
         live = self.live.services.get(name)
-        desired = resolve(body, self.live, network_id)
+        missing: set[str] = set()
+        desired = resolve(body, self.live, network_id, missing)
+        for secret in missing:
+            self.missing.setdefault(secret, set()).add(service)
         if live is not None:
             force = (live["Spec"].get("TaskTemplate") or {}).get("ForceUpdate")
             if force:  # kept: a restart's counter, not something the spec sets
@@ -158,6 +187,9 @@ class Planner:
 
         reason = (f"its last update was rolled back ({state})" if state.startswith("rollback") else
                   "its update is paused" if state == "paused" else "")
+        if missing:
+            reason = "; ".join(filter(None, [reason, "Docker secret " + ", ".join(sorted(missing))
+                                             + " does not exist: deploy stops before any change"]))
         # a new network's id is known only once it exists: the service is created with its name
         return self.builder.resource(SERVICE, name, service, live=live, tags=labels_of(live) if live else None,
                                      create=[Step(create_service, (desired,), on=f"service {name}")],

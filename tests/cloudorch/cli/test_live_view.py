@@ -130,17 +130,31 @@ def test_destroy_answered_no_exits_2_and_deletes_nothing(site, tmp_path):
 def test_ctrl_c_at_the_destroy_prompt_exits_130(site, tmp_path):
     term = Terminal(site, tmp_path, ["destroy", "-p", "slowbox"])
     term.read_until(r"Delete these 4 resources\?")
-    # a signal landing between the prompt's write and its read is only seen at the next one
-    # (CPython checks signals between bytecodes): press Ctrl-C until it answers, as a user would
-    for _ in range(10):
-        term.proc.send_signal(signal.SIGINT)
-        try:
-            term.proc.wait(1)
-            break
-        except subprocess.TimeoutExpired:
-            continue
+    term.proc.send_signal(signal.SIGINT)  # once, at once: the question never swallows it
     assert term.finish() == 130
     assert "interrupted" in term.text
+
+
+def test_destroy_answered_yes_keeps_one_view_for_the_whole_command(site, tmp_path):
+    term = Terminal(site, tmp_path, ["destroy", "-p", "slowbox"])
+    term.read_until(r"Delete these 4 resources\? \[y/N\]")
+    term.send("y\n")
+    assert term.finish() == 0
+    after = term.text.split("[y/N]")[1]
+    assert "deleting 4 resources" in after and "shop on slowbox: deleted 4 resources" in after
+    assert "reading the spec" not in after  # the view goes on; it did not start again
+
+
+def test_destroy_without_a_terminal_is_one_run_of_progress_lines(site, tmp_path):
+    env = {"PYTHONPATH": f"{site}{os.pathsep}{Path(__file__).resolve().parents[3]}", "PATH": "/usr/bin:/bin",
+           "SLOWBOX_DELAY": "0.05"}
+    code = "import sys; from cloudorch.cli.main import main; main(sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, "destroy", "-p", "slowbox", "--yes"], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    stamps = [float(m.group(1)) for m in re.finditer(r"^\[ *(\d+\.\d)s\]", done.stderr, re.M)]
+    assert done.stderr.count("reading the spec...") == 1, done.stderr
+    assert stamps == sorted(stamps) and len(stamps) >= 3, done.stderr
 
 
 def test_without_a_terminal_plain_progress_lines(site, tmp_path):

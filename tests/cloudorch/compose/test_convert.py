@@ -33,14 +33,30 @@ services:
     expose: ["9100"]
 """)
     assert spec["services"]["web"]["ports"] == [
-        {"port": 80, "protocol": "http", "public": True}, {"port": 9229},
+        {"port": 80, "protocol": "http", "public": True, "published": 8080}, {"port": 9229},
         {"port": 53, "protocol": "udp", "public": True}, {"port": 3000, "public": True},
         {"port": 7000, "public": True}, {"port": 7001, "public": True}, {"port": 7002, "public": True},
         {"port": 9100}]
-    assert report[("web", "ports[0]")][0] == "changed" and "not 8080" in report[("web", "ports[0]")][1]
+    assert report[("web", "ports[0]")][0] == "carried" and "published: 8080" in report[("web", "ports[0]")][1]
     assert "kept private" in report[("web", "ports[1]")][1]
     assert report[("web", "ports[2]")] == ("carried", "port 53/udp: published: public")
     assert "random host port" in report[("web", "ports[3]")][1]
+
+
+def test_two_services_on_one_container_port_keep_their_host_ports(tmp_path):
+    spec, report = imported(tmp_path, """\
+services:
+  vote: {image: vote, ports: ["5000:80"]}
+  result: {image: result, ports: ["5001:80"]}
+  admin: {image: admin, ports: ["8000"]}
+  other: {image: other, ports: ["8000"]}
+""")
+    assert spec["services"]["vote"]["ports"] == [{"port": 80, "public": True, "published": 5000}]
+    assert spec["services"]["result"]["ports"] == [{"port": 80, "public": True, "published": 5001}]
+    # compose picked random host ports for these: one number serves one service on most clouds
+    note = report[("admin", "ports")][1]
+    assert report[("admin", "ports")][0] == "changed" and "public on admin, other" in note
+    assert "give each its own number with published:" in note
 
 
 def test_healthcheck_forms_and_durations(tmp_path):

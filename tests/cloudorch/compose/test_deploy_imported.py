@@ -1,8 +1,9 @@
-"""Specs imported from real compose files deploy on the Kubernetes and Azure sandboxes, become
+"""Specs imported from real compose files deploy on the Kubernetes, Azure and AWS sandboxes, become
 healthy, and redeploy with nothing to change."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ from cloudorch.testing import InProcessSandbox
 
 pytestmark = pytest.mark.sandbox
 FIXTURES = Path(__file__).parent / "fixtures"
-# AWS is left out here: its emulator is moto, whose state is process-global, and a second AWS
-# sandbox in a test process disturbs the AWS modules' own (the imported specs render for AWS in
-# test_real_files; AWS deploys are covered by the provider's tests)
+# AWS runs in the last test, through the CLI and the sandbox daemon in processes of their own: its
+# emulator is moto, whose state is process-global, and a second AWS sandbox in a test process
+# disturbs the AWS modules' own
 OPTIONS = {"kubernetes": {"ready_delay": 0.3, "period": 0.1},
            "azure": {"delay": 0.1}}
 
@@ -29,23 +30,14 @@ def box(tmp_path_factory):
     sandbox.close()
 
 
-#: the voting app publishes two services' port 80 (on different host ports in compose); Azure's
-#: private network has one public address (one Application Gateway), so on Azure it deploys with
-#: public container groups, chosen in a second -f file
-SECOND_FILE = {("example-voting-app", "azure"): "providers:\n  azure: {network: public}\n"}
-
-
 def imported(folder: str, files: list[str], monkeypatch, tmp_path, provider_name: str):
     from cloudorch.compose import run_import
 
     monkeypatch.chdir(FIXTURES / folder)
     text, _ = run_import(files, environ={})
-    paths = [tmp_path / f"{folder}.yaml"]
-    paths[0].write_text(text)
-    if (folder, provider_name) in SECOND_FILE:
-        paths.append(tmp_path / f"{provider_name}.yaml")
-        paths[1].write_text(SECOND_FILE[folder, provider_name])
-    return load_spec(paths, env={})
+    path = tmp_path / f"{folder}.yaml"
+    path.write_text(text)
+    return load_spec([path], env={})
 
 
 @pytest.mark.parametrize("provider_name", list(OPTIONS))
@@ -71,3 +63,36 @@ def test_imported_spec_deploys_and_redeploys_unchanged(box, monkeypatch, tmp_pat
     deploy(again, again.plan(deadline=Deadline(60)), deadline=Deadline(60), poll=0.1)
     assert not [r for r in box.requests(provider_name) if r["mutating"]]
     provider().destroy(provider().destroy_plan(deadline=Deadline(60)), deadline=Deadline(60))
+
+
+def test_imported_spec_deploys_on_the_aws_sandbox_as_a_user_runs_it(monkeypatch, tmp_path):
+    """AWS through the CLI and the sandbox daemon, each in its own process (moto's state is
+    process-global, so the AWS emulator is not started in this test process)."""
+    import os
+    import subprocess
+    import sys
+
+    from cloudorch.compose import run_import
+
+    monkeypatch.chdir(FIXTURES / "gitea-postgres")
+    text, _ = run_import(["compose.yaml"], environ={})
+    spec = tmp_path / "cloudorch.yaml"
+    spec.write_text(text)
+    env = dict(os.environ, CLOUDORCH_SANDBOX_DIR=str(tmp_path / "sandbox"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", "from cloudorch.cli.main import main; main()", *args,
+                               "-f", str(spec), "-p", "aws", "--sandbox"], capture_output=True, text=True,
+                              env=env, timeout=300, cwd=tmp_path)
+
+    try:
+        deployed = cli("deploy", "--timeout", "180", "-o", "json")
+        assert deployed.returncode == 0, deployed.stderr
+        assert {s["name"]: s["state"] for s in json.loads(deployed.stdout)["services"]} == \
+            {"gitea": "HEALTHY", "db": "HEALTHY"}
+        planned = cli("plan")  # exit 0: nothing to change
+        assert planned.returncode == 0, planned.stdout + planned.stderr
+        assert cli("destroy", "--yes").returncode == 0
+    finally:
+        subprocess.run([sys.executable, "-c", "from cloudorch.cli.main import main; main()", "sandbox", "stop"],
+                       env=env, capture_output=True, timeout=120)

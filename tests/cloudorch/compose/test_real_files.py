@@ -27,13 +27,9 @@ CASES = {
 }
 #: what a GKE deploy needs beyond the imported spec, given as a second -f file
 GCP = "providers:\n  gcp: {project: acme-apps, location: us-central1, cluster: apps}\n"
-#: where one public address serves every service (Azure's private network behind one Application
-#: Gateway, Swarm's routing mesh), a public port number serves one service: compose files that
-#: publish two services' container port 80 on different host ports are refused there, by name
+#: what a provider refuses in an imported spec, by name (compose's host ports become `published`, so
+#: two services' container port 80 on host ports 5000 and 5001 deploy everywhere)
 SINGLE_ADDRESS = {
-    ("example-voting-app", "azure"): "public port 80 is already published by service vote",
-    ("example-voting-app", "swarm"): "published port 80/tcp is also published by service vote",
-    ("example-voting-app-stack", "swarm"): "published port 80/tcp is also published by service vote",
     ("pihole-cloudflared-DoH", "azure"): "a public udp port cannot be served in the app's private network",
 }
 

@@ -133,3 +133,19 @@ def test_a_failed_destroy_says_destroy_resumes_it(provider):
     assert lines[0] == "deleting Box api: RuntimeError: boom while applying api"
     assert lines[1].startswith("deleted 1 of 5 changes; nothing was recreated")  # web went first
     assert lines[2] == "not deleted (run `cloudorch destroy` again after fixing): cache, db, worker"
+
+
+def test_a_plan_naming_missing_secrets_is_refused_before_any_change(provider):
+    from cloudorch.provider import MissingSecret
+
+    plan = provider.plan(deadline=D)
+    plan.missing_secrets = [MissingSecret("db-url", ("api", "worker"), "environment variable DB_URL is not set",
+                                          "export DB_URL before deploying")]
+    with pytest.raises(DeployFailed) as caught:
+        deploy(provider, plan, poll=0)
+    assert caught.value.exit_code == 4
+    assert str(caught.value) == ("service api, service worker cannot start: secret db-url: environment variable "
+                                 "DB_URL is not set; export DB_URL before deploying")
+    assert provider.calls == []  # nothing half-done
+    assert any(line.startswith("not applied (run `cloudorch deploy` again after fixing): ")
+               for line in caught.value.lines())

@@ -117,6 +117,42 @@ def test_public_tcp_ports_get_a_network_load_balancer():
     assert [d["body"]["HealthCheckProtocol"] for d in found if d["name"] == "shop-game-7777"] == ["TCP"]
 
 
+DNS = """  dns:
+    image: coredns/coredns:1.11.3
+    ports: [{port: 53, protocol: udp, public: true}, {port: 9153, public: true}, {port: 8080, protocol: http}]
+    health: {http: {path: /health, port: 8080}}
+  stun:
+    image: coturn/coturn:4.6
+    ports: [{port: 3478, protocol: udp, public: true}]
+"""
+
+
+def test_public_udp_ports_get_network_load_balancer_listeners_checked_over_tcp_or_http():
+    found = docs(DNS)
+    listeners = {d["name"]: d["body"] for d in found if d["kind"] == "Listener"}
+    assert {name: (b["Protocol"], b["Port"]) for name, b in listeners.items()} == {
+        "shop-net:53": ("UDP", 53), "shop-net:9153": ("TCP", 9153), "shop-net:3478": ("UDP", 3478)}
+    assert listeners["shop-net:53"]["DefaultActions"] == [
+        {"Type": "forward", "TargetGroupArn": "${TargetGroup:shop-dns-53-udp}"}]
+    groups = {d["name"]: d["body"] for d in found if d["kind"] == "TargetGroup"}
+    assert groups["shop-dns-9153"]["Protocol"] == "TCP"
+    udp = groups["shop-dns-53-udp"]  # checked by the spec's http health check, on its own port
+    assert (udp["Protocol"], udp["HealthCheckProtocol"], udp["HealthCheckPort"], udp["HealthCheckPath"]) == (
+        "UDP", "HTTP", "8080", "/health")
+    stun = groups["shop-stun-3478-udp"]  # nothing else to check: TCP on the same port number
+    assert (stun["HealthCheckProtocol"], stun["HealthCheckPort"]) == ("TCP", "traffic-port")
+    assert by_kind(found, "Service", "dns")["loadBalancers"] == [
+        {"targetGroupArn": "${TargetGroup:shop-dns-53-udp}", "containerName": "dns", "containerPort": 53},
+        {"targetGroupArn": "${TargetGroup:shop-dns-9153}", "containerName": "dns", "containerPort": 9153}]
+    rules = {(p["IpProtocol"], p["FromPort"], d["name"]) for d in found if d["kind"] == "SecurityGroupIngress"
+             for p in d["body"]["IpPermissions"] if "IpRanges" in p or any(
+                 pair["GroupId"] == "${SecurityGroup:shop-lb}" for pair in p.get("UserIdGroupPairs", []))}
+    assert {("udp", 53, "shop-lb"), ("tcp", 9153, "shop-lb"), ("udp", 3478, "shop-lb"),
+            ("udp", 53, "shop-tasks"), ("tcp", 8080, "shop-tasks"), ("udp", 3478, "shop-tasks"),
+            ("tcp", 3478, "shop-tasks")} <= rules
+    assert ("tcp", 53, "shop-tasks") not in rules  # dns is checked on 8080, not over TCP on 53
+
+
 def test_a_certificate_serves_https_and_redirects_http():
     cert = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
     found = docs(settings=f"{{region: eu-west-1, certificate_arn: '{cert}'}}")
@@ -135,3 +171,18 @@ def test_long_names_are_shortened_within_elb_limits():
     names = [d["name"] for d in found if d["kind"] in ("LoadBalancer", "TargetGroup")]
     assert names and all(len(n) <= 32 for n in names)
     assert len(set(names)) == len(names)
+
+
+def test_a_published_udp_port_is_the_listener_port_and_the_container_keeps_its_own():
+    found = docs('''  dns:
+    image: coredns/coredns:1.11.3
+    ports: [{port: 1053, protocol: udp, public: true, published: 53}, {port: 8080, protocol: http}]
+    health: {http: {path: /health, port: 8080}}
+''')
+    listener = next(d["body"] for d in found if d["kind"] == "Listener")
+    assert (listener["Protocol"], listener["Port"]) == ("UDP", 53)
+    group = next(d["body"] for d in found if d["kind"] == "TargetGroup")
+    assert (group["Name"], group["Port"]) == ("shop-dns-1053-udp", 1053)
+    world = {(p["IpProtocol"], p["FromPort"]) for d in found if d["name"] == "shop-lb"
+             and d["kind"] == "SecurityGroupIngress" for p in d["body"]["IpPermissions"]}
+    assert world == {("udp", 53)}

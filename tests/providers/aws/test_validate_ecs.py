@@ -130,6 +130,19 @@ def test_udp_ports_are_lossy_with_service_connect():
     assert "not by service name" in report["services.dns.ports.udp"].note
 
 
+def test_public_udp_ports_are_exact_behind_the_network_load_balancer_when_a_tcp_port_can_check_them():
+    checked = app("    image: coredns/coredns:1.11.1\n    ports: [{port: 53, protocol: udp, public: true}, "
+                  "{port: 8080, protocol: http}]\n    health: {http: {path: /health, port: 8080}}\n")
+    report = {r.field: r for r in provider(checked).validate()}
+    assert report["services.web.ports.public"].fit is Fit.EXACT
+    assert "Network Load Balancer v-net listening on 53/udp" in report["services.web.ports.public"].note
+    assert "udp 53 checked over HTTP on port 8080" in report["services.web.ports.public"].note
+    alone = app("    image: coturn/coturn:4.6\n    ports: [{port: 3478, protocol: udp, public: true}]\n")
+    report = {r.field: r for r in provider(alone).validate()}
+    assert report["services.web.ports.public"].fit is Fit.LOSSY
+    assert "cannot health-check over UDP" in report["services.web.ports.public"].note
+
+
 # -- what AWS rejects --------------------------------------------------------------------------
 
 def test_more_than_ten_containers():
@@ -282,3 +295,11 @@ def test_offline_work_imports_no_aws_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout) == []
+
+
+def test_a_public_tcp_and_a_public_udp_port_of_one_number_are_refused():
+    text = ("version: 1\nname: v\nservices:\n  dns:\n    image: coredns/coredns:1.11.1\n"
+            "    ports: [{port: 53, protocol: udp, public: true}]\n  web:\n    image: nginx:1.27.2\n"
+            "    ports: [{port: 53, public: true}]\n")
+    [line] = errors(text)
+    assert "public tcp port 53 is already published by service dns" in line

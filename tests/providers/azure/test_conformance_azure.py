@@ -89,13 +89,7 @@ class TestAzureConformance(ProviderConformance):
     timeout = 60.0
     emulator_options = {"azure": {"delay": 0.3, "log_interval": 0.2, "crash_interval": 0.3}}
     status_read = "LIST containerGroups"
-    known_gaps = {
-        "test_missing_secret_fails_the_deploy_naming_it":
-            "secret values are read at deploy time: a missing one stops the deploy with exit 1 (not 4) after "
-            "the resource group is created",
-        "test_crashing_update_keeps_the_previous_revision_serving":
-            "an update replaces every container group in place, so nothing serves once the new image crash-loops",
-    }
+    known_gaps = {}
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -147,4 +147,7 @@ def test_an_update_whose_new_group_crashes_exits_4_naming_why(live):
     with pytest.raises(DeployFailed) as caught:
         live.deploy(live.provider(image="ghcr.io/acme/crashloop:1.0", replicas=1))
     assert caught.value.exit_code == 4
-    assert "service web failed: container web of demo-web-0: CrashLoopBackOff" in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("service web: new revision ") and "failed on container group demo-web-0 (container " \
+        "web of demo-web-0: CrashLoopBackOff" in message, message
+    assert "put back to the previous revision" in message  # the one group serves the first image again

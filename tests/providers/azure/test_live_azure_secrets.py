@@ -128,17 +128,36 @@ def test_plan_without_the_value_changes_nothing_and_deploy_names_the_secret(live
     assert live.provider(replicas=1).plan(deadline=Deadline(60)).empty  # cannot tell: the value is read at deploy time
 
 
-def test_a_missing_value_names_the_secret_and_the_service_that_uses_it(live, admin, monkeypatch):
+def test_a_missing_value_stops_the_deploy_before_any_change_naming_the_secret_and_the_fix(live, admin, monkeypatch):
     monkeypatch.delenv("DEMO_SESSION_KEY")
     text = spec_text(replicas=1).replace("services:\n", "services:\n  db:\n    image: redis:7.4.1\n"
                                          "    resources: {cpu: 1, memory: 1Gi}\n", 1)
     live.rm.resource_groups.create_or_update(RG, {"location": "westeurope"})  # no app-wide change first
+    plan = live.provider(text).plan(deadline=Deadline(60))
+    [missing] = plan.missing_secrets
+    assert (missing.secret, missing.services) == ("session-key", ("web",))
+    admin.clear_requests()
     with pytest.raises(DeployFailed) as caught:
         live.deploy(live.provider(text))
     message = str(caught.value)
-    assert "secret session-key (used by service web)" in message and "DEMO_SESSION_KEY" in message
+    assert caught.value.exit_code == 4
+    assert message.startswith("service web cannot start: secret session-key: environment variable "
+                              "DEMO_SESSION_KEY is not set; export DEMO_SESSION_KEY before deploying"), message
     assert "service db" not in message and "\n" not in message
-    assert live.group_names() == ["demo-db-0"]  # db needs no secret and was deployed
+    assert [r for r in admin.requests() if r["mutating"]] == []  # nothing half-done: db waits too
+    assert "not applied (run `cloudorch deploy` again after fixing): db, web" in caught.value.lines()
+
+
+def test_a_value_gone_after_the_plan_fails_that_change_before_it_is_sent(live, admin, monkeypatch):
+    provider = live.provider(replicas=1)
+    plan = provider.plan(deadline=Deadline(60))
+    monkeypatch.delenv("DEMO_SESSION_KEY")
+    fresh = live.provider(replicas=1)  # a new command: nothing read yet
+    with pytest.raises(Exception) as caught:
+        for change in plan.pending:
+            fresh.apply(change, deadline=Deadline(60))
+    assert getattr(caught.value, "exit_code", None) == 4 and "secret session-key" in str(caught.value)
+    assert live.group_names() == []
 
 
 def test_store_secret_is_refused_with_where_azure_reads_it(live):

@@ -84,11 +84,7 @@ class TestSwarmConformance(ProviderConformance):
     provider = "swarm"
     timeout = 120.0
     status_read = "GET /tasks"
-    known_gaps = {
-        "test_missing_secret_fails_the_deploy_naming_it":
-            "Docker refuses to create a service naming a secret that does not exist, so cloudorch refuses at "
-            "plan time, before any change: exit 2 naming the secret and how to store it, not 4",
-    }
+    known_gaps = {}
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -61,9 +61,12 @@ def mutating(box) -> list[str]:
 def test_missing_secret_is_refused_before_any_change(swarm_box, tmp_path):
     path = spec(tmp_path, "nosecret", 18501, extra="    secrets: {TOKEN: api-token}\n")
     swarm_box.clear_requests("swarm")
+    code, output = run(swarm_box, "plan", path)
+    assert code == 3 and "warning: deploy will stop before any change: service web cannot start" in output, output
     code, output = run(swarm_box, "deploy", path, "--timeout", "60")
-    assert code == 2, output
-    assert "Docker secret 'api-token' does not exist" in output and "cloudorch secrets set" in output
+    assert code == 4, output
+    assert ("service web cannot start: secret api-token: Docker secret 'api-token' does not exist; store its value "
+            f"with `cloudorch secrets set -f {path} -p swarm api-token`") in output, output
     assert mutating(swarm_box) == []
 
 
