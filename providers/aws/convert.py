@@ -53,6 +53,8 @@ OPERATIONS = {
     "LogGroup": ("logs", "create_log_group"), "LogRetention": ("logs", "put_retention_policy"),
     "TaskDefinition": ("ecs", "register_task_definition"), "Service": ("ecs", "create_service"),
     "ScalableTarget": ("application-autoscaling", "register_scalable_target"),
+    "SchedulerRole": ("iam", "create_role"), "SchedulerRolePolicy": ("iam", "put_role_policy"),
+    "ScheduleGroup": ("scheduler", "create_schedule_group"), "Schedule": ("scheduler", "create_schedule"),
     "ScalingPolicy": ("application-autoscaling", "put_scaling_policy"),
 }
 

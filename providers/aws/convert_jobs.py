@@ -10,11 +10,12 @@ Per job (documents carry ``service=<job>``):
   take no tags; the group carries the ownership markers, and deleting it deletes its schedules), with
   ``ScheduleExpression`` ``cron(...)`` converted from the 5-field cron (:func:`aws_cron`),
   ``ScheduleExpressionTimezone: UTC``, ``FlexibleTimeWindow: OFF`` and an ECS target: the cluster,
-  the family (its latest ACTIVE revision), the services' network configuration, ``StartedBy``
-  ``cloudorch-schedule``, and ``RetryPolicy.MaximumRetryAttempts`` = ``retries``. EventBridge
+  the family (its latest ACTIVE revision), the services' network configuration, group ``job:{job}``,
+  and ``RetryPolicy.MaximumRetryAttempts`` = ``retries``. EventBridge
   Scheduler retries only a failed *invocation* (RunTask refused or throttled), not a task that ran and
   exited non-zero: that is said by ``validate``.
-- one ``SchedulerRole`` ``{app}-scheduler`` when any job is scheduled: trusted by
+- one ``SchedulerRole`` ``{app}-scheduler`` (and its inline ``SchedulerRolePolicy`` ``run-jobs``) when
+  any job is scheduled: trusted by
   ``scheduler.amazonaws.com``, allowed ``ecs:RunTask`` on the jobs' families, ``ecs:TagResource`` and
   ``iam:PassRole`` on the execution (and task) role.
 """
@@ -33,7 +34,7 @@ from cloudorch_providers.aws.convert_service import assign_public_ip
 from cloudorch_providers.aws.convert_task import _common
 from cloudorch_providers.aws.fargate import task_size
 
-SCHEDULE_STARTED_BY = "cloudorch-schedule"
+POLICY_NAME = "run-jobs"
 RUN_STARTED_BY = "cloudorch-run"
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -112,12 +113,17 @@ def schedule(ctx: Context, name: str, job: Job) -> dict[str, Any]:
 
 
 def _scheduler_network(ctx: Context) -> dict[str, Any]:
+    """The services' network in the Scheduler's spelling. Offline (no subnets in the settings) the
+    default VPC's subnets are not known yet: ``${DefaultSubnets}`` stands for them, as ``${Kind:name}``
+    references stand for ids that exist only once deployed; deploy renders the real ones."""
     vpc = network(ctx)["awsvpcConfiguration"]
-    return {"awsvpcConfiguration": {"Subnets": vpc["subnets"], "SecurityGroups": vpc["securityGroups"],
+    return {"awsvpcConfiguration": {"Subnets": vpc["subnets"] or ["${DefaultSubnets}"],
+                                    "SecurityGroups": vpc["securityGroups"],
                                     "AssignPublicIp": vpc["assignPublicIp"]}}
 
 
-def scheduler_role(ctx: Context, scheduled: list[str]) -> dict[str, Any]:
+def scheduler_role(ctx: Context, scheduled: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The role's CreateRole input and its inline policy's PutRolePolicy input."""
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"Service": "scheduler.amazonaws.com"}}]}
     roles = [ctx.execution_role] + ([ctx.task_role] if ctx.task_role else [])
@@ -128,14 +134,17 @@ def scheduler_role(ctx: Context, scheduled: list[str]) -> dict[str, Any]:
         {"Effect": "Allow", "Action": "iam:PassRole", "Resource": roles}]}
     return {"RoleName": scheduler_role_name(ctx), "AssumeRolePolicyDocument": json.dumps(trust, sort_keys=True),
             "Description": f"EventBridge Scheduler runs the scheduled jobs of {ctx.app.name}",
-            "Tags": ctx.key_value_tags(), "Policy": json.dumps(policy, sort_keys=True)}
+            "Tags": ctx.key_value_tags()}, {"RoleName": scheduler_role_name(ctx), "PolicyName": POLICY_NAME,
+                                            "PolicyDocument": json.dumps(policy, sort_keys=True)}
 
 
 def documents(ctx: Context, scheduled_ok: bool = True) -> list[Document]:
     docs: list[Document] = []
     scheduled = [n for n, j in ctx.app.jobs.items() if j.schedule and scheduled_ok]
     if scheduled:
-        docs.append(Document("SchedulerRole", scheduler_role_name(ctx), scheduler_role(ctx, scheduled)))
+        role, policy = scheduler_role(ctx, scheduled)
+        docs.append(Document("SchedulerRole", scheduler_role_name(ctx), role))
+        docs.append(Document("SchedulerRolePolicy", scheduler_role_name(ctx), policy))
         docs.append(Document("ScheduleGroup", group_name(ctx), {"Name": group_name(ctx),
                                                                   "Tags": ctx.key_value_tags()}))
     for name, job in ctx.app.jobs.items():

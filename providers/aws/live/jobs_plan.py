@@ -17,11 +17,10 @@ from typing import Any
 
 from cloudorch.diff import differences, top_fields
 from cloudorch.provider import Action, Document
-from cloudorch_providers.aws.convert_jobs import group_name, scheduler_role_name
+from cloudorch_providers.aws.convert_jobs import POLICY_NAME, group_name, scheduler_role_name
 from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.state import MARKERS, read_revisions, read_task_definition
 
-POLICY_NAME = "run-jobs"
 SCHEDULE_KEYS = ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "State", "Target",
                  "Description")
 
@@ -127,25 +126,27 @@ class JobPlanning:
         return getattr(self.live, "jobs", None) or JobsLive()
 
     def _schedulerrole(self, doc: Document, _) -> None:
-        jobs, body = self._jobs_live(), doc.body
-        role, policy = body["RoleName"], body["Policy"]
-        put_policy = call("iam", "put_role_policy", {"RoleName": role, "PolicyName": POLICY_NAME,
-                                                     "PolicyDocument": policy})
+        jobs, body, role = self._jobs_live(), doc.body, doc.name
         if jobs.role is None:
-            create = {k: v for k, v in body.items() if k != "Policy"}
-            self.add(Action.CREATE, doc, "SchedulerRole", role, None, [call("iam", "create_role", create), put_policy])
+            self.add(Action.CREATE, doc, "SchedulerRole", role, None, [call("iam", "create_role", body)])
             return
         if not MARKERS.owns(jobs.role_tags, self.app):
             raise MARKERS.not_ours("IAM role", role, jobs.role_tags, self.app)
-        steps, fields = [], []
         if _document(jobs.role.get("AssumeRolePolicyDocument")) != json.loads(body["AssumeRolePolicyDocument"]):
-            fields.append("AssumeRolePolicyDocument")
-            steps.append(call("iam", "update_assume_role_policy",
-                              {"RoleName": role, "PolicyDocument": body["AssumeRolePolicyDocument"]}))
-        if jobs.role_policy is None or _document(jobs.role_policy) != json.loads(policy):
-            fields.append("Policy")
-            steps.append(put_policy)
-        self.add(Action.UPDATE if steps else Action.NOOP, doc, "SchedulerRole", role, None, steps, fields)
+            trust = {"RoleName": role, "PolicyDocument": body["AssumeRolePolicyDocument"]}
+            self.add(Action.UPDATE, doc, "SchedulerRole", role, None,
+                     [call("iam", "update_assume_role_policy", trust)], ["AssumeRolePolicyDocument"])
+        else:
+            self.add(Action.NOOP, doc, "SchedulerRole", role, None)
+
+    def _schedulerrolepolicy(self, doc: Document, _) -> None:
+        jobs = self._jobs_live()
+        live = jobs.role_policy
+        if live is not None and _document(live) == json.loads(doc.body["PolicyDocument"]):
+            self.add(Action.NOOP, doc, "SchedulerRolePolicy", doc.name, None)
+            return
+        self.add(Action.CREATE if live is None else Action.UPDATE, doc, "SchedulerRolePolicy", doc.name, None,
+                 [call("iam", "put_role_policy", doc.body)], [] if live is None else ["PolicyDocument"])
 
     def _schedulegroup(self, doc: Document, _) -> None:
         jobs = self._jobs_live()

@@ -87,6 +87,7 @@ def test_deploy_creates_the_schedule_and_a_redeploy_is_all_no_ops(box, deployed)
     schedule = aws("scheduler").get_schedule(Name="cleanup", GroupName="cloudorch-jobs")
     assert schedule["ScheduleExpression"] == "cron(30 2 ? * MON-FRI *)"
     assert schedule["Target"]["EcsParameters"]["TaskDefinitionArn"].endswith("task-definition/jobs-cleanup")
+    assert schedule["Target"]["RoleArn"] == "arn:aws:iam::123456789012:role/jobs-scheduler-us-east-1"
     trust = aws("iam").get_role(RoleName="jobs-scheduler-us-east-1")["Role"]["AssumeRolePolicyDocument"]
     assert "scheduler.amazonaws.com" in str(trust)
 
