@@ -15,7 +15,8 @@ Verdict = tuple[Fit, str]
 
 def job_fit(name: str, job, key: str) -> Verdict:
     if key == "image":
-        return Fit.EXACT, f"CronJob {name}'s job template runs {job.image}; `cloudorch run {name}` creates a Job from it"
+        return Fit.EXACT, (f"CronJob {name}'s job template runs {job.image}; `cloudorch run {name}` creates a Job "
+                           "from it")
     if key in ("command", "args"):
         return Fit.EXACT, f"container {key} (replaces the image's {'ENTRYPOINT' if key == 'command' else 'CMD'})"
     if key == "env":
