@@ -26,11 +26,13 @@ from cloudorch.results import (  # noqa: F401  (re-exported: providers import th
     AppStatus,
     Change,
     Document,
+    FieldDiff,
     FieldReport,
     Fit,
     LogLine,
     MissingSecret,
     Plan,
+    Revision,
     SecretLocation,
     ServiceStatus,
     State,
@@ -214,6 +216,24 @@ class Provider(ABC):
         """One JobStatus per job of the spec: deployed or not, and its last run."""
         return [JobStatus(name, job.schedule, message=f"provider {self.name!r} does not run jobs")
                 for name, job in self.app.jobs.items()]
+
+    # -- history ----------------------------------------------------------------------------
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        """The revisions of ``service`` the cloud keeps, oldest first, the one running marked
+        ``current``, each with the ``document`` the core compares between consecutive revisions."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} keeps no revision history; redeploy an earlier spec "
+                          "(from version control) to go back")
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        """Start returning ``service`` to ``revision`` (one of ``history()``'s, chosen by the core).
+        Returns at once; the engine waits for health. The spec is left as it is: ``plan`` then shows
+        the drift and ``deploy`` restores the spec."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot roll back; redeploy an earlier spec "
+                          "(from version control) to go back")
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         """The DELETE changes that remove every resource this app owns (by exact id)."""

@@ -56,6 +56,20 @@ class Action(StrEnum):
     NOOP = "no-op"
 
 
+@dataclass(frozen=True)
+class FieldDiff:
+    """One changed field of a resource: its path (``spec.replicas``, ``containers[web].image``) and the
+    live and desired values, secrets already masked (:mod:`cloudorch.secretmask`). ``None`` on one
+    side: the field is absent there."""
+
+    path: str
+    live: Any
+    desired: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "live": self.live, "desired": self.desired}
+
+
 @dataclass
 class Change:
     """One resource's difference between the spec and the live app."""
@@ -68,10 +82,37 @@ class Change:
     reason: str = ""
     #: provider-private payload carried from plan to apply (never printed)
     payload: Any = field(default=None, repr=False, compare=False)
+    #: each changed field with its live and desired value (updates and replacements; secrets masked)
+    diff: list[FieldDiff] = field(default_factory=list, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": str(self.action), "kind": self.kind, "name": self.name,
-                "service": self.service, "fields": list(self.fields)}
+                "service": self.service, "fields": list(self.fields), "reason": self.reason,
+                "diff": [d.to_dict() for d in self.diff]}
+
+
+@dataclass
+class Revision:
+    """One revision of a service as the cloud keeps it (``cloudorch history``, ``rollback --to``).
+
+    ``revision`` is the cloud's own number or id (an ECS task definition revision, a Kubernetes
+    ReplicaSet's revision, Swarm's ``current`` / ``previous`` spec, the revision ACI groups record in
+    their tags); ``document`` is what cloudorch compares between revisions (placeholders, never secret
+    values); ``changes`` (filled by the core) is what changed from the revision before it."""
+
+    revision: str
+    time: dt.datetime | None = None
+    image: str = ""
+    current: bool = False
+    document: dict[str, Any] = field(default_factory=dict, repr=False)
+    changes: list[FieldDiff] = field(default_factory=list)
+    #: provider-private data a rollback to this revision needs (never printed)
+    payload: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"revision": self.revision, "time": self.time.isoformat() if self.time else None,
+                "image": self.image, "current": self.current,
+                "changes": [{"path": d.path, "before": d.live, "after": d.desired} for d in self.changes]}
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,14 @@ Example:
 @click.option("--no-wait", is_flag=True, help="Return after the API calls, without waiting for health.")
 @click.option("--force-conflicts", is_flag=True,
               help="Take over fields another tool manages instead of refusing (Kubernetes server-side apply).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print each change with its fields' live and desired values (as `plan`) before applying.")
+@click.option("--confirm", is_flag=True,
+              help="Print the changes and ask before applying them (needs a terminal, or --yes).")
+@click.option("--yes", "-y", is_flag=True, help="With --confirm: apply without asking.")
 @options.output("table", "wide", "json", "yaml")
-def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force_conflicts, output) -> int:
+def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force_conflicts, show_diff, confirm,
+            yes, output) -> int:
     from cloudorch import registry
     from cloudorch.cli.live import open_live, print_status
     from cloudorch.cli.progress import LiveView
@@ -34,6 +40,10 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
     from cloudorch.provider import Fit
     from cloudorch.session import open_spec
 
+    if confirm and not yes and not interactive():  # refused before anything is read or changed
+        from cloudorch.errors import UsageError
+
+        raise UsageError("deploy --confirm needs a terminal to ask; pass --yes to apply without asking")
     started = time.monotonic()
     with LiveView("deploy") as view:
         spec = open_spec(spec_path)
@@ -46,6 +56,9 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
         provider.force_conflicts = force_conflicts
         view.set_phase("planning...")
         plan = provider.plan(deadline=deadline)
+        if (show_diff or confirm) and plan.pending:
+            with view.paused():
+                confirm_changes(plan, ask=confirm and not yes, stderr=output in ("json", "yaml"))
         view.begin(plan.pending)
         view.set_phase(f"applying {len(plan.pending)} changes..." if plan.pending else "no changes; checking health...")
         try:
@@ -66,6 +79,23 @@ def command(spec_path, provider_name, sandbox, parallel, timeout, no_wait, force
     if output in ("table", "wide"):
         click.echo(f"{summary}; {result.status.state}", err=True)
     return 0
+
+
+def interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def confirm_changes(plan, *, ask: bool, stderr: bool) -> None:
+    """Print the plan with its values; when ``ask``, ask before applying (refused without a terminal;
+    a "no" ends the command with exit 2 and nothing changed)."""
+    from cloudorch.cli.confirm import confirm_or_abort
+    from cloudorch.cli.plan_view import print_changes
+
+    print_changes(plan, stderr=stderr)
+    if ask:
+        confirm_or_abort(f"Apply these {len(plan.pending)} changes?")
 
 
 def _unwaited(provider):

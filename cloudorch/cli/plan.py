@@ -27,7 +27,9 @@ def command(spec_path: str, provider_name: str | None, sandbox: bool, output: st
     provider = open_live(spec_path, provider_name, sandbox)
     plan = provider.plan(deadline=command_deadline())
     if output == "json":
-        click.echo(json.dumps({"changes": [c.to_dict() for c in plan.pending]}, indent=2))
+        from cloudorch.cli.plan_view import plan_document
+
+        click.echo(json.dumps(plan_document(plan), indent=2, default=str))
     elif plan.empty:
         click.echo(f"{plan.app} on {plan.provider}: no changes ({len(plan.changes)} resources up to date)")
     else:
@@ -38,13 +40,6 @@ def command(spec_path: str, provider_name: str | None, sandbox: bool, output: st
 
 
 def print_plan(plan, wide: bool = False) -> None:
-    from cloudorch.cli.render_table import cell, console, table
+    from cloudorch.cli.plan_view import print_changes
 
-    style = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
-    t = table(f"{plan.app} on {plan.provider}: {len(plan.pending)} changes",
-              ["action", "kind", "name", "service", ("fields", {"no_wrap": wide})], wide)
-    for c in plan.pending:
-        detail = "; ".join(filter(None, [", ".join(c.fields), c.reason]))
-        t.add_row(cell(c.action, style.get(str(c.action), "")), cell(c.kind), cell(c.name),
-                  cell(c.service or ""), cell(detail))
-    console(wide=wide).print(t)
+    print_changes(plan, wide=wide)

@@ -38,8 +38,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudorch.diff import field_diffs
 from cloudorch.live.ownership import DEFAULT_FIX, Markers
-from cloudorch.provider import Action, Change, Plan
+from cloudorch.provider import Action, Change, FieldDiff, Plan
+from cloudorch.secretmask import Mask
 from cloudorch.spec.models import App
 
 Key = tuple[str, str]  # (kind, name)
@@ -84,8 +86,9 @@ class Owned:
 class PlanBuilder:
     """Collects a plan's Changes (see the module docstring)."""
 
-    def __init__(self, app: App, provider: str, markers: Markers):
+    def __init__(self, app: App, provider: str, markers: Markers, mask: Mask | None = None):
         self.app, self.provider, self.markers = app, provider, markers
+        self.mask = mask or Mask.of(app)
         self.changes: list[Change] = []
 
     def add(self, action: Action, kind: str, name: str, service: str | None = None, steps: Sequence[Step] = (),
@@ -97,15 +100,23 @@ class PlanBuilder:
     def resource(self, kind: str, name: str, service: str | None, *, live: Any, tags: Mapping[str, str] | None,
                  create: Sequence[Step], fields: Callable[[], Sequence[str]],
                  update: Callable[[list[str]], Sequence[Step]], where: str = "", fix: str = DEFAULT_FIX,
-                 reason: str = "") -> Change:
-        """The create / update / no-op decision for one rendered resource."""
+                 reason: str = "", documents: Callable[[], tuple[Any, Any]] | None = None) -> Change:
+        """The create / update / no-op decision for one rendered resource. ``documents`` gives the
+        (desired, live) pair the update's values are shown from (:func:`cloudorch.diff.field_diffs`)."""
         if live is None:
             return self.add(Action.CREATE, kind, name, service, create, reason=reason)
         self.markers.ensure(kind, name, tags, self.app.name, where=where, fix=fix)
         differing = list(fields())
         if not differing:
             return self.add(Action.NOOP, kind, name, service)
-        return self.add(Action.UPDATE, kind, name, service, update(differing), differing, reason)
+        change = self.add(Action.UPDATE, kind, name, service, update(differing), differing, reason)
+        if documents is not None:
+            change.diff = self.values(kind, *documents())
+        return change
+
+    def values(self, kind: str, desired: Any, live: Any) -> list[FieldDiff]:
+        """Each differing field's live and desired value, secrets masked."""
+        return field_diffs(desired, live, self.mask, kind)
 
     def sweep(self, owned: Iterable[Owned], rendered: Iterable[Key], delete: Callable[[Owned], Sequence[Step]],
               order: Sequence[str] = (), reason: Callable[[Owned], str] | None = None,

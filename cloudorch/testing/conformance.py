@@ -30,6 +30,7 @@ import time
 import pytest
 
 from cloudorch.provider import Capability
+from cloudorch.testing.day_two_steps import DayTwoSteps
 from cloudorch.testing.harness import SPEC_ENV, WEBSHOP_SECRETS, ConformanceHarness, service
 from cloudorch.testing.release_steps import ReleaseSteps
 
@@ -43,7 +44,7 @@ RENDERED_FIELDS = {
 }
 
 
-class ProviderConformance(ReleaseSteps, ConformanceHarness):
+class ProviderConformance(DayTwoSteps, ReleaseSteps, ConformanceHarness):
     # -- the web shop, deployed once per class ---------------------------------------------------
     def test_deploy_becomes_healthy(self, sandbox, deployed):
         code, status = self.status_json(sandbox)

@@ -29,6 +29,7 @@ from cloudorch.provider import (
     LogLine,
     Plan,
     Provider,
+    Revision,
     SecretLocation,
     ServiceStatus,
 )
@@ -134,6 +135,14 @@ class ReferenceProvider(Provider):
             fields.append("replicas")
         return fields
 
+    def _documents(self, name: str, have: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The (desired, live) pair a plan shows values from: the body, the replica count, the autoscaler."""
+        want = {"body": self.body(name), "autoscaler": self._policy(name)}
+        live = {"body": have["body"], "autoscaler": have["autoscaler"]}
+        if self._policy(name) is None:
+            want["replicas"], live["replicas"] = self.app.services[name].replicas, have["desired"]
+        return want, live
+
     def _builder(self, live: dict[str, dict[str, Any]], destroying: bool = False) -> PlanBuilder:
         builder = PlanBuilder(self.app, self.name, self.ownership)
         if not destroying:
@@ -143,7 +152,8 @@ class ReferenceProvider(Provider):
                 builder.resource("Service", f"{self.app.name}/{name}", name, live=have,
                                  tags=have["tags"] if have else None, create=put,
                                  fields=lambda name=name, have=have: self._fields(name, have),
-                                 update=lambda fields, put=put: put)
+                                 update=lambda fields, put=put: put,
+                                 documents=lambda name=name, have=have: self._documents(name, have))
         owned = [Owned("Service", f"{self.app.name}/{n}", n) for n, have in live.items()
                  if self.ownership.owns(have["tags"], self.app.name)]
         rendered = set() if destroying else {("Service", f"{self.app.name}/{n}") for n in self.app.services}
@@ -211,6 +221,22 @@ class ReferenceProvider(Provider):
             stored = set(self.cloud(deadline).list_secrets())
         return [SecretLocation(name, self._where(name), self.settings.secrets.get(name, name) in stored, services)
                 for name, services in self.secret_users().items()]
+
+    # -- history ---------------------------------------------------------------------------------
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        with table().translating(f"reading the revisions of service {service}"):
+            try:
+                found = self.cloud(deadline).revisions(self.app.name, service)
+            except CloudError as exc:
+                if exc.status == 404:
+                    return []  # not deployed: no revisions
+                raise
+        return [Revision(str(r["revision"]), dt.datetime.fromtimestamp(r["time"], dt.UTC), r["body"]["image"],
+                         r["serving"], document=r["body"], payload=r["revision"]) for r in found]
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        with table().translating(f"rolling service {service} back to revision {revision.revision}"):
+            self.cloud(deadline).rollback(self.app.name, service, revision.payload)
 
     def restart(self, service: str, *, deadline: Deadline) -> None:
         with table().translating(f"restarting service {service}"):

@@ -50,6 +50,12 @@ class HttpCloud:
     def restart_service(self, app, name):
         return self.call("POST", f"/apps/{app}/services/{name}/restart", {})
 
+    def revisions(self, app, name):
+        return self.call("GET", f"/apps/{app}/services/{name}/revisions")["revisions"]
+
+    def rollback(self, app, name, revision):
+        return self.call("POST", f"/apps/{app}/services/{name}/rollback", {"revision": revision})
+
     def delete_service(self, app, name):
         return self.call("DELETE", f"/apps/{app}/services/{name}")
 

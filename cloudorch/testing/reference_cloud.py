@@ -54,6 +54,7 @@ class Service:
     rollout_started: float = 0.0
     rolled_back: str = ""  # why the last update was rolled back ("" when it was not)
     counter: int = 0
+    times: list[float] = field(default_factory=list)  # when each revision was made (Unix time)
 
 
 class ReferenceCloud:
@@ -95,14 +96,14 @@ class ReferenceCloud:
             now = self.clock()
             svc = self.services.get((app, name))
             if svc is None:
-                svc = Service(app, name, dict(tags), [copy.deepcopy(body)], 1, replicas, rollout_started=now)
+                svc = Service(app, name, dict(tags), [copy.deepcopy(body)], 1, replicas, rollout_started=now,
+                              times=[self.wall()])
                 self.services[(app, name)] = svc
             else:
                 if svc.tags != tags:
                     svc.tags = dict(tags)
                 if body != svc.revisions[svc.serving - 1]:
-                    svc.revisions.append(copy.deepcopy(body))
-                    svc.serving, svc.rollout_started, svc.rolled_back = len(svc.revisions), now, ""
+                    self._new_revision(svc, body, now)
                 if svc.autoscaler is None:
                     svc.desired = replicas
             self._tick(svc, now)
@@ -135,10 +136,32 @@ class ReferenceCloud:
         with self.lock:
             svc = self._get(app, name)
             now = self.clock()
-            svc.revisions.append(copy.deepcopy(svc.revisions[svc.serving - 1]))
-            svc.serving, svc.rollout_started, svc.rolled_back = len(svc.revisions), now, ""
+            self._new_revision(svc, svc.revisions[svc.serving - 1], now)
             self._tick(svc, now)
             return self._view(svc, now)
+
+    def revisions(self, app: str, name: str) -> list[dict[str, Any]]:
+        """Every revision of the service, oldest first: number, body, time, and whether it serves."""
+        with self.lock:
+            svc = self._get(app, name)
+            return [{"revision": i, "body": copy.deepcopy(body), "time": svc.times[i - 1], "serving": i == svc.serving}
+                    for i, body in enumerate(svc.revisions, 1)]
+
+    def rollback(self, app: str, name: str, revision: int) -> dict[str, Any]:
+        """Roll out revision ``revision``'s body again, as a new revision (as Kubernetes does)."""
+        with self.lock:
+            svc = self._get(app, name)
+            if not 1 <= revision <= len(svc.revisions):
+                raise CloudError(404, "NotFound", f"service {app}/{name} has no revision {revision}")
+            now = self.clock()
+            self._new_revision(svc, svc.revisions[revision - 1], now)
+            self._tick(svc, now)
+            return self._view(svc, now)
+
+    def _new_revision(self, svc: Service, body: dict[str, Any], now: float) -> None:
+        svc.revisions.append(copy.deepcopy(body))
+        svc.times.append(self.wall())
+        svc.serving, svc.rollout_started, svc.rolled_back = len(svc.revisions), now, ""
 
     def delete_service(self, app: str, name: str) -> dict[str, Any]:
         with self.lock:
@@ -224,6 +247,7 @@ class ReferenceCloud:
             svc.replicas = [r for r in svc.replicas if r.revision != svc.serving]
             svc.serving -= 1
             svc.revisions.pop()
+            svc.times.pop()
             self._tick(svc, now)
 
     def _view(self, svc: Service, now: float) -> dict[str, Any]:

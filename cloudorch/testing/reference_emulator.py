@@ -29,6 +29,8 @@ ROUTES: list[tuple[str, re.Pattern, str]] = [
     ("PUT", re.compile(r"^/apps/([^/]+)/services/([^/]+)/autoscaler$"), "SetAutoscaler"),
     ("POST", re.compile(r"^/apps/([^/]+)/services/([^/]+)/restart$"), "RestartService"),
     ("DELETE", re.compile(r"^/apps/([^/]+)/services/([^/]+)$"), "DeleteService"),
+    ("GET", re.compile(r"^/apps/([^/]+)/services/([^/]+)/revisions$"), "ListRevisions"),
+    ("POST", re.compile(r"^/apps/([^/]+)/services/([^/]+)/rollback$"), "RollbackService"),
     ("GET", re.compile(r"^/apps/([^/]+)/logs$"), "GetLogs"),
     ("PUT", re.compile(r"^/secrets/([^/]+)$"), "PutSecret"),
     ("GET", re.compile(r"^/secrets$"), "ListSecrets"),
@@ -89,6 +91,10 @@ class ReferenceEmulator(Emulator):
                 return 200, cloud.set_autoscaler(*args, data)
             if action == "RestartService":
                 return 200, cloud.restart_service(*args)
+            if action == "ListRevisions":
+                return 200, {"revisions": cloud.revisions(*args)}
+            if action == "RollbackService":
+                return 200, cloud.rollback(*args, int(data["revision"]))
             if action == "DeleteService":
                 return 200, cloud.delete_service(*args)
             if action == "GetLogs":

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from typing import Any
 
 from moto.core.utils import camelcase_to_underscores
@@ -181,6 +182,38 @@ def default_security_group(account_id: str, region: str, subnet_id: str) -> str 
     return group.id if group is not None else None
 
 
+def _task_definition(arn: str):
+    """moto's task definition of ``arn`` (None when there is none)."""
+    from moto.ecs.models import ecs_backends
+
+    family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+    for _, _, backend in ecs_backends.iter_backends():
+        definition = (backend.task_definitions.get(family) or {}).get(int(revision)) if revision.isdigit() else None
+        if definition is not None and definition.arn == arn:
+            return definition
+    return None
+
+
+def _registered_at(action: str, response: bytes) -> bytes | None:
+    """ECS answers RegisterTaskDefinition and DescribeTaskDefinition with the revision's ``registeredAt``
+    (API reference, TaskDefinition); moto keeps none, so the time of registration is kept here."""
+    try:
+        reply = json.loads(response)
+        definition = reply["taskDefinition"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    found = _task_definition(definition.get("taskDefinitionArn", ""))
+    if found is None:
+        return None
+    if action == "RegisterTaskDefinition" and getattr(found, "cloudorch_registered_at", None) is None:
+        found.cloudorch_registered_at = time.time()
+    stamp = getattr(found, "cloudorch_registered_at", None)
+    if stamp is None or "registeredAt" in definition:
+        return None
+    definition["registeredAt"] = stamp
+    return json.dumps(reply).encode()
+
+
 def remember(action: str, body: dict[str, Any], response: bytes) -> None:
     """Store what moto dropped from a successful CreateService on the service it created."""
     if action != "CreateService":
@@ -201,6 +234,8 @@ def remember(action: str, body: dict[str, Any], response: bytes) -> None:
 
 def rewrite_reply(action: str, body: dict[str, Any], response: bytes) -> bytes | None:
     """A corrected reply (see the module docstring), or None to keep moto's."""
+    if action in ("RegisterTaskDefinition", "DescribeTaskDefinition"):
+        return _registered_at(action, response)
     if action in ("CreateService", "UpdateService"):
         return _fresh_service_reply(response)
     if action != "ListTasks" or (body.get("desiredStatus") and not body.get("serviceName")):

@@ -18,7 +18,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
-from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan, SecretLocation
+from cloudorch.provider import AppStatus, Change, Document, LogLine, Plan, Revision, SecretLocation
 from cloudorch.spec.models import Autoscale
 from cloudorch_providers.aws import convert
 from cloudorch_providers.aws.context import Context
@@ -164,6 +164,19 @@ class AWSLiveOperations:
 
         aws = self._aws(deadline)
         restart(aws, self.context(region=aws.region), service)
+
+    # -- history (:mod:`cloudorch_providers.aws.live.history`) --------------------------------------
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        from cloudorch_providers.aws.live.history import revisions
+
+        aws = self._aws(deadline)
+        return revisions(aws, self.context(region=aws.region), service)
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        from cloudorch_providers.aws.live.history import rollback
+
+        aws = self._aws(deadline)
+        rollback(aws, self.context(region=aws.region), service, revision)
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.aws.live.edge_state import read_edge

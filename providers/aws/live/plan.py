@@ -12,23 +12,25 @@ import hashlib
 import json
 from typing import Any
 
-from cloudorch.diff import differences, top_fields
+from cloudorch.diff import differences, field_diffs, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.provider import Action, Change, Document, Plan
+from cloudorch.secretmask import Mask
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
 from cloudorch_providers.aws.live.edge_state import Edge
 from cloudorch_providers.aws.live.jobs_plan import JobPlanning
 from cloudorch_providers.aws.live.apply import call
+from cloudorch_providers.aws.live.plan_values import (
+    MANAGED_CONTAINER_KEYS,
+    TASK_KEYS,
+    service_documents,
+    tag_pairs,
+    task_definition_documents,
+)
 from cloudorch_providers.aws.live.refs import Refs
 from cloudorch_providers.aws.live.state import MARKERS, OWNER, Live, ecs_tags
 
-#: container keys we set; when the spec drops one, the live value must go too
-MANAGED_CONTAINER_KEYS = ("entryPoint", "command", "environment", "secrets", "portMappings", "healthCheck",
-                          "mountPoints", "user", "readonlyRootFilesystem", "linuxParameters",
-                          "repositoryCredentials", "restartPolicy")
-TASK_KEYS = ("cpu", "memory", "networkMode", "requiresCompatibilities", "executionRoleArn", "taskRoleArn",
-             "volumes")
 #: service keys compared field by field below; any other key of the rendered service (one an override
 #: block adds) is compared as a whole and sent to UpdateService when it differs
 SERVICE_KEYS = ("cluster", "serviceName", "taskDefinition", "desiredCount", "launchType", "networkConfiguration",
@@ -61,10 +63,6 @@ def task_definition_fields(desired: dict[str, Any], live: dict[str, Any]) -> lis
     if differences(dict(tag_pairs(desired.get("tags", []))), dict(tag_pairs(live.get("tags", [])))):
         found.append("tags")
     return found
-
-
-def tag_pairs(tags: list[dict[str, str]]) -> list[tuple[str, str]]:
-    return sorted((t["key"], t["value"]) for t in tags)
 
 
 def latest_revision_arn(live: Live, family: str) -> str | None:
@@ -120,13 +118,19 @@ def _balancer_key(entry: dict[str, Any]) -> tuple:
 class Planner(JobPlanning):
     def __init__(self, ctx: Context, live: Live, edge: Edge | None = None, refs: Refs | None = None):
         self.ctx, self.live, self.app = ctx, live, ctx.app.name
+        self.mask = Mask.of(ctx.app)
+        self.desired_definitions: dict[str, dict[str, Any]] = {}  # family -> the rendered task definition
         self.refs = refs or Refs()
         self.edge = EdgePlanner(self, ctx, edge or Edge(), self.refs)
         self.changes: list[Change] = []
 
     def add(self, action: Action, doc: Document | None, kind: str, name: str, service: str | None,
-            steps: list[tuple[str, str, dict]] = (), fields: list[str] = (), reason: str = "") -> None:
-        self.changes.append(Change(action, kind, name, service, list(fields), reason, payload=list(steps)))
+            steps: list[tuple[str, str, dict]] = (), fields: list[str] = (), reason: str = "",
+            documents: tuple[Any, Any] | None = None) -> None:
+        """One change; ``documents``: the (desired, live) pair an update's values are shown from."""
+        diff = field_diffs(*documents, self.mask) if documents is not None else []
+        self.changes.append(Change(action, kind, name, service, list(fields), reason, payload=list(steps),
+                                   diff=diff))
 
     def plan(self, docs: list[Document]) -> Plan:
         registering: set[str] = set()
@@ -167,7 +171,9 @@ class Planner(JobPlanning):
         group = self.live.log_groups.get(doc.name, {})
         if group.get("retentionInDays") != doc.body["retentionInDays"]:
             self.add(Action.UPDATE if group else Action.CREATE, doc, "LogRetention", doc.name, doc.service,
-                     [call("logs", "put_retention_policy", doc.body)], ["retentionInDays"])
+                     [call("logs", "put_retention_policy", doc.body)], ["retentionInDays"],
+                     documents=({"retentionInDays": doc.body["retentionInDays"]},
+                                {"retentionInDays": group.get("retentionInDays")}) if group else None)
         else:
             self.add(Action.NOOP, doc, "LogRetention", doc.name, doc.service)
 
@@ -175,12 +181,14 @@ class Planner(JobPlanning):
         live = self.live.task_definitions.get(doc.name)
         if live is not None and ecs_tags(live).get(OWNER) not in (None, self.app):
             raise not_ours("task definition family", doc.name, "", ecs_tags(live), self.app)
+        self.desired_definitions[doc.name] = doc.body
         fields = ["family"] if live is None else task_definition_fields(doc.body, live)
         if fields:
             registering.add(doc.name)
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "TaskDefinition", doc.name,
                      doc.service, [call("ecs", "register_task_definition", doc.body)],
-                     [] if live is None else top_fields(fields))
+                     [] if live is None else top_fields(fields),
+                     documents=None if live is None else task_definition_documents(doc.body, live))
         else:
             self.add(Action.NOOP, doc, "TaskDefinition", doc.name, doc.service)
 
@@ -208,7 +216,16 @@ class Planner(JobPlanning):
         steps = [call("ecs", "update_service", update)] if len(update) > 2 else []
         if "tags" in fields:
             steps.append(call("ecs", "tag_resource", {"resourceArn": live["serviceArn"], "tags": doc.body["tags"]}))
-        self.add(Action.UPDATE, doc, "Service", doc.name, doc.service, steps, fields)
+        self.add(Action.UPDATE, doc, "Service", doc.name, doc.service, steps, fields,
+                 documents=service_documents(doc.body, live, fields, latest_revision_arn(self.live, family),
+                                             family in registering, self._definitions(family, live)))
+
+    def _definitions(self, family: str, live: dict[str, Any]) -> tuple[dict | None, dict | None]:
+        """The task definition the service should run, and the one it runs."""
+        arn = live.get("taskDefinition")
+        latest = self.live.task_definitions.get(family)
+        running = latest if latest and latest.get("taskDefinitionArn") == arn else self.live.running.get(arn)
+        return self.desired_definitions.get(family), running
 
     def _scalabletarget(self, doc: Document, _) -> None:
         live = self.live.targets.get(doc.name)
@@ -216,7 +233,9 @@ class Planner(JobPlanning):
                                           if live.get(k) != doc.body[k]]
         if live is None or fields:
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "ScalableTarget", doc.name,
-                     doc.service, [call("application-autoscaling", "register_scalable_target", doc.body)], fields)
+                     doc.service, [call("application-autoscaling", "register_scalable_target", doc.body)], fields,
+                     documents=None if live is None else ({k: doc.body[k] for k in fields},
+                                                          {k: live.get(k) for k in fields}))
         else:
             self.add(Action.NOOP, doc, "ScalableTarget", doc.name, doc.service)
 
@@ -227,7 +246,8 @@ class Planner(JobPlanning):
         fields = [] if live is None else top_fields(differences(want, have))
         if live is None or fields:
             self.add(Action.CREATE if live is None else Action.UPDATE, doc, "ScalingPolicy", doc.name,
-                     doc.service, [call("application-autoscaling", "put_scaling_policy", doc.body)], fields)
+                     doc.service, [call("application-autoscaling", "put_scaling_policy", doc.body)], fields,
+                     documents=None if live is None else (want, have))
         else:
             self.add(Action.NOOP, doc, "ScalingPolicy", doc.name, doc.service)
 

@@ -37,6 +37,8 @@ class Live:
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy name -> policy
     #: family -> ACTIVE revision ARNs carrying this app's markers (read for deletions only)
     revisions: dict[str, list[str]] = field(default_factory=dict)
+    #: ARN -> the task definition a service runs when it is not its family's latest (after a rollback)
+    running: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def owned_by(self, resource_tags: dict[str, str], app: str) -> bool:
         return MARKERS.owns(resource_tags, app)
@@ -171,6 +173,12 @@ def read_live(aws: Clients, ctx: Context, with_namespace: bool, destroying: bool
                 live.task_definitions[family] = definition
     if live.cluster is not None:
         live.targets, live.policies = read_autoscaling(aws, ctx, sorted(s for s in services if s))
+    if not destroying:  # what a service runs when it is not the latest revision: plan shows its images
+        latest = {d["taskDefinitionArn"] for d in live.task_definitions.values()}
+        for arn in sorted({s.get("taskDefinition") for s in live.services.values()} - latest - {None}):
+            definition = read_task_definition(aws, arn)
+            if definition is not None:
+                live.running[arn] = definition
     leaving = [s for s in services if s and (destroying or s not in ctx.app.services)]
     for service in leaving:
         if ctx.family(service) in live.task_definitions:

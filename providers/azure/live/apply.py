@@ -9,6 +9,7 @@ the values are redacted from any error. Deletions of what is already gone succee
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from cloudorch.deadline import Deadline
@@ -44,7 +45,11 @@ def put_group(ctx: Context, name: str, body: dict) -> None:
     """Create or update (a full PUT: ACI restarts every container of the group)."""
     from azure.mgmt.containerinstance.models import ContainerGroup
 
+    from cloudorch_providers.azure.live.history import recorded_tags
+
     doing = ctx.doing("putting", name)
+    # the body carries the live group's recorded revisions (the plan copies them): add this one
+    body = {**body, "tags": recorded_tags(body.get("tags"), body, time.time())}
     values = ctx.secrets.resolve(placeholders(body))
     if values:  # a keyed hash of the values, so the next plan sees a changed one (never the values)
         tags = body.get("tags", {})
@@ -70,7 +75,7 @@ def delete_group(ctx: Context, name: str) -> None:
 
 
 def tag_group(ctx: Context, name: str, tags: dict[str, str]) -> None:
-    """A PATCH of the tags alone, which restarts nothing."""
+    """A PATCH of the tags alone, which restarts nothing (``tags`` carry the recorded revisions)."""
     from azure.mgmt.containerinstance.models import Resource
 
     with azure_errors(ctx.doing("tagging", name)):

@@ -173,6 +173,18 @@ def body_differences(desired: dict, live: dict) -> list[str]:
     return found + differences(want, have)
 
 
+def shown(body: dict, tags: dict | None = None) -> dict:
+    """The projection a plan shows values from: environment variables as a mapping by name (a secure
+    one as :data:`SECURE`, masked again by the core's rule) and the group's tags."""
+    out = project(body)
+    for container in out["containers"].values():
+        pairs = container.get("environmentVariables")
+        if pairs:
+            container["environmentVariables"] = {name: value for name, value in pairs}
+    out["tags"] = dict(tags if tags is not None else body.get("tags") or {})
+    return out
+
+
 def needs_replacement(paths: list[str]) -> list[str]:
     """The paths among ``paths`` that ACI cannot change in place."""
     return [p for p in paths if p.split(".", 1)[0] in REPLACE_PATHS

@@ -21,7 +21,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import Unsupported
-from cloudorch.provider import Action, AppStatus, Change, LogLine, Plan
+from cloudorch.provider import Action, AppStatus, Change, LogLine, Plan, Revision
 from cloudorch.spec.models import Autoscale
 
 
@@ -197,6 +197,44 @@ class AzureLiveOperations:
         az = self._az(deadline)
         live = self._read(az, services=list(services), details=False)
         return read_logs(az, self.resource_group, self.app.name, live, services, since, tail)
+
+    # -- history (:mod:`cloudorch_providers.azure.live.history`) ------------------------------------
+    def _service_groups(self, az, service: str) -> list[tuple[str, dict[str, Any]]]:
+        """The service's groups carrying the app's markers, replica 0 first."""
+        from cloudorch_providers.azure.live.state import replica_of
+
+        live = self._read(az, services=[service], details=False)
+        return sorted(live.owned_groups(self.app.name, [service]).items(), key=lambda item: replica_of(item[1]))
+
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        """The revisions recorded in the first replica's tags."""
+        from cloudorch_providers.azure.live.history import revisions
+        from cloudorch_providers.azure.live.state import tags_of
+
+        groups = self._service_groups(self._az(deadline), service)
+        return revisions(tags_of(groups[0][1])) if groups else []
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        """Each group of the service back to its own record of the same body (by its hash), one group
+        at a time, with today's tags and secret values."""
+        from cloudorch.errors import ProviderError
+        from cloudorch_providers.azure.live.apply import Context, put_group
+        from cloudorch_providers.azure.live.history import records
+        from cloudorch_providers.azure.live.state import tags_of
+
+        if not revision.payload.get("b"):
+            raise ProviderError(f"revision {revision.revision} of service {service} was too large to keep in "
+                                "the container group's tags; deploy the spec of that revision instead")
+        az = self._az(deadline)
+        context = Context(az, self.resource_group, self.app.name, self._secrets, deadline)
+        for name, group in self._service_groups(az, service):
+            tags = tags_of(group)
+            body = next((r["b"] for r in records(tags).values() if r.get("h") == revision.payload["h"] and r.get("b")),
+                        None)
+            if body is None:
+                raise ProviderError(f"container group {name} has no record of revision {revision.revision} "
+                                    "(it was created after it); deploy the spec of that revision instead")
+            put_group(context, name, {**body, "tags": tags})  # its recorded revisions carried on
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.azure.live.network import destroy_changes

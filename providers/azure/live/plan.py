@@ -24,14 +24,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cloudorch.diff import top_fields
+from cloudorch.diff import field_diffs, top_fields
 from cloudorch.errors import ProviderError
 from cloudorch.live.plan import Step
 from cloudorch.live.rollout import stable_seconds
-from cloudorch.provider import Action, Change, Document, Plan, Provider
+from cloudorch.provider import Action, Change, Document, FieldDiff, Plan, Provider
+from cloudorch.secretmask import MASK, Mask
 from cloudorch.spec.models import App
 from cloudorch_providers.azure.live.apply import delete_group, put_group, start_group, stop_group, tag_group
-from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, tag_differences
+from cloudorch_providers.azure.live.compare import body_differences, needs_replacement, shown, tag_differences
+from cloudorch_providers.azure.live.history import recorded
 from cloudorch_providers.azure.live.resource_group import deploy_change, destroy_change
 from cloudorch_providers.azure.live.rolling import is_serving, previous_body, roll_group
 from cloudorch_providers.azure.live.secret_hash import TAG as SECRET_TAG
@@ -108,10 +110,25 @@ def change_steps(name: str, service: str, body: dict[str, Any], live: dict[str, 
 
 
 def group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
-                 live: dict[str, Any] | None, secrets_changed: str = "", rolling: Rolling | None = None) -> Change:
+                 live: dict[str, Any] | None, secrets_changed: str = "", rolling: Rolling | None = None,
+                 mask: Mask | None = None) -> Change:
     """The change that makes group ``name`` match ``body`` (``secrets_changed``: why the values of its
     secrets differ from the live ones, which ARM never shows: see :mod:`.secret_hash`; ``rolling``:
-    how a running group moves to the new revision, None to PUT it without waiting)."""
+    how a running group moves to the new revision, None to PUT it without waiting), with the
+    changed fields' values (secrets masked)."""
+    change = _group_change(app, resource_group, name, service, body, live, secrets_changed, rolling)
+    if live is not None and change.action in (Action.UPDATE, Action.REPLACE):
+        want, have = shown(body), shown(live, tags_of(live))
+        for tags in (want["tags"], have["tags"]):  # a hash of the secret values: said as "secrets" below
+            tags.pop(SECRET_TAG, None)
+        change.diff = field_diffs(want, have, mask or Mask())
+        if secrets_changed:
+            change.diff.append(FieldDiff("secrets", MASK, MASK))
+    return change
+
+
+def _group_change(app: str, resource_group: str, name: str, service: str, body: dict[str, Any],
+                  live: dict[str, Any] | None, secrets_changed: str = "", rolling: Rolling | None = None) -> Change:
     if live is None:
         return Change(Action.CREATE, GROUP, name, service, payload=[put(name, body)])
     if not owned(tags_of(live), app):
@@ -152,6 +169,7 @@ class Planner:
         self.markers, self.live, self.secrets = markers, live, secrets
         #: service -> its A record set (zone, service, count, markers) in the private network, or None
         self.records = records or (lambda service: None)
+        self.mask = Mask.of(app)
         self.changes: list[Change] = []
 
     def rolling(self, service: str) -> Rolling:
@@ -179,8 +197,9 @@ class Planner:
             body = with_replicas(doc.body, self.app.services[doc.service].desired_replicas)
             live = self.live.groups.get(doc.name)
             changed = self.secret_state(body, live)
+            body["tags"].update(recorded(tags_of(live)))  # the revisions it records (:mod:`.history`)
             self.changes.append(group_change(self.app.name, self.resource_group, doc.name, doc.service, body,
-                                             live, changed, self.rolling(doc.service)))
+                                             live, changed, self.rolling(doc.service), self.mask))
         self.orphans({d.name for d in docs})
         return Plan(self.app.name, "azure", self.changes)
 

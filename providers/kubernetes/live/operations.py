@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError
-from cloudorch.provider import AppStatus, Change, LogLine, Plan, SecretLocation
+from cloudorch.provider import AppStatus, Change, LogLine, Plan, Revision, SecretLocation
 from cloudorch.spec.models import Autoscale
 
 
@@ -151,6 +151,28 @@ class KubernetesLiveOperations:
         kube = self._kube(deadline)
         self._owned_deployment(kube, service)
         secrets.restart(kube, service, self.namespace)
+
+    # -- history (:mod:`cloudorch_providers.kubernetes.live.history`) -------------------------------
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        from cloudorch_providers.kubernetes.live.history import revisions
+        from cloudorch_providers.kubernetes.live.state import DEPLOYMENT, read_object
+
+        kube = self._kube(deadline)
+        if read_object(kube, DEPLOYMENT, self.namespace, service) is None:
+            return []
+        return revisions(kube, self.app.name, self.namespace, service, self._owned_deployment(kube, service))
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        from cloudorch_providers.kubernetes.live.apply import server_side_apply
+        from cloudorch_providers.kubernetes.live.history import rollback_body
+
+        kube = self._kube(deadline)
+        deployment = self._owned_deployment(kube, service)
+        rendered = next(d.body for d in self.render() if d.kind == "Deployment" and d.name == service)
+        server_side_apply(kube.bound(deadline, force=True), "Deployment", service, self.namespace,
+                          rollback_body(rendered, deployment, revision.payload),
+                          doing=f"rolling Deployment {service} in namespace {self.namespace} back to revision "
+                                f"{revision.revision}")
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.kubernetes.live.plan import destroy_plan

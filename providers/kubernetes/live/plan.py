@@ -122,7 +122,7 @@ class Planner:
             return
         self.builder.resource(NAMESPACE.kind, name, None, live=live, tags=labels_of(live), create=[apply],
                               fields=lambda: differences(compared(doc.body), live) + removed_fields(live, doc.body),
-                              update=lambda fields: [apply])
+                              update=lambda fields: [apply], documents=lambda: (compared(doc.body), live))
 
     # -- the app's objects -------------------------------------------------------------------------
     def _object(self, doc: Document) -> None:
@@ -139,7 +139,8 @@ class Planner:
         self.builder.resource(kind, name, doc.service, live=live, tags=labels_of(live), create=[apply],
                               fields=lambda: differences(compared(doc.body), live) + removed_fields(live, doc.body),
                               update=lambda fields: self._update_steps(doc, live) + [apply],
-                              where=f"in namespace {ns}", fix=FIX, reason=reason)
+                              where=f"in namespace {ns}", fix=FIX, reason=reason,
+                              documents=lambda: (compared(doc.body), live))
 
     def _update_steps(self, doc: Document, live: dict[str, Any]) -> list[Step]:
         """What must happen before a Deployment's apply: its count set, or handed to the autoscaler."""

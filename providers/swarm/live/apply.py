@@ -17,9 +17,9 @@ from cloudorch_providers.swarm.live.clients import Engine, docker_errors
 
 def service_kwargs(body: dict[str, Any]) -> dict[str, Any]:
     """A ServiceSpec as the docker SDK's create_service / update_service keyword arguments."""
-    return {"task_template": body["TaskTemplate"], "name": body["Name"], "labels": body["Labels"],
-            "mode": body["Mode"], "update_config": body["UpdateConfig"], "rollback_config": body["RollbackConfig"],
-            "endpoint_spec": body["EndpointSpec"]}
+    return {"task_template": body["TaskTemplate"], "name": body["Name"], "labels": body.get("Labels"),
+            "mode": body["Mode"], "update_config": body.get("UpdateConfig"),
+            "rollback_config": body.get("RollbackConfig"), "endpoint_spec": body.get("EndpointSpec")}
 
 
 def create_network(engine: Engine, body: dict[str, Any]) -> None:

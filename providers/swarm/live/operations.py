@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudorch.deadline import Deadline
 from cloudorch.errors import ProviderError, Unsupported
-from cloudorch.provider import AppStatus, Change, LogLine, Plan, SecretLocation
+from cloudorch.provider import AppStatus, Change, LogLine, Plan, Revision, SecretLocation
 from cloudorch.spec.models import Autoscale
 
 
@@ -132,6 +132,24 @@ class SwarmLiveOperations:
         from cloudorch_providers.swarm.live.plan import destroy_plan
 
         return destroy_plan(self.app, self._read(self._engine(deadline)))
+
+    # -- history (:mod:`cloudorch_providers.swarm.live.history`) ------------------------------------
+    def history(self, service: str, *, deadline: Deadline) -> list[Revision]:
+        from cloudorch_providers.swarm.live.history import revisions
+
+        live = self._read(self._engine(deadline), secrets=False)
+        name = self._swarm_names(service)[0]
+        return revisions(self._owned(live, name)) if name in live.services else []
+
+    def rollback(self, service: str, revision: Revision, *, deadline: Deadline) -> None:
+        from cloudorch_providers.swarm.live.apply import service_kwargs
+        from cloudorch_providers.swarm.live.clients import docker_errors
+
+        engine = self._engine(deadline)
+        name = self._swarm_names(service)[0]
+        current = self._owned(self._read(engine, secrets=False), name)
+        with docker_errors(f"rolling service {name} back to its previous spec", engine):
+            engine.api.update_service(current["ID"], current["Version"]["Index"], **service_kwargs(revision.payload))
 
     # -- secrets ----------------------------------------------------------------------------------
     def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:

@@ -193,7 +193,8 @@ class Planner:
         # a new network's id is known only once it exists: the service is created with its name
         return self.builder.resource(SERVICE, name, service, live=live, tags=labels_of(live) if live else None,
                                      create=[Step(create_service, (desired,), on=f"service {name}")],
-                                     fields=fields, update=update, fix=FIX, reason=reason)
+                                     fields=fields, update=update, fix=FIX, reason=reason,
+                                     documents=lambda: (project(desired), project(live["Spec"])))
 
 
 def _delete_service(owned: Owned) -> list[Step]:
