@@ -37,6 +37,7 @@ from cloudorch.results import (  # noqa: F401  (re-exported: providers import th
     ServiceStatus,
     State,
 )
+from cloudorch.runs import JobRun, JobStatus, RunState  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from cloudorch.deadline import Deadline
@@ -60,6 +61,9 @@ class Capability(StrEnum):
     REPLICAS = "replicas"  # `scale`: more than one copy of a service behind one name (engine.set_replicas)
     AUTOSCALE = "autoscale"  # `autoscale`: a native autoscaler (engine.set_autoscale)
     LOGS = "logs"  # `logs`: reading the replicas' output (engine.read_logs / follow_logs)
+    JOBS = "jobs"  # `run`: one run of a job, or of a service's command (engine.run_job)
+    SCHEDULES = "schedules"  # jobs with a `schedule` run on it, by the cloud's own scheduler
+    RETRIES = "retries"  # a failed run is started again by the cloud (else `run --wait` does it)
 
 
 class Provider(ABC):
@@ -155,6 +159,9 @@ class Provider(ABC):
         for service_name, service in self.app.services.items():
             for secret in service.all_secret_names():
                 users.setdefault(secret, []).append(service_name)
+        for job_name, job in self.app.jobs.items():
+            for secret in job.secrets.values():
+                users.setdefault(secret, []).append(job_name)
         return {name: sorted(users[name]) for name in sorted(users)}
 
     def store_secret(self, name: str, value: str, *, deadline: Deadline) -> str:
@@ -179,6 +186,37 @@ class Provider(ABC):
         from cloudorch.errors import Unsupported
 
         raise Unsupported(f"provider {self.name!r} cannot restart a service; redeploy it instead")
+
+    # -- jobs (the waiting and exit-code rules are the engine's: cloudorch.engine.run) -----------
+    def start_run(self, name: str, command: Sequence[str] | None = None, *, deadline: Deadline) -> str:
+        """Start one run of job ``name`` now (or, for a service name, a one-off container with the
+        service's image, env, secrets and resources running ``command``) and return its run id.
+        ``command`` replaces the job's command when given."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot run jobs; run the container with the cloud's own "
+                          "tools, or pick a provider that can (`cloudorch providers`)")
+
+    def run_state(self, run_id: str, *, deadline: Deadline) -> JobRun:
+        """The state of run ``run_id`` (started by ``start_run`` or by a schedule)."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot read job runs")
+
+    def run_logs(self, run_id: str, since: dt.datetime | None = None, *, deadline: Deadline) -> list[LogLine]:
+        """The run's log lines, oldest first (``since``: only newer ones)."""
+        return []
+
+    def stop_run(self, run_id: str, reason: str, *, deadline: Deadline) -> None:
+        """Stop run ``run_id`` (its timeout passed); ``reason`` goes where the cloud records one."""
+        from cloudorch.errors import Unsupported
+
+        raise Unsupported(f"provider {self.name!r} cannot stop a job run; stop it with the cloud's own tools")
+
+    def job_statuses(self, *, deadline: Deadline) -> list[JobStatus]:
+        """One JobStatus per job of the spec: deployed or not, and its last run."""
+        return [JobStatus(name, job.schedule, message=f"provider {self.name!r} does not run jobs")
+                for name, job in self.app.jobs.items()]
 
     # -- history ----------------------------------------------------------------------------
     def history(self, service: str, *, deadline: Deadline) -> list[Revision]:

@@ -187,6 +187,8 @@ class AppStatus:
     app: str
     provider: str
     services: list[ServiceStatus] = field(default_factory=list)
+    #: the spec's jobs and their last runs (a run's failure does not make the app unhealthy)
+    jobs: list[Any] = field(default_factory=list)
 
     @property
     def state(self) -> State:
@@ -202,7 +204,8 @@ class AppStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {"app": self.app, "provider": self.provider, "state": str(self.state),
-                "services": [s.to_dict() for s in self.services]}
+                "services": [s.to_dict() for s in self.services],
+                **({"jobs": [j.to_dict() for j in self.jobs]} if self.jobs else {})}
 
 
 @dataclass

@@ -112,6 +112,10 @@ def print_status(status: AppStatus, output: str) -> None:
         from cloudorch.cli.render_table import console
 
         console(wide=output == "wide").print(status_table(status, wide=output == "wide"))
+        if status.jobs:
+            from cloudorch.cli.jobs_table import jobs_table
+
+            console(wide=output == "wide").print(jobs_table(status.jobs, wide=output == "wide"))
 
 
 def parse_since(text: str | None) -> dt.datetime | None:

@@ -43,6 +43,9 @@ def command(spec_path, provider_name, sandbox, output, watch, interval, services
         from cloudorch.cli.watch import watch_status
 
         watch_status(provider, list(services) or None, output, interval)  # ends with Ctrl-C (exit 130)
-    status = provider.status(list(services) or None, deadline=command_deadline())
+    deadline = command_deadline()
+    status = provider.status(list(services) or None, deadline=deadline)
+    if provider.app.jobs and not services:
+        status.jobs = provider.job_statuses(deadline=deadline)
     print_status(status, output)
     return 0 if status.healthy else NOT_HEALTHY

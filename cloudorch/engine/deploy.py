@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from cloudorch.deadline import Deadline
 from cloudorch.engine.wait import StatusCallback, read_status, wait_healthy
-from cloudorch.errors import CloudorchError, SecretsMissing
+from cloudorch.errors import CloudorchError, SecretsMissing, Unsupported
 from cloudorch.live.errors import timed_out
 from cloudorch.provider import Action, AppStatus, Change, Plan, Provider
 
@@ -63,6 +63,11 @@ class DeployFailed(CloudorchError):
 def deploy(provider: Provider, plan: Plan, *, parallel: int = 4, wait: bool = True,
            deadline: Deadline | None = None, on_change: ChangeCallback | None = None,
            on_status: StatusCallback | None = None, poll: float = 1.0) -> DeployResult:
+    from cloudorch.engine.run import schedule_refusals
+
+    refused = schedule_refusals(provider)
+    if refused:
+        raise Unsupported(refused[0])
     run = _Run(provider, plan, deadline or Deadline(None), on_change)
     if plan.missing_secrets:
         missing = SecretsMissing(plan.missing_secrets)
@@ -87,6 +92,8 @@ def deploy(provider: Provider, plan: Plan, *, parallel: int = 4, wait: bool = Tr
         except BaseException:  # Ctrl-C included: changes not started yet are dropped, none undone
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+    jobs = [c for c in pending if c.service in provider.app.jobs and c.action is not Action.DELETE]
+    run.guarded(lambda: run.changes(jobs))  # jobs come after the services they may call
     run.guarded(lambda: run.changes([c for c in pending if c.action is Action.DELETE]))
     if wait:
         run.guarded(lambda: setattr(run.result, "status", read_status(provider, None, run.deadline, poll)))

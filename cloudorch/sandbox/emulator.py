@@ -9,6 +9,8 @@ An emulator is a WSGI application that speaks one cloud's real HTTP API. The san
 - ``DELETE /_cloudorch/requests``      -> clear the request log
 - ``POST /_cloudorch/faults``          -> add a fault rule (JSON body, see :class:`Fault`)
 - ``DELETE /_cloudorch/faults``        -> clear all fault rules
+- ``POST /_cloudorch/clock``           -> ``{"advance": SECONDS}`` moves the emulator's schedule clock forward
+  (emulators that run schedules define ``advance_clock``; returns ``{"offset": SECONDS}``)
 
 The core names no cloud: each provider supplies its Emulator subclass through ``Provider.emulator()``.
 """
@@ -148,6 +150,13 @@ class AdminMiddleware:
                 return self._json(start_response, 200, {"ok": True})
             with self._lock:
                 return self._json(start_response, 200, {"faults": [asdict(f) for f in self.faults]})
+        if what == "clock" and method == "POST" and hasattr(self.emulator, "advance_clock"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                seconds = float(json.loads(environ["wsgi.input"].read(length) or b"{}").get("advance", 0))
+            except (TypeError, ValueError, AttributeError) as exc:
+                return self._json(start_response, 400, {"error": f"bad clock request: {exc}"})
+            return self._json(start_response, 200, {"offset": self.emulator.advance_clock(seconds)})
         return self._json(start_response, 404, {"error": f"no admin endpoint {what!r}"})
 
     # -- traffic -------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def semantic_issues(app: App, ignore: set[str] = frozenset()) -> Iterator[tuple[
                 yield base + ("depends_on", i), "a service cannot depend on itself"
             elif dep not in app.services and dep not in ignore:
                 yield base + ("depends_on", i), f"no service named {dep!r}{_suggest(dep, app.services)}"
+    yield from job_issues(app)
     cycle = find_cycle({n: [d for d in s.depends_on if d != n and d in app.services]
                         for n, s in app.services.items()})
     if cycle:
@@ -73,6 +74,20 @@ def semantic_issues(app: App, ignore: set[str] = frozenset()) -> Iterator[tuple[
         index = app.services[first].depends_on.index(cycle[1])
         shown = cycle if len(cycle) <= 9 else cycle[:4] + [f"... ({len(cycle) - 1} services) ..."] + cycle[-4:]
         yield ("services", first, "depends_on", index), f"dependency cycle: {' -> '.join(shown)}"
+
+
+def job_issues(app) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Cross-field problems of the jobs section, with the exact field path."""
+    for name, job in app.jobs.items():
+        base = ("jobs", name)
+        if name in app.services:
+            yield base, f"{name!r} is already a service name; jobs and services share one namespace"
+        for var in sorted(set(job.env) & set(job.secrets)):
+            yield base + ("secrets", var), f"{var} is set both in env and in secrets; keep one"
+        names = [v.name for v in job.volumes]
+        for i, vol in enumerate(job.volumes):
+            if names.index(vol.name) != i:
+                yield base + ("volumes", i, "name"), f"volume {vol.name!r} is listed twice"
 
 
 def _suggest(word: str, choices) -> str:

@@ -57,16 +57,44 @@ def features(service: Service) -> Iterator[str]:
                 yield f"security.{key}"
 
 
+#: every key ``job_features`` can yield
+JOB_FEATURE_KEYS = ("image", "command", "args", "env", "secrets", "resources", "volumes", "schedule", "timeout",
+                    "retries")
+
+
+def job_features(job) -> Iterator[str]:
+    """The keys a job (:class:`cloudorch.spec.jobs.Job`) sets."""
+    yield "image"
+    yield "resources"
+    for key in ("command", "args", "env", "secrets", "volumes", "schedule", "timeout"):
+        if getattr(job, key):
+            yield key
+    if job.retries:
+        yield "retries"
+
+
 FitFunction = Callable[[str, Service, str], tuple[Fit, str]]
+JobFitFunction = Callable[[str, object, str], tuple[Fit, str]]
 
 
-def report(app: App, fit: FitFunction) -> list[FieldReport]:
-    """One FieldReport per feature per service (``services.<name>.<key>``), plus app labels."""
+def no_jobs(provider: str) -> JobFitFunction:
+    """The job fit of a provider that runs no jobs: every field unsupported."""
+    return lambda name, job, key: (Fit.UNSUPPORTED, f"{provider} does not run jobs; deploy the job "
+                                                    "to a provider that does (`cloudorch providers`)")
+
+
+def report(app: App, fit: FitFunction, job_fit: JobFitFunction | None = None) -> list[FieldReport]:
+    """One FieldReport per feature per service (``services.<name>.<key>``), per job field
+    (``jobs.<name>.<key>``, by ``job_fit``: unsupported without one), plus app labels."""
     lines: list[FieldReport] = []
     for name, service in app.services.items():
         for key in features(service):
             how, note = fit(name, service, key)
             lines.append(FieldReport(f"services.{name}.{key}", how, note))
+    for name, job in app.jobs.items():
+        for key in job_features(job):
+            how, note = (job_fit or no_jobs("this provider"))(name, job, key)
+            lines.append(FieldReport(f"jobs.{name}.{key}", how, note))
     if app.labels:
         first = next(iter(app.services))
         how, note = fit(first, app.services[first], "labels")

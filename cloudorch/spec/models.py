@@ -219,6 +219,9 @@ class Service(Container):
         return names
 
 
+from cloudorch.spec.jobs import Job  # noqa: E402  (built on Container, defined above)
+
+
 class App(Model):
     """A cloudorch app: its services and per-cloud settings."""
 
@@ -226,6 +229,7 @@ class App(Model):
     name: AppName
     labels: dict[LabelKey, LabelValue] = {}
     services: dict[ServiceName, Service] = Field(min_length=1)
+    jobs: dict[ServiceName, Job] = Field({}, description="containers that run to completion, now or on a schedule")
     providers: dict[str, dict[str, Any]] = Field(
         {}, description="per-cloud settings; only the chosen provider's block is read"
     )
@@ -246,4 +250,5 @@ class App(Model):
         return waves
 
     def secret_names(self) -> set[str]:
-        return set().union(*(s.all_secret_names() for s in self.services.values()))
+        return set().union(*(s.all_secret_names() for s in self.services.values()),
+                           *(set(j.secrets.values()) for j in self.jobs.values()))

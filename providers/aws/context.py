@@ -189,6 +189,8 @@ class Context:
             names |= set(service.secrets.values()) | {v for s in service.sidecars for v in s.secrets.values()}
             if service.image_pull_secret:
                 names.add(service.image_pull_secret)
+        for job in self.app.jobs.values():
+            names |= set(job.secrets.values())
         return names
 
     def is_mapped(self, secret: str) -> bool:

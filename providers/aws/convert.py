@@ -52,6 +52,8 @@ OPERATIONS = {
     "LogGroup": ("logs", "create_log_group"), "LogRetention": ("logs", "put_retention_policy"),
     "TaskDefinition": ("ecs", "register_task_definition"), "Service": ("ecs", "create_service"),
     "ScalableTarget": ("application-autoscaling", "register_scalable_target"),
+    "SchedulerRole": ("iam", "create_role"), "SchedulerRolePolicy": ("iam", "put_role_policy"),
+    "ScheduleGroup": ("scheduler", "create_schedule_group"), "Schedule": ("scheduler", "create_schedule"),
     "ScalingPolicy": ("application-autoscaling", "put_scaling_policy"),
 }
 
@@ -97,6 +99,10 @@ def render(ctx: Context, overrides: bool = True) -> list[Document]:
     for wave in ctx.app.order():
         for name in wave:
             docs.extend(service_documents(ctx, name))
+    if ctx.app.jobs:
+        from cloudorch_providers.aws.convert_jobs import documents as job_documents
+
+        docs.extend(job_documents(ctx))
     if overrides and ctx.settings.overrides:
         from cloudorch_providers.aws.overrides import apply
 

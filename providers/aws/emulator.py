@@ -16,6 +16,8 @@ What the emulator adds to moto 5.2:
   the right task definition, PENDING tasks that run ``start_delay`` seconds later, stopped tasks for
   crashing images, rolling updates, events and a circuit breaker;
 - container logs in CloudWatch Logs (``cloudorch_providers.aws.emulation.logs``);
+- RunTask tasks that run to completion with exit codes (``cloudorch_providers.aws.emulation.job_tasks``) and
+  EventBridge Scheduler schedules that fire their ECS targets (``cloudorch_providers.aws.emulation.schedules``);
 - Elastic Load Balancing refusals moto lacks: health checks over UDP/TLS, listeners forwarding to a
   target group of another protocol (``cloudorch_providers.aws.emulation.elb_requests``);
 - ECS request and reply fixes where moto crashes, drops parameters, accepts what ECS refuses or
@@ -148,6 +150,13 @@ class AWSEmulator(Emulator):
             if self in _STARTED:
                 _STARTED.remove(self)
 
+    def advance_clock(self, seconds: float) -> float:
+        """Move the EventBridge Scheduler clock ahead (the admin endpoint ``POST /_cloudorch/clock``)."""
+        with _LOCK:
+            lifecycle = self._active()
+            lifecycle.clock_offset += max(seconds, 0.0)
+            return lifecycle.clock_offset
+
     def client_config(self, url: str, ca_cert: str | None) -> dict[str, Any]:
         return {"url": url, "access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
 
@@ -171,11 +180,21 @@ class AWSEmulator(Emulator):
         if wire.is_mutating(action):
             ecs_requests.remember(action, body, payload)
             self._catch_up()
-        rewritten = ecs_requests.rewrite_reply(action, body, payload)
+        rewritten = self._adopt_run(body, payload) if action == "RunTask" else \
+            ecs_requests.rewrite_reply(action, body, payload)
         if rewritten is not None:
             payload = rewritten
             captured["headers"] = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
             captured["headers"].append(("Content-Length", str(len(payload))))
+        return payload
+
+    def _adopt_run(self, body: dict, payload: bytes) -> bytes:
+        """RunTask's tasks become jobs that run to completion (:mod:`.emulation.job_tasks`)."""
+        from cloudorch_providers.aws.emulation.job_tasks import adopt_run
+
+        lifecycle = self._active()
+        for _account, _region, backend in lifecycle.backends():
+            payload = adopt_run(backend, body, payload, lifecycle.clock(), lifecycle.start_delay)
         return payload
 
     def _catch_up(self) -> None:

@@ -22,18 +22,20 @@ from cloudorch.spec.fields import report
 from cloudorch_providers.aws import checks, convert
 from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.fit import fit_function
+from cloudorch_providers.aws.fit_jobs import job_fit
+from cloudorch_providers.aws.live.jobs import AWSJobOperations
 from cloudorch_providers.aws.live.operations import AWSLiveOperations
 from cloudorch_providers.aws.settings import AWSSettings
 
 
-class AWSProvider(AWSLiveOperations, Provider):
+class AWSProvider(AWSJobOperations, AWSLiveOperations, Provider):
     """Amazon ECS (Fargate or EC2) with CloudWatch Logs, Application Auto Scaling and Service Connect."""
 
     name = "aws"
     extra = "aws"
     requires = ("boto3",)
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS})
+        {Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS, Capability.JOBS, Capability.SCHEDULES})
     settings_model = AWSSettings
     settings: AWSSettings
 
@@ -68,7 +70,7 @@ class AWSProvider(AWSLiveOperations, Provider):
     def validate(self) -> list[FieldReport]:
         ctx = self.context()
         self.check(ctx)
-        lines = report(self.app, fit_function(ctx))
+        lines = report(self.app, fit_function(ctx), job_fit)
         if self.settings.overrides:
             from cloudorch_providers.aws import overrides
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cloudorch.errors import SpecError
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
+from cloudorch_providers.azure.live.jobs import AzureJobOperations
 from cloudorch_providers.azure.live.operations import AzureLiveOperations
 from cloudorch_providers.azure.live.secrets import AzureSecretOperations
 from cloudorch_providers.azure.settings import AzureSettings
@@ -36,14 +37,14 @@ if TYPE_CHECKING:
 EMULATOR_MODULE = "cloudorch_providers.azure.emulator"
 
 
-class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
+class AzureProvider(AzureJobOperations, AzureLiveOperations, AzureSecretOperations, Provider):
     """Azure Container Instances: one container group per service replica."""
 
     name = "azure"
     extra = "azure"
     requires = ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource", "azure.mgmt.network",
                 "azure.mgmt.privatedns")
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS, Capability.JOBS})
     settings_model = AzureSettings
     settings: AzureSettings
 
@@ -89,7 +90,9 @@ class AzureProvider(AzureLiveOperations, AzureSecretOperations, Provider):
         from cloudorch_providers.azure.fit import fit_function
 
         self.check()
-        lines = report(self.app, fit_function(self.app, self.settings))
+        from cloudorch_providers.azure.fit_jobs import job_fit
+
+        lines = report(self.app, fit_function(self.app, self.settings), job_fit)
         if self.settings.overrides:
             from cloudorch_providers.azure.overrides import field_reports
 

@@ -70,4 +70,8 @@ def refs(app: App, settings: AzureSettings) -> dict[str, SecretRef]:
             _, pulls = registry_credential(service.image, service.image_pull_secret,
                                            settings.source(service.image_pull_secret))
             found.update((ref.placeholder, ref) for ref in pulls)
+    for job in app.jobs.values():
+        for secret in job.secrets.values():
+            ref = SecretRef(secret, settings.source(secret))
+            found[ref.placeholder] = ref
     return found

@@ -11,6 +11,7 @@
 2. per service, services in dependency order (``depends_on`` first): the Deployment
    (``convert_workload``), the Service when it has ports (``convert_service``), the
    HorizontalPodAutoscaler when it autoscales (``convert_autoscale``).
+3. per job, the CronJob (``convert_jobs``; suspended when the job has no schedule).
 
 Naming and labels are described in ``providers.kubernetes.meta``. ``depends_on`` has no Kubernetes
 counterpart: the order above is only the order of the first apply; use readiness (and retries) in
@@ -23,6 +24,7 @@ from typing import Any
 
 from cloudorch.provider import Document
 from cloudorch_providers.kubernetes.convert_autoscale import autoscaler
+from cloudorch_providers.kubernetes.convert_jobs import cronjob
 from cloudorch_providers.kubernetes.convert_service import service as service_manifest
 from cloudorch_providers.kubernetes.convert_workload import deployment
 from cloudorch_providers.kubernetes.meta import Target
@@ -49,6 +51,8 @@ def render(target: Target, overrides: bool = True) -> list[Document]:
                          autoscaler(target, name, spec)):
                 if body is not None:
                     docs.append(_doc(body, name))
+    for name, job in target.app.jobs.items():
+        docs.append(_doc(cronjob(target, name, job), name))
     if overrides and target.settings.overrides:
         from cloudorch_providers.kubernetes.overrides import apply
 

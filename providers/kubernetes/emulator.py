@@ -3,7 +3,8 @@ tokens, so the official ``kubernetes`` Python client and ``kubectl`` work agains
 
 Served: namespaces, pods (read, delete, ``/log``, ``/exec`` over WebSocket: see
 :mod:`cloudorch_providers.kubernetes.emulation.exec`), services, secrets, configmaps, events, nodes (read),
-deployments (``/scale``, ``/status``), replicasets and autoscaling/v2 horizontalpodautoscalers; with
+deployments (``/scale``, ``/status``), replicasets, autoscaling/v2 horizontalpodautoscalers and batch/v1
+jobs and cronjobs (run by :mod:`cloudorch_providers.kubernetes.emulation.jobs_controller`); with
 get, list (label and field selectors), watch, create, update (PUT, resourceVersion preconditions),
 patch (JSON, merge, strategic merge) and server-side apply (``application/apply-patch+yaml``,
 ``fieldManager``, ``force``, managedFields and conflicts), delete (cascading by ownerReferences) and
@@ -113,6 +114,11 @@ class KubeEmulator(Emulator):
         self._stopping.set()
         self.store.wake()
         self.controller.stop()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the CronJob clock ``seconds`` ahead (the admin endpoint ``POST /_cloudorch/clock``)."""
+        self.controller.clock_offset += max(seconds, 0.0)
+        return self.controller.clock_offset
 
     def client_config(self, url: str, ca_cert: str | None) -> dict[str, Any]:
         return {"url": url, "ca_cert": ca_cert, "token": TOKEN}

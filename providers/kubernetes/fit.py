@@ -28,6 +28,7 @@ from cloudorch.spec.models import Service
 from cloudorch_providers.kubernetes.convert_probes import seconds, startup_threshold, whole_seconds
 from cloudorch_providers.kubernetes.convert_service import service_type
 from cloudorch_providers.kubernetes.convert_workload import cpu_quantity, memory_quantity
+from cloudorch_providers.kubernetes.fit_jobs import job_fit
 from cloudorch_providers.kubernetes.meta import Target
 
 Verdict = tuple[Fit, str]
@@ -43,6 +44,9 @@ class FitTable:
 
     def __init__(self, target: Target):
         self.target = target
+
+    #: ``jobs.<name>.<key>`` lines (:mod:`cloudorch_providers.kubernetes.fit_jobs`)
+    job_fit = staticmethod(job_fit)
 
     def __call__(self, name: str, service: Service, key: str) -> Verdict:
         method = getattr(self, "fit_" + key.replace(".", "_"), None)

@@ -21,6 +21,7 @@ from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
 from cloudorch_providers.kubernetes import checks, convert, meta
 from cloudorch_providers.kubernetes.fit import FitTable
+from cloudorch_providers.kubernetes.live.jobs import KubernetesJobOperations
 from cloudorch_providers.kubernetes.live.operations import KubernetesLiveOperations
 from cloudorch_providers.kubernetes.settings import KubernetesSettings
 
@@ -40,13 +41,14 @@ def optional_emulator(module: str, attribute: str, **options: Any) -> Emulator |
     return getattr(importlib.import_module(module), attribute)(**options)
 
 
-class KubernetesProvider(KubernetesLiveOperations, Provider):
+class KubernetesProvider(KubernetesJobOperations, KubernetesLiveOperations, Provider):
     name: ClassVar[str] = "kubernetes"
     extra: ClassVar[str] = "kubernetes"
     aliases: ClassVar[tuple[str, ...]] = ("k8s",)
     requires: ClassVar[tuple[str, ...]] = ("kubernetes",)
     settings_model: ClassVar[type[Any]] = KubernetesSettings
-    capabilities = frozenset({Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS})
+    capabilities = frozenset({Capability.REPLICAS, Capability.AUTOSCALE, Capability.LOGS, Capability.JOBS,
+                              Capability.SCHEDULES, Capability.RETRIES})
     ownership = meta.MARKERS
     #: the fit table's wording for this platform
     fit_table: ClassVar[type[FitTable]] = FitTable
@@ -83,7 +85,8 @@ class KubernetesProvider(KubernetesLiveOperations, Provider):
 
     def validate(self) -> list[FieldReport]:
         self.check()
-        lines = report(self.app, self.fit_table(self.target()))
+        table = self.fit_table(self.target())
+        lines = report(self.app, table, table.job_fit)
         if self.settings.overrides:
             from cloudorch_providers.kubernetes import overrides
 

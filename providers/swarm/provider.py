@@ -20,17 +20,18 @@ from typing import Any, ClassVar
 from cloudorch.errors import SpecError, SpecIssue
 from cloudorch.provider import Capability, Document, FieldReport, Provider
 from cloudorch.spec.fields import report
+from cloudorch_providers.swarm.live.jobs import SwarmJobOperations
 from cloudorch_providers.swarm.live.operations import SwarmLiveOperations
 from cloudorch_providers.swarm.settings import SwarmSettings
 
 
-class SwarmProvider(SwarmLiveOperations, Provider):
+class SwarmProvider(SwarmJobOperations, SwarmLiveOperations, Provider):
     """Docker Swarm: replicated services on one overlay network per app."""
 
     name = "swarm"
     extra = "swarm"
     requires = ("docker",)
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REPLICAS, Capability.LOGS, Capability.JOBS})
     settings_model = SwarmSettings
     settings: SwarmSettings
 
@@ -66,4 +67,6 @@ class SwarmProvider(SwarmLiveOperations, Provider):
         from cloudorch_providers.swarm.fit import fit_function
 
         self.check()
-        return report(self.app, fit_function(self.app, self.settings))
+        from cloudorch_providers.swarm.fit_jobs import job_fit
+
+        return report(self.app, fit_function(self.app, self.settings), job_fit)

@@ -59,6 +59,7 @@ from cloudorch_providers.aws.emulation.deployments import (
 from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
 from cloudorch_providers.aws.emulation.secrets import secret_problem
 from cloudorch_providers.aws.emulation.targets import ELB_FAILURE, sync_targets, unregister_all
+from cloudorch_providers.aws.emulation.job_tasks import step_all
 from cloudorch_providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
 
 
@@ -71,9 +72,15 @@ class EcsLifecycle:
         self.keep_stopped = keep_stopped
         self.clock = clock
         self._records: dict[str, ServiceRecord] = {}
+        from cloudorch_providers.aws.emulation.schedules import ScheduleRunner
+
+        self.schedules = ScheduleRunner()
+        #: seconds the schedule clock runs ahead of ``clock`` (``POST /_cloudorch/clock``)
+        self.clock_offset = 0.0
 
     def forget(self) -> None:
         self._records.clear()
+        self.schedules.forget()
 
     # -- walking moto ----------------------------------------------------------------------------
     @staticmethod
@@ -92,11 +99,14 @@ class EcsLifecycle:
                     continue
                 seen.add(service.arn)
                 self._service(backend, cluster, service, now)
+            step_all(backend, now, self.start_delay)  # RunTask tasks (jobs)
             count_clusters(backend)
         for arn in set(self._records) - seen:
             del self._records[arn]
 
     def tick(self) -> None:
+        now = self.clock()
+        self.schedules.tick(now + self.clock_offset, self.start_delay, now)
         self.reconcile()
         emit_logs(self.backends(), self.clock(), self.log_interval)
 

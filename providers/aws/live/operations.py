@@ -79,6 +79,7 @@ class AWSLiveOperations:
     # -- the interface ----------------------------------------------------------------------------
     def plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.aws.live.edge_state import read_edge
+        from cloudorch_providers.aws.live.jobs_plan import read_jobs
         from cloudorch_providers.aws.live.plan import Planner
         from cloudorch_providers.aws.live.state import read_live
 
@@ -86,6 +87,7 @@ class AWSLiveOperations:
         docs = self._documents(aws)
         ctx = self.live_context(aws)
         live = read_live(aws, ctx, uses_service_connect(self.app))
+        live.jobs = read_jobs(aws, ctx, live)
         edge = read_edge(aws, ctx, self.refs)
         self._definitions.update({d["taskDefinitionArn"]: d for d in live.task_definitions.values()})
         return Planner(ctx, live, edge, self.refs).plan(docs)
@@ -191,12 +193,14 @@ class AWSLiveOperations:
 
     def destroy_plan(self, *, deadline: Deadline) -> Plan:
         from cloudorch_providers.aws.live.edge_state import read_edge
+        from cloudorch_providers.aws.live.jobs_plan import read_jobs
         from cloudorch_providers.aws.live.plan import destroy_plan
         from cloudorch_providers.aws.live.state import read_live
 
         aws = self._aws(deadline)
         ctx = self.live_context(aws)
         live = read_live(aws, ctx, with_namespace=uses_service_connect(self.app), destroying=True)
+        live.jobs = read_jobs(aws, ctx, live, destroying=True)
         return destroy_plan(ctx, live, read_edge(aws, ctx, self.refs))
 
     def _unused(self) -> Any:  # pragma: no cover - keeps the mixin's contract visible to type checkers

@@ -20,6 +20,7 @@ from cloudorch_providers.aws.context import Context
 from cloudorch_providers.aws.live.apply import call
 from cloudorch_providers.aws.live.edge_plan import EDGE_KINDS, EdgePlanner
 from cloudorch_providers.aws.live.edge_state import Edge
+from cloudorch_providers.aws.live.jobs_plan import JobPlanning
 from cloudorch_providers.aws.live.plan_values import (
     MANAGED_CONTAINER_KEYS,
     TASK_KEYS,
@@ -116,7 +117,7 @@ def _balancer_key(entry: dict[str, Any]) -> tuple:
     return (entry.get("targetGroupArn"), entry.get("containerName"), entry.get("containerPort"))
 
 
-class Planner:
+class Planner(JobPlanning):
     def __init__(self, ctx: Context, live: Live, edge: Edge | None = None, refs: Refs | None = None):
         self.ctx, self.live, self.app = ctx, live, ctx.app.name
         self.mask = Mask.of(ctx.app)
@@ -142,6 +143,7 @@ class Planner:
                 getattr(self, f"_{doc.kind.lower()}")(doc, registering)
         self._unwanted_autoscaling()
         self._orphans()
+        self.job_orphans()
         self.edge.unwanted()
         return Plan(self.app, "aws", self.changes)
 
@@ -308,6 +310,7 @@ def destroy_plan(ctx: Context, live: Live, edge: Edge | None = None) -> Plan:
         if service is not None and not live.owned_by(ecs_tags(service), ctx.app.name):
             continue  # a same-named service that is not ours: never touched
         planner.add_service_deletion(name, "")
+    planner.job_orphans(destroying=True)
     planner.edge.unwanted(reason="")
     ours = {c.name for c in planner.changes if c.kind == "Service"}
     others = int(live.cluster.get("activeServicesCount", 0)) - len(ours) if live.cluster else 0

@@ -27,7 +27,8 @@ from cloudorch_providers.azure.emulation.arm import (
     new_id,
     not_found,
 )
-from cloudorch_providers.azure.emulation.lifecycle import Run, log_lines, pull_failure, render_logs
+from cloudorch_providers.azure.emulation import completion
+from cloudorch_providers.azure.emulation.lifecycle import Run, pull_failure, render_logs
 from cloudorch_providers.azure.emulation.network_checks import join_network
 from cloudorch_providers.azure.emulation.render import (
     failure_message,
@@ -209,9 +210,9 @@ def get_logs(state: State, request: Request, sub: str, rg: str, name: str, conta
     if tail_arg is not None and not tail_arg.lstrip("-").isdigit():
         raise invalid_content(f"The query parameter 'tail' must be an integer, not '{tail_arg}'.")
     timestamps = request.args.get("timestamps", "false").lower() == "true"
-    lines = log_lines(
+    lines = completion.log_lines(
         container,
-        spec["properties"]["image"],
+        spec,
         group.properties["restartPolicy"],
         group.run,
         state.timing,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import copy
 import hashlib
 
+from cloudorch_providers.azure.emulation import completion
 from cloudorch_providers.azure.emulation.arm import iso
 from cloudorch_providers.azure.emulation.lifecycle import (
     Timing,
-    container_status,
     group_state,
     provisioning_state,
     pull_failure,
@@ -78,7 +78,7 @@ def render_container_group(group: ContainerGroup, timing: Timing, now: float) ->
     containers, phases = [], []
     for container in props["containers"]:
         rendered = _strip_env(container)
-        status = container_status(container["properties"]["image"], policy, group.run, timing, now)
+        status = completion.status_for(container, policy, group.run, timing, now)
         rendered["properties"]["instanceView"] = status.instance_view
         containers.append(rendered)
         phases.append(status.phase)
@@ -100,7 +100,7 @@ def render_container_group(group: ContainerGroup, timing: Timing, now: float) ->
     if address is not None:
         props["ipAddress"] = address
     props["provisioningState"] = provisioning_state(group.run, group.images(), now)
-    state = group_state(phases, stopped)
+    state = completion.group_state(phases, stopped, group_state(phases, stopped))
     events = []
     if props["provisioningState"] == "Failed":
         events.append(

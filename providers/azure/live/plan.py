@@ -205,7 +205,10 @@ class Planner:
 
     def orphans(self, wanted: set[str]) -> None:
         """Delete the app's groups the spec no longer has, highest replica first."""
-        extra = [(n, g) for n, g in self.live.owned_groups(self.app.name).items() if n not in wanted]
+        from cloudorch_providers.azure.live.jobs import JOB_TAG  # job runs are `run`'s, not the plan's
+
+        extra = [(n, g) for n, g in self.live.owned_groups(self.app.name).items()
+                 if n not in wanted and JOB_TAG not in tags_of(g)]
         for name, group in sorted(extra, key=lambda item: (service_of(item[1]) or "", -replica_of(item[1]))):
             service = service_of(group)
             if service in self.app.services:

@@ -28,7 +28,7 @@ import time
 import uuid
 from typing import Any
 
-from cloudorch_providers.kubernetes.emulation import podconfig, rollout
+from cloudorch_providers.kubernetes.emulation import completion, podconfig, rollout
 from cloudorch_providers.kubernetes.emulation import pods as kubelet
 from cloudorch_providers.kubernetes.emulation import resources as r
 from cloudorch_providers.kubernetes.emulation.errors import ApiError
@@ -99,6 +99,9 @@ class Controller:
         self.lb_delay = lb_delay if lb_delay is not None else ready_delay
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        from cloudorch_providers.kubernetes.emulation.jobs_controller import JobControllers
+
+        self.batch = JobControllers(self)
         self.reset()
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -109,6 +112,8 @@ class Controller:
         self.lb_since: dict[str, float] = {}
         self.progress: dict[str, float] = {}  # deployment uid -> when its rollout last made progress
         self.reported: set[tuple[str, ...]] = set()
+        #: seconds the CronJob clock runs ahead of real time (``POST /_cloudorch/clock``)
+        self.clock_offset = 0.0
 
     def start(self) -> None:
         if self._thread is None:
@@ -140,6 +145,7 @@ class Controller:
             self.sync_deployment(deployment, now)
         for replicaset in self.store.list(r.REPLICASETS):
             self.sync_replicaset(replicaset)
+        self.batch.tick(now)
         self.kubelet(now)
         self.load_balancers(now)
 
@@ -367,7 +373,8 @@ class Controller:
         self.registry.mutate(r.REPLICASETS, ns, meta["name"], lambda o: o.__setitem__("status", status), CONTROLLER,
                              "status")
 
-    def _create_pod(self, rs: dict[str, Any]) -> dict[str, Any]:
+    def _create_pod(self, rs: dict[str, Any], component: str = "replicaset-controller") -> dict[str, Any]:
+        """A pod from the owner's (a ReplicaSet's or a Job's) template, owned by it."""
         template = copy.deepcopy(rs["spec"]["template"])
         name = f"{rs['metadata']['name']}-{random_suffix()}"
         spec = template.get("spec") or {}
@@ -389,7 +396,7 @@ class Controller:
             body["metadata"]["annotations"] = annotations
         pod = self.registry.create(r.PODS, rs["metadata"]["namespace"], body, CONTROLLER, keep_status=True)
         self.born[pod["metadata"]["uid"]] = time.time()
-        self.event(rs, "SuccessfulCreate", f"Created pod: {name}", "replicaset-controller")
+        self.event(rs, "SuccessfulCreate", f"Created pod: {name}", component)
         self.event(pod, "Scheduled", f"Successfully assigned {pod['metadata']['namespace']}/{name} to "
                    f"{kubelet.NODE_NAME}", "default-scheduler")
         return pod
@@ -423,8 +430,12 @@ class Controller:
             alive.add(meta["uid"])
             config = self.pod_config(pod)
             born = self.start_base(pod, config, now)
-            status = kubelet.pod_status(pod, born, now, self.ready_delay, self.crash_period, self.pod_ip(meta["uid"]),
-                                        config)
+            if completion.runs_to_completion(pod) and not config.blocked:
+                status = completion.pod_status(pod, born, now, self.ready_delay, self.pod_ip(meta["uid"]),
+                                               kubelet.qos_class(pod.get("spec") or {}))
+            else:
+                status = kubelet.pod_status(pod, born, now, self.ready_delay, self.crash_period,
+                                            self.pod_ip(meta["uid"]), config)
             self._pod_events(pod, status, config)
             if status == pod.get("status"):
                 continue

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from cloudorch_providers.kubernetes.emulation import batch
 from cloudorch_providers.kubernetes.emulation import resources as r
 from cloudorch_providers.kubernetes.emulation.errors import bad_request
 from cloudorch_providers.kubernetes.emulation.resources import ResourceType
@@ -42,7 +43,8 @@ def go_map(labels: dict[str, Any] | None) -> str:
 # -- defaulting ----------------------------------------------------------------------------------------
 def initial_status(rt: ResourceType) -> dict[str, Any] | None:
     """The status a freshly created object is returned with (Go zero values that are not omitempty)."""
-    return {r.DEPLOYMENTS: {}, r.REPLICASETS: {"replicas": 0}, r.HPAS: {"desiredReplicas": 0}}.get(rt)
+    return {r.DEPLOYMENTS: {}, r.REPLICASETS: {"replicas": 0}, r.HPAS: {"desiredReplicas": 0}, r.JOBS: {},
+            r.CRONJOBS: {}}.get(rt)
 
 
 
@@ -112,6 +114,10 @@ def default(rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None,
         if not spec.get("metrics"):
             spec["metrics"] = [{"type": "Resource", "resource": {
                 "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+    elif rt is r.JOBS:
+        batch.default_job(obj, old)
+    elif rt is r.CRONJOBS:
+        batch.default_cronjob(obj)
     elif rt is r.SECRETS:
         obj.setdefault("type", "Opaque")
         string_data = obj.pop("stringData", None)
@@ -206,6 +212,10 @@ def validate(rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) 
         causes += _validate_hpa(spec if isinstance(spec, dict) else {})
     elif rt in (r.SECRETS, r.CONFIGMAPS):
         causes += _validate_data(obj)
+    elif rt is r.JOBS:
+        causes += batch.validate_job(obj, old)
+    elif rt is r.CRONJOBS:
+        causes += batch.validate_cronjob(obj)
     return causes
 
 

@@ -71,11 +71,16 @@ HPAS = ResourceType("autoscaling", "v2", "horizontalpodautoscalers", "horizontal
                     "HorizontalPodAutoscaler", short_names=("hpa",), subresources=("status",),
                     categories=("all",), has_generation=True, has_status=True)
 
+JOBS = ResourceType("batch", "v1", "jobs", "job", "Job", subresources=("status",), categories=("all",),
+                    has_generation=True, has_status=True)
+CRONJOBS = ResourceType("batch", "v1", "cronjobs", "cronjob", "CronJob", short_names=("cj",),
+                        subresources=("status",), categories=("all",), has_generation=True, has_status=True)
+
 RESOURCES: tuple[ResourceType, ...] = (NAMESPACES, PODS, SERVICES, SECRETS, CONFIGMAPS, EVENTS, NODES,
-                                       DEPLOYMENTS, REPLICASETS, HPAS)
+                                       DEPLOYMENTS, REPLICASETS, HPAS, JOBS, CRONJOBS)
 
 #: group -> versions served (preferred first)
-GROUPS: dict[str, tuple[str, ...]] = {"apps": ("v1",), "autoscaling": ("v2",)}
+GROUPS: dict[str, tuple[str, ...]] = {"apps": ("v1",), "autoscaling": ("v2",), "batch": ("v1",)}
 
 
 def lookup(group: str, version: str, plural: str) -> ResourceType | None:

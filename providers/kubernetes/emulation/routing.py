@@ -19,7 +19,7 @@ import yaml
 from werkzeug.wrappers import Request, Response
 
 from cloudorch.sandbox.websocket import Hijacked
-from cloudorch_providers.kubernetes.emulation import discovery, openapi, pods, tables
+from cloudorch_providers.kubernetes.emulation import completion, discovery, openapi, pods, tables
 from cloudorch_providers.kubernetes.emulation import resources as r
 from cloudorch_providers.kubernetes.emulation.controller import Controller
 from cloudorch_providers.kubernetes.emulation.errors import ApiError, bad_request, method_not_allowed, status_object
@@ -355,8 +355,11 @@ class KubeApi:
         controller = self.controller
 
         def lines_until(now: float) -> list[tuple[float, str]]:
-            found = pods.log_lines(pod, container, born, now, controller.ready_delay, controller.crash_period,
-                                   previous, config)
+            if completion.runs_to_completion(pod) and not previous:
+                found = completion.log_lines(pod, container, born, now, controller.ready_delay)
+            else:
+                found = pods.log_lines(pod, container, born, now, controller.ready_delay, controller.crash_period,
+                                       previous, config)
             if since is not None:
                 found = [line for line in found if line[0] >= now - since]
             if since_time is not None:

@@ -86,6 +86,8 @@ def orphan_reason(o: Owned) -> str:
         return f"the spec has no autoscale for {o.service}"
     if o.kind == SERVICE.kind:
         return f"{o.service} has no ports in the spec"
+    if o.kind == "CronJob":
+        return f"the spec has no job {o.name}"
     return ""
 
 

@@ -33,8 +33,11 @@ NAMESPACE = Kind("Namespace", "core", "namespace", "v1")
 DEPLOYMENT = Kind("Deployment", "apps", "namespaced_deployment", "apps/v1")
 SERVICE = Kind("Service", "core", "namespaced_service", "v1")
 HPA = Kind("HorizontalPodAutoscaler", "autoscaling", "namespaced_horizontal_pod_autoscaler", "autoscaling/v2")
+CRONJOB = Kind("CronJob", "batch", "namespaced_cron_job", "batch/v1")
+#: the runs of jobs: created by `cloudorch run` and by the CronJobs, never planned
+JOB = Kind("Job", "batch", "namespaced_job", "batch/v1")
 #: the kinds cloudorch creates in the app's namespace, in apply order
-MANAGED = (DEPLOYMENT, SERVICE, HPA)
+MANAGED = (DEPLOYMENT, SERVICE, HPA, CRONJOB)
 KINDS = {k.kind: k for k in (NAMESPACE, *MANAGED)}
 
 Key = tuple[str, str]  # (kind, name)

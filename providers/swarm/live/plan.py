@@ -144,8 +144,10 @@ class Planner:
         for service, _sidecar, body in service_bodies(self.app, self.settings, self.markers):
             rendered.add((SERVICE, body["Name"]))
             self.service_change(service, body, network_id)
-        self.builder.sweep(owned_services(self.live, self.app.name), rendered, delete=_delete_service,
-                           reason=_orphan_reason(self.app))
+        from cloudorch_providers.swarm.live.jobs import is_run
+
+        services = [o for o in owned_services(self.live, self.app.name) if not is_run(o.obj)]  # runs: `run`'s
+        self.builder.sweep(services, rendered, delete=_delete_service, reason=_orphan_reason(self.app))
         plan = self.builder.build()
         plan.missing_secrets = self.missing_secrets()
         return plan
@@ -196,7 +198,10 @@ class Planner:
 
 
 def _delete_service(owned: Owned) -> list[Step]:
-    return [Step(delete_service, (owned.obj["ID"], owned.name), on=f"service {owned.name}")]
+    from cloudorch_providers.swarm.live.jobs import is_run, remove_run
+
+    remove = remove_run if is_run(owned.obj) else delete_service  # a job's run: its container is killed first
+    return [Step(remove, (owned.obj["ID"], owned.name), on=f"service {owned.name}")]
 
 
 def _orphan_reason(app: App):

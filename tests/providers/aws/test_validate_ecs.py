@@ -62,8 +62,13 @@ def test_webshop_report(load_example):
         "services.redis.image": Fit.EXACT, "services.redis.resources": Fit.EXACT,
         "services.redis.volumes": Fit.EXACT, "services.redis.ports": Fit.EXACT,
         "services.redis.health.tcp": Fit.LOSSY,
+        "jobs.cleanup.image": Fit.EXACT, "jobs.cleanup.resources": Fit.EXACT, "jobs.cleanup.command": Fit.EXACT,
+        "jobs.cleanup.args": Fit.EXACT, "jobs.cleanup.env": Fit.EXACT, "jobs.cleanup.secrets": Fit.EXACT,
+        "jobs.cleanup.schedule": Fit.EXACT, "jobs.cleanup.timeout": Fit.LOSSY, "jobs.cleanup.retries": Fit.LOSSY,
         "labels": Fit.EXACT,
     }
+    assert "cron(0 3 * * ? *)" in notes["jobs.cleanup.schedule"]
+    assert "not a task that exited non-zero" in notes["jobs.cleanup.retries"]
     assert notes["services.web.resources"].startswith(
         "the task needs 0.75 vCPU (768 CPU units) and 1536 MiB (the service + 1 sidecar), not a Fargate "
         "size: rounded up to 1 vCPU (1024 CPU units) and 2048 MiB")
@@ -272,7 +277,7 @@ def test_resolved_values_fill_what_the_settings_leave_open():
 
 def test_capabilities_and_packaging():
     assert AWSProvider.name == "aws" and AWSProvider.extra == "aws" and AWSProvider.requires == ("boto3",)
-    assert AWSProvider.capabilities == frozenset(Capability)
+    assert AWSProvider.capabilities == frozenset(Capability) - {Capability.RETRIES}  # ECS restarts no failed task
     schema = AWSProvider.settings_schema()
     assert schema["additionalProperties"] is False and "secrets" in schema["properties"]
 

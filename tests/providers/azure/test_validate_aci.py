@@ -216,7 +216,8 @@ def test_capabilities_and_metadata():
     assert AzureProvider.name == "azure" and AzureProvider.extra == "azure"
     assert AzureProvider.requires == ("azure.mgmt.containerinstance", "azure.identity", "azure.mgmt.resource",
                                       "azure.mgmt.network", "azure.mgmt.privatedns")
-    assert AzureProvider.capabilities == {Capability.LOGS, Capability.REPLICAS}
+    assert AzureProvider.capabilities == {Capability.LOGS, Capability.REPLICAS, Capability.JOBS}
+    assert Capability.SCHEDULES not in AzureProvider.capabilities  # ACI has no scheduler
     assert Capability.AUTOSCALE not in AzureProvider.capabilities
 
 

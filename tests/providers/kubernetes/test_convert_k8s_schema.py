@@ -20,6 +20,7 @@ MODELS = {
     "Deployment": k8s.V1Deployment,
     "Service": k8s.V1Service,
     "HorizontalPodAutoscaler": k8s.V2HorizontalPodAutoscaler,
+    "CronJob": k8s.V1CronJob,
 }
 
 

@@ -171,10 +171,11 @@ def test_the_adapters_rendered_documents_apply_cleanly_and_reapply_as_no_ops(api
 
     documents = [d.body for d in KubernetesProvider(load_example("webshop")).render()]
     core, apps = client.CoreV1Api(api_client), client.AppsV1Api(api_client)
-    hpas = client.AutoscalingV2Api(api_client)
+    hpas, batch = client.AutoscalingV2Api(api_client), client.BatchV1Api(api_client)
     kinds = {"Namespace": (core, "namespace"), "Deployment": (apps, "namespaced_deployment"),
              "Service": (core, "namespaced_service"), "HorizontalPodAutoscaler": (hpas,
-                                                                                  "namespaced_horizontal_pod_autoscaler")}
+                                                                                  "namespaced_horizontal_pod_autoscaler"),
+             "CronJob": (batch, "namespaced_cron_job")}
 
     def apply_all():
         results = {}

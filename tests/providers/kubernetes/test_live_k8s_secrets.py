@@ -58,7 +58,8 @@ def test_secrets_flow_from_missing_to_rolled(shop):
     assert code == 4
     listed = {s["name"]: s for s in json.loads(result.stdout)}
     assert listed["session-key"]["where"] == "Kubernetes Secret webshop/shop-secrets key session-key"
-    assert listed["session-key"]["exists"] is False and listed["database-url"]["services"] == ["api", "worker"]
+    assert listed["session-key"]["exists"] is False
+    assert listed["database-url"]["services"] == ["api", "cleanup", "worker"]  # cleanup: the nightly job
 
     code, result = cli(box, "secrets", "set", *common, "session-key", stdin="s3ssion\n")
     assert code == 0, result.output
