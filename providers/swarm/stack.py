@@ -69,7 +69,8 @@ def _service(body: dict[str, Any], network_key: str) -> dict[str, Any]:
         out["group_add"] = container["Groups"]
     ports = body["EndpointSpec"].get("Ports", [])
     if ports:
-        out["ports"] = [{"target": p["TargetPort"], **({"published": p["PublishedPort"]} if "PublishedPort" in p else {}),
+        out["ports"] = [{"target": p["TargetPort"],
+                         **({"published": p["PublishedPort"]} if "PublishedPort" in p else {}),
                          "protocol": p["Protocol"], "mode": p["PublishMode"]} for p in ports]
     out["networks"] = {network_key: {"aliases": template["Networks"][0]["Aliases"]}}
     out["stop_grace_period"] = _duration(container["StopGracePeriod"])

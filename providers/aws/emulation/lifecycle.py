@@ -56,10 +56,10 @@ from cloudorch_providers.aws.emulation.deployments import (
     service_cluster,
     task_definition_arn,
 )
+from cloudorch_providers.aws.emulation.job_tasks import step_all
 from cloudorch_providers.aws.emulation.logs import emit_logs, log_group_problem, write_lines
 from cloudorch_providers.aws.emulation.secrets import secret_problem
 from cloudorch_providers.aws.emulation.targets import ELB_FAILURE, sync_targets, unregister_all
-from cloudorch_providers.aws.emulation.job_tasks import step_all
 from cloudorch_providers.aws.emulation.tasks import CRASHLOOP, NOTFOUND, ServiceTask, utc
 
 

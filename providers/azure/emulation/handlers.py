@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from cloudorch_providers.azure.emulation import completion
 from cloudorch_providers.azure.emulation.arm import (
     ArmError,
     group_not_found,
@@ -27,7 +28,6 @@ from cloudorch_providers.azure.emulation.arm import (
     new_id,
     not_found,
 )
-from cloudorch_providers.azure.emulation import completion
 from cloudorch_providers.azure.emulation.lifecycle import Run, pull_failure, render_logs
 from cloudorch_providers.azure.emulation.network_checks import join_network
 from cloudorch_providers.azure.emulation.render import (

@@ -25,6 +25,7 @@ from cloudorch.sandbox.standins import Behaviour
 from cloudorch.sandbox.standins import behaviour as standin
 from cloudorch_providers.kubernetes.emulation.timefmt import rfc3339
 
+
 def runs_to_completion(pod: dict[str, Any]) -> bool:
     return (pod.get("spec") or {}).get("restartPolicy") in ("Never", "OnFailure")
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 
 from cloudorch.deadline import Deadline
 from cloudorch.live.errors import CloudError, Kind
-
 from cloudorch.provider import (
     Action,
     AppStatus,

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-
 from emulator_fixtures import (  # noqa: F401 - fixtures
     REGION,
     aws_fixture,

@@ -167,7 +167,8 @@ def test_a_deleted_listener_is_recreated(deployed, box, clients):
 
 def test_a_public_port_made_private_drops_its_load_balancing(deployed, box):
     text = SPEC.replace("[{port: 6379, public: true}]", "[{port: 6379}]")
-    deletions = {(c.kind, c.name) for c in provider(box, text).plan(deadline=Deadline(60)).pending if c.action is Action.DELETE}
+    pending = provider(box, text).plan(deadline=Deadline(60)).pending
+    deletions = {(c.kind, c.name) for c in pending if c.action is Action.DELETE}
     assert deletions == {("LoadBalancer", "edge-net"), ("TargetGroup", "edge-db-6379")}
 
 

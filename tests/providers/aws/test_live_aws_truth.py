@@ -73,7 +73,8 @@ def test_secrets_are_stored_listed_and_restarted(box):
     assert (before.name, before.where, before.exists, before.services) == (
         "token", "SSM parameter /stored/token", False, ["web"])
     assert p.store_secret("token", "v1", deadline=Deadline(60)) == "SSM parameter /stored/token"
-    assert p.store_secret("token", "v2", deadline=Deadline(60)) == "SSM parameter /stored/token"  # overwritten, not refused
+    # overwritten, not refused
+    assert p.store_secret("token", "v2", deadline=Deadline(60)) == "SSM parameter /stored/token"
     assert provider(box, "stored").secret_locations(deadline=Deadline(60))[0].exists is True
     deploy(p, p.plan(deadline=Deadline(60)), poll=0.2)
     box.clear_requests("aws")

@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 from cloudorch.deadline import Deadline
 from cloudorch.engine import deploy
 from cloudorch.errors import SpecError
 from cloudorch.provider import Fit
 from cloudorch.spec.loader import parse_spec
+from cloudorch_providers.kubernetes.provider import KubernetesProvider
 
 SPEC = """\
 version: 1

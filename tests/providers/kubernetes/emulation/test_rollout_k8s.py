@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from cloudorch_providers.kubernetes.emulation.rollout import RS, deployment_status, fenceposts, new_replicas, \
-    old_scale_down
+from cloudorch_providers.kubernetes.emulation.rollout import (
+    RS,
+    deployment_status,
+    fenceposts,
+    new_replicas,
+    old_scale_down,
+)
 
 
 def spec(replicas, surge=None, unavailable=None, kind="RollingUpdate"):
