@@ -104,30 +104,26 @@ def task_documents(ctx: Context) -> list[Document]:
     session channels ECS Exec opens (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html)."""
     if not ctx.makes_task_role:
         return []
-    role = ctx.task_role_name
-    return [
-        Document("Role", role, {
-            "RoleName": role, "AssumeRolePolicyDocument": json.dumps(TRUST),
-            "Description": f"ECS task role of the cloudorch app {ctx.app.name} (ECS Exec sessions)",
-            "Tags": ctx.key_value_tags(),
-        }),
-        Document("RolePolicy", f"{role}/{TASK_POLICY_NAME}", {
-            "RoleName": role, "PolicyName": TASK_POLICY_NAME, "PolicyDocument": json.dumps(EXEC_POLICY),
-        }),
-    ]
+    return _role_documents(ctx, ctx.task_role_name, "ECS task role", "(ECS Exec sessions)", TASK_POLICY_NAME,
+                           EXEC_POLICY)
 
 
 def execution_documents(ctx: Context) -> list[Document]:
     if not ctx.makes_execution_role:
         return []
-    role = ctx.execution_role_name
+    return _role_documents(ctx, ctx.execution_role_name, "ECS task execution role", "", POLICY_NAME,
+                           execution_policy(ctx))
+
+
+def _role_documents(ctx: Context, role: str, what: str, why: str, policy_name: str, policy: dict) -> list[Document]:
+    """A role trusted by ECS tasks, with its one inline policy."""
     return [
         Document("Role", role, {
             "RoleName": role, "AssumeRolePolicyDocument": json.dumps(TRUST),
-            "Description": f"ECS task execution role of the cloudorch app {ctx.app.name}",
+            "Description": f"{what} of the cloudorch app {ctx.app.name}" + (f" {why}" if why else ""),
             "Tags": ctx.key_value_tags(),
         }),
-        Document("RolePolicy", f"{role}/{POLICY_NAME}", {
-            "RoleName": role, "PolicyName": POLICY_NAME, "PolicyDocument": json.dumps(execution_policy(ctx)),
+        Document("RolePolicy", f"{role}/{policy_name}", {
+            "RoleName": role, "PolicyName": policy_name, "PolicyDocument": json.dumps(policy),
         }),
     ]
